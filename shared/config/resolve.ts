@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { Dialect } from '../formats/delimited.js';
+import type { Pipeline } from './schema.js';
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** "64MB" → 64000000. */
+export function parseByteSize(size: number | string): number {
+  if (typeof size === 'number') return size;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
+  if (!m) throw new Error(`not a size: ${size}`);
+  return Math.round(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+}
+
+/** Delimiter and quote with the format's defaults applied. */
+export function dialectOf(p: Pipeline): Dialect {
+  const tsv = p.format.type === 'tsv';
+  const delimiter = p.format.delimiter ?? (tsv ? '\t' : ',');
+  const quote = p.format.quote === false ? '' : (p.format.quote ?? (tsv ? '' : '"'));
+  return { delimiter, quote };
+}
+
+/** Stable hash of a pipeline's settings: part of the job id and of each chunk's fingerprint. */
+export function pipelineHash(p: Pipeline): string {
+  return createHash('sha256').update(stableJson(p)).digest('hex').slice(0, 16);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 64MB')])
+  .describe('Bytes, or a size such as "64MB"');
+
+export const ColumnType = z.enum(['string', 'integer', 'number', 'boolean', 'date', 'timestamp', 'enum']);
+
+export const ColumnSchema = z
+  .strictObject({
+    type: ColumnType.default('string'),
+    required: z.boolean().default(false).describe('A null or empty value is a reject'),
+    min: z.union([z.number(), z.string()]).optional().describe('Smallest allowed value (number, or ISO date/time)'),
+    max: z.union([z.number(), z.string()]).optional(),
+    pattern: z.string().optional().describe('Regular expression a string value must match in full'),
+    length: z
+      .union([z.number().int().nonnegative(), z.strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() })])
+      .optional()
+      .describe('Exact length, or {min, max}'),
+    format: z
+      .string()
+      .optional()
+      .describe('For date/timestamp: a pattern of YYYY MM DD HH mm ss (e.g. "YYYYMMDDHHmm"); ISO 8601 when absent'),
+    values: z.array(z.string()).optional().describe('Allowed values of an enum column'),
+    source: z.string().optional().describe('Header name in the file, when it differs from the column name'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.type === 'enum' && !c.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum column needs values' });
+    if (c.pattern !== undefined) {
+      try {
+        new RegExp(c.pattern);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `not a valid regular expression: ${(e as Error).message}` });
+      }
+    }
+  });
+
+export const FormatSchema = z.strictObject({
+  type: z.enum(['csv', 'tsv', 'jsonl']).default('csv'),
+  delimiter: z.string().length(1).optional().describe('Field separator; "," for csv and "\\t" for tsv by default'),
+  quote: z.union([z.string().length(1), z.literal(false)]).optional().describe('Quote character, or false for none; csv: \'"\', tsv: none'),
+  header: z.boolean().default(true).describe('The first line names the columns'),
+  nullValues: z.array(z.string()).default(['']).describe('Markers read as null, e.g. ["", "NA", "-9999"]'),
+  encoding: z.enum(['utf-8']).default('utf-8'),
+  compression: z.enum(['auto', 'gzip', 'none']).default('auto').describe('auto: gzip when the key ends in .gz'),
+  maxLineBytes: z.number().int().positive().default(1024 * 1024).describe('A longer record is rejected'),
+});
+
+export const ChunkingSchema = z.strictObject({
+  strategy: z.enum(['bytes', 'rows', 'whole-file']).default('bytes'),
+  targetSize: byteSize.default('64MB').describe('Chunk size for strategy bytes'),
+  targetRows: z.number().int().positive().default(500_000).describe('Approximate rows per chunk for strategy rows'),
+});
+
+const Severity = z.enum(['error', 'warn']);
+
+export const RowRuleSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][\w-]*$/),
+  expr: z.string().min(1).describe('CEL expression over the row\'s columns; true means the row passes'),
+  severity: Severity.default('error').describe('error rejects the row; warn only counts it'),
+  message: z.string().optional(),
+});
+
+export const DatasetRuleSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('unique'), name: z.string().optional(), columns: z.array(z.string()).min(1), severity: Severity.default('error') }),
+  z.strictObject({
+    type: z.literal('completeness'),
+    name: z.string().optional(),
+    column: z.string(),
+    interval: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'an interval such as 30m'),
+    min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected timestamps'),
+    severity: Severity.default('error'),
+  }),
+  z.strictObject({
+    type: z.literal('rowCount'),
+    name: z.string().optional(),
+    min: z.number().int().nonnegative().optional(),
+    max: z.number().int().positive().optional(),
+    severity: Severity.default('error'),
+  }),
+]);
+
+export const TransformSchema = z.strictObject({
+  select: z.array(z.string()).optional().describe('Columns to keep, in order (after derive)'),
+  rename: z.record(z.string(), z.string()).optional().describe('old name → new name, applied last'),
+  cast: z.record(z.string(), ColumnType.exclude(['enum'])).optional().describe('column → type after validation'),
+  derive: z.record(z.string(), z.string()).optional().describe('new column → CEL expression'),
+  filter: z.string().optional().describe('CEL expression; rows where it is false are filtered (counted, not rejected)'),
+});
+
+export const OutputSchema = z.strictObject({
+  format: z.enum(['jsonl', 'csv', 'parquet']).default('jsonl'),
+  partitionBy: z.array(z.string()).default([]),
+});
+
+export const RetrySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  baseDelayMs: z.number().int().min(0).default(200),
+  maxDelayMs: z.number().int().min(0).default(10_000),
+  jitter: z.enum(['full', 'none']).default('full'),
+});
+
+export const ComputeSchema = z.strictObject({
+  type: z.enum(['lambda', 'fargate']).default('lambda'),
+  memoryMb: z.number().int().min(128).max(30720).default(1024),
+  command: z.array(z.string()).min(1).optional().describe('Fargate only: external program run on the staged input'),
+});
+
+const cron = z.string().regex(/^cron\(.+\)$|^rate\(.+\)$/, 'cron(...) or rate(...) as EventBridge writes it');
+
+export const PipelineSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+    match: z
+      .strictObject({ prefix: z.string().optional(), suffix: z.string().optional(), glob: z.string().optional() })
+      .default({})
+      .describe('Which object keys or file names this pipeline takes'),
+    format: FormatSchema.default(FormatSchema.parse({})),
+    chunking: ChunkingSchema.default(ChunkingSchema.parse({})),
+    schema: z.strictObject({
+      columns: z.record(z.string(), ColumnSchema),
+      unknownColumns: z.enum(['ignore', 'keep', 'reject']).default('ignore').describe('Header columns not in the schema'),
+    }),
+    rules: z
+      .strictObject({ row: z.array(RowRuleSchema).default([]), dataset: z.array(DatasetRuleSchema).default([]) })
+      .default({ row: [], dataset: [] }),
+    transform: TransformSchema.default({}),
+    output: OutputSchema.default(OutputSchema.parse({})),
+    onBadRow: z.enum(['quarantine', 'fail-chunk', 'fail-job']).default('quarantine'),
+    qualityGate: z.strictObject({ maxRejectRatio: z.number().min(0).max(1).default(1) }).default({ maxRejectRatio: 1 }),
+    retry: RetrySchema.default(RetrySchema.parse({})),
+    compute: ComputeSchema.default(ComputeSchema.parse({})),
+    schedule: z.strictObject({ cron, prefix: z.string().optional() }).optional().describe('Cloud only: run on this schedule'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.compute.command && p.compute.type !== 'fargate') {
+      ctx.addIssue({ code: 'custom', path: ['compute', 'command'], message: 'command needs compute.type fargate' });
+    }
+  });
+
+export const ConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1).default(1),
+  pipelines: z.array(PipelineSchema).min(1),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type Pipeline = z.infer<typeof PipelineSchema>;
+export type Column = z.infer<typeof ColumnSchema>;
+export type ColumnTypeName = z.infer<typeof ColumnType>;
+export type DatasetRule = z.infer<typeof DatasetRuleSchema>;
+export type RetryPolicy = z.infer<typeof RetrySchema>;

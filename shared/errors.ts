@@ -1,0 +1,46 @@
+/** Base of every error Sluice raises on purpose; `name` reaches Step Functions as the error name. */
+export class SluiceError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config value is wrong. Permanent: retrying cannot help. */
+export class ConfigError extends SluiceError {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${path}: ${message}`, options);
+  }
+}
+
+/** An input file cannot be read as configured. Permanent. `line` is 0 when no line applies. */
+export class InputError extends SluiceError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`, options);
+  }
+}
+
+/** A failure worth retrying with backoff (I/O hiccups, throttling). */
+export class TransientError extends SluiceError {}
+
+/** The job stopped on purpose: `onBadRow: fail-job`, the quality gate or a dataset rule. Permanent. */
+export class JobFailedError extends SluiceError {}
+
+/** True when the error is worth another attempt. Unknown errors count as transient. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof TransientError) return true;
+  if (error instanceof SluiceError) return false;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  // Out of space or permissions will not heal by waiting.
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'ENOENT' || code === 'EISDIR') return false;
+  return true;
+}

@@ -1,0 +1,99 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
+
+/** Called when a checkpoint file is unreadable and has been set aside. */
+export type CorruptionListener = (file: string, movedTo: string, reason: string) => void;
+
+/**
+ * Job and chunk checkpoints as JSON files, each written to a temp file and renamed into place,
+ * so a kill at any moment leaves either the old file or the new one. A file that still fails
+ * to parse (disk fault, manual edit) is moved aside and treated as absent: the chunk runs again.
+ */
+export class FileStateStore implements StateStore {
+  constructor(
+    readonly root: string,
+    private readonly onCorrupt: CorruptionListener = () => undefined,
+  ) {}
+
+  private jobDir(jobId: string) {
+    return join(this.root, jobId);
+  }
+  private chunkFile(jobId: string, index: number) {
+    return join(this.jobDir(jobId), `chunk-${String(index).padStart(6, '0')}.json`);
+  }
+
+  private async write(file: string, value: unknown): Promise<void> {
+    await mkdir(join(file, '..'), { recursive: true });
+    const temp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+    await writeFile(temp, JSON.stringify(value));
+    await rename(temp, file);
+  }
+
+  private async read<T>(file: string, valid: (v: unknown) => boolean): Promise<T | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const value: unknown = JSON.parse(text);
+      if (valid(value)) return value as T;
+      throw new Error('unexpected shape');
+    } catch (e) {
+      const aside = `${file}.corrupt-${Date.now()}`;
+      await rename(file, aside);
+      this.onCorrupt(file, aside, (e as Error).message);
+      return undefined;
+    }
+  }
+
+  getJob(jobId: string): Promise<JobRecord | undefined> {
+    return this.read<JobRecord>(join(this.jobDir(jobId), 'job.json'), (v) => typeof (v as JobRecord | null)?.jobId === 'string');
+  }
+
+  async createJob(job: JobRecord): Promise<boolean> {
+    if (await this.getJob(job.jobId)) return false;
+    await this.putJob(job);
+    return true;
+  }
+
+  putJob(job: JobRecord): Promise<void> {
+    return this.write(join(this.jobDir(job.jobId), 'job.json'), job);
+  }
+
+  getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined> {
+    return this.read<ChunkRecord>(this.chunkFile(jobId, index), (v) => {
+      const c = v as ChunkRecord | null;
+      return c?.jobId === jobId && c.index === index && typeof c.fingerprint === 'string';
+    });
+  }
+
+  putChunk(chunk: ChunkRecord): Promise<void> {
+    return this.write(this.chunkFile(chunk.jobId, chunk.index), chunk);
+  }
+
+  async listChunks(jobId: string): Promise<ChunkRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.jobDir(jobId));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: ChunkRecord[] = [];
+    for (const n of names.filter((n) => /^chunk-\d{6}\.json$/.test(n)).sort()) {
+      const c = await this.getChunk(jobId, Number(n.slice(6, 12)));
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  async clearChunks(jobId: string): Promise<void> {
+    const names = await readdir(this.jobDir(jobId)).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith('chunk-')).map((n) => rm(join(this.jobDir(jobId), n), { force: true })));
+  }
+}

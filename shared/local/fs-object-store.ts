@@ -1,0 +1,136 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ObjectInfo, ObjectStore, ObjectWriter } from '../store/object-store.js';
+
+const READ_CHUNK = 1 << 20;
+
+/** Objects as files under a root folder. Writes go to a temp file and appear by rename on commit. */
+export class FsObjectStore implements ObjectStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Keys are relative to the root; a key that would leave the root is refused. */
+  path(key: string): string {
+    const p = resolve(this.root, key);
+    if (p !== this.root && !p.startsWith(this.root + sep)) throw new Error(`key escapes the store root: ${key}`);
+    return p;
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      if (!s.isFile()) return undefined;
+      return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}-${s.ino}` };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+    if (range && range.end <= range.start) return (async function* () {})();
+    return createReadStream(this.path(key), {
+      highWaterMark: READ_CHUNK,
+      ...(range ? { start: range.start, end: range.end - 1 } : {}),
+    });
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async put(key: string, body: string | Uint8Array): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = tempName(target);
+    try {
+      await writeFile(temp, body);
+      await rename(temp, target);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  writer(key: string): ObjectWriter {
+    const target = this.path(key);
+    const temp = tempName(target);
+    let stream: WriteStream | undefined;
+    let failed: Error | undefined;
+    const open = async () => {
+      if (stream) return stream;
+      await mkdir(dirname(target), { recursive: true });
+      stream = createWriteStream(temp);
+      stream.on('error', (e) => (failed = e));
+      await once(stream, 'open');
+      return stream;
+    };
+    return {
+      async write(chunk) {
+        const s = await open();
+        if (failed) throw failed;
+        if (!s.write(chunk)) await Promise.race([once(s, 'drain'), once(s, 'error').then(([e]) => Promise.reject(e as Error))]);
+      },
+      async commit() {
+        const s = await open();
+        s.end();
+        await once(s, 'close');
+        if (failed) {
+          await rm(temp, { force: true });
+          throw failed;
+        }
+        await rename(temp, target);
+      },
+      async abort() {
+        if (stream) {
+          stream.destroy();
+          await once(stream, 'close').catch(() => undefined);
+        }
+        await rm(temp, { force: true });
+      },
+    };
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const dir = this.path(prefix.endsWith('/') ? prefix : dirname(prefix) + '/');
+    const walk = async function* (this: FsObjectStore, d: string): AsyncIterable<ObjectInfo> {
+      let entries;
+      try {
+        entries = await readdir(d, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const full = join(d, entry.name);
+        if (entry.isDirectory()) yield* walk.call(this, full);
+        else if (!entry.name.includes('.sluice-tmp-')) {
+          const key = relative(this.root, full).split(sep).join('/');
+          if (key.startsWith(prefix)) {
+            const info = await this.head(key);
+            if (info) yield info;
+          }
+        }
+      }
+    };
+    yield* walk.call(this, dir);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}
+
+function tempName(target: string): string {
+  return `${target}.sluice-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}

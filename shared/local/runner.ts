@@ -1,0 +1,190 @@
+import { availableParallelism } from 'node:os';
+import { dirname, basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Piscina } from 'piscina';
+import type { Config, Pipeline } from '../config/schema.js';
+import { matchPipeline } from '../config/match.js';
+import { InputError, JobFailedError } from '../errors.js';
+import { planChunks, type JobPlan } from '../plan/plan.js';
+import { chunkFingerprint, type ChunkResult } from '../process/chunk.js';
+import { backoffDelay, type FailureInfo } from '../process/retry.js';
+import { finalizeJob } from '../report/finalize.js';
+import type { JobReport } from '../report/job-report.js';
+import { JobStatus, type JobRecord } from '../state/models.js';
+import { FileStateStore } from './file-state-store.js';
+import { FsObjectStore } from './fs-object-store.js';
+import type { WorkerReply, WorkerTask } from './worker.js';
+
+export interface RunOptions {
+  readonly config: Config;
+  readonly files: readonly string[];
+  /** Output root: results/, rejects/, reports/, manifests/ and state/ go under it. */
+  readonly out: string;
+  readonly workers?: number;
+  /** Ignore checkpoints and process every chunk again. */
+  readonly force?: boolean;
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+export type RunEvent =
+  | { readonly type: 'planned'; readonly file: string; readonly plan: JobPlan; readonly skipped: number }
+  | { readonly type: 'chunk'; readonly jobId: string; readonly index: number; readonly rows: number; readonly bytes: number; readonly skipped: boolean }
+  | { readonly type: 'retry'; readonly jobId: string; readonly index: number; readonly attempt: number; readonly delayMs: number; readonly error: FailureInfo }
+  | { readonly type: 'job'; readonly file: string; readonly report: JobReport; readonly reportPath: string }
+  | { readonly type: 'warning'; readonly message: string };
+
+export interface JobOutcome {
+  readonly file: string;
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: string;
+  readonly report?: JobReport;
+  readonly reportPath?: string;
+  readonly resultsDir: string;
+}
+
+interface Job {
+  file: string;
+  pipeline: Pipeline;
+  plan: JobPlan;
+  inputRoot: string;
+  results: (ChunkResult | undefined)[];
+  failure?: FailureInfo;
+  record: JobRecord;
+}
+
+/** Where a local file lives as an object: under the working folder when it is, else its own folder. */
+function inputLocation(file: string): { root: string; key: string } {
+  const abs = resolve(file);
+  const rel = relative(process.cwd(), abs);
+  if (!rel.startsWith('..') && !isAbsolute(rel)) return { root: process.cwd(), key: rel.split('\\').join('/') };
+  return { root: dirname(abs), key: basename(abs) };
+}
+
+function workerFile(): { filename: string; execArgv: string[] } {
+  const url = new URL('./worker.js', import.meta.url);
+  if (import.meta.url.endsWith('.ts')) {
+    // Running from source (tsx, vitest): the worker thread needs the TypeScript loader too.
+    return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', 'tsx'] };
+  }
+  return { filename: url.href, execArgv: [] };
+}
+
+/**
+ * `sluice run`: plans every file, runs chunks on a worker-thread pool with retries and
+ * checkpoints, and finalizes each job when its last chunk is done. A second run with the same
+ * inputs and config skips the finished chunks and writes identical results.
+ */
+export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
+  const emit = options.onEvent ?? (() => undefined);
+  const output = new FsObjectStore(options.out);
+  const state = new FileStateStore(join(options.out, 'state'), (file, movedTo, reason) =>
+    emit({ type: 'warning', message: `checkpoint ${file} is unreadable (${reason}); moved to ${movedTo} and the chunk will run again` }),
+  );
+
+  for (const file of options.files) {
+    const s = await stat(file).catch(() => undefined);
+    if (!s) throw new InputError(file, 0, 'file not found');
+    if (!s.isFile()) throw new InputError(file, 0, 'not a regular file');
+  }
+
+  const jobs: Job[] = [];
+  for (const file of options.files) {
+    const { root, key } = inputLocation(file);
+    const pipeline = matchPipeline(options.config, key) ?? (options.config.pipelines.length === 1 ? options.config.pipelines[0] : undefined);
+    if (!pipeline) throw new InputError(file, 0, `no pipeline matches this file (pipelines: ${options.config.pipelines.map((p) => p.name).join(', ')})`);
+    const plan = await planChunks(new FsObjectStore(root), key, pipeline);
+    const now = new Date().toISOString();
+    const record: JobRecord = (await state.getJob(plan.jobId)) ?? {
+      jobId: plan.jobId,
+      pipeline: pipeline.name,
+      input: plan.input,
+      status: JobStatus.PLANNED,
+      createdAt: now,
+      updatedAt: now,
+      chunks: plan.chunks.length,
+      attempts: 0,
+    };
+    record.attempts++;
+    record.status = JobStatus.RUNNING;
+    record.updatedAt = now;
+    delete record.error;
+    await state.putJob(record);
+    if (options.force) await state.clearChunks(plan.jobId);
+    const results: (ChunkResult | undefined)[] = [];
+    for (const chunk of plan.chunks) {
+      const done = await state.getChunk(plan.jobId, chunk.index);
+      results[chunk.index] = done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) ? done.result : undefined;
+    }
+    emit({ type: 'planned', file, plan, skipped: results.filter(Boolean).length });
+    jobs.push({ file, pipeline, plan, inputRoot: root, results, record });
+  }
+
+  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const { filename, execArgv } = workerFile();
+  const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000 });
+  const outcomes: JobOutcome[] = [];
+  try {
+    await Promise.all(jobs.map((job) => runJob(job, pool, output, state, options.out, emit).then((o) => outcomes.push(o))));
+  } finally {
+    await pool.destroy();
+  }
+  return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
+}
+
+async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>): Promise<JobOutcome> {
+  const { plan, pipeline } = job;
+  const startedAt = job.record.createdAt;
+  const abort = new AbortController();
+  for (const chunk of plan.chunks) {
+    const r = job.results[chunk.index];
+    if (r) emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: r.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: true });
+  }
+  await Promise.all(
+    plan.chunks
+      .filter((c) => !job.results[c.index])
+      .map(async (chunk) => {
+        const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
+        for (let attempt = 1; ; attempt++) {
+          if (abort.signal.aborted) return;
+          const reply = await pool.run(task);
+          if (reply.ok) {
+            job.results[chunk.index] = reply.result;
+            await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
+            emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
+            return;
+          }
+          if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
+            const delayMs = backoffDelay(pipeline.retry, attempt);
+            emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });
+            await sleep(delayMs);
+            continue;
+          }
+          await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts: attempt, finishedAt: new Date().toISOString(), error: { name: reply.error.name, message: reply.error.message } });
+          job.failure ??= reply.error;
+          if (reply.error.name === JobFailedError.name) abort.abort();
+          return;
+        }
+      }),
+  );
+
+  const resultsDir = join(out, 'results', pipeline.name, plan.jobId);
+  const finish = async (status: JobOutcome['status'], error?: { name: string; message: string }, extra: Partial<JobRecord> = {}) => {
+    Object.assign(job.record, { status, updatedAt: new Date().toISOString(), ...extra });
+    if (error) job.record.error = error;
+    await state.putJob(job.record);
+  };
+  if (job.failure) {
+    const failed = plan.chunks.filter((c) => !job.results[c.index]).length;
+    const message = `${failed} of ${plan.chunks.length} chunk(s) failed; first: ${job.failure.name}: ${job.failure.message}`;
+    await finish('FAILED', { name: job.failure.name, message });
+    return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
+  }
+  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, job.results as ChunkResult[], output, startedAt);
+  const reportPath = join(out, reportKey);
+  await finish(report.status, report.failure ? { name: 'JobFailedError', message: report.failure } : undefined, { reportKey, ...(successKey ? { successKey } : {}) });
+  emit({ type: 'job', file: job.file, report, reportPath });
+  return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: report.status, ...(report.failure ? { error: report.failure } : {}), report, reportPath, resultsDir };
+}

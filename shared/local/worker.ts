@@ -1,0 +1,31 @@
+import { isRetryable } from '../errors.js';
+import type { Pipeline } from '../config/schema.js';
+import type { ChunkRange, JobPlan } from '../plan/plan.js';
+import { processChunk, type ChunkResult } from '../process/chunk.js';
+import type { FailureInfo } from '../process/retry.js';
+import { FsObjectStore } from './fs-object-store.js';
+
+/** One chunk as it is sent to a worker thread (structured-cloneable). */
+export interface WorkerTask {
+  readonly pipeline: Pipeline;
+  readonly plan: JobPlan;
+  readonly chunk: ChunkRange;
+  readonly inputRoot: string;
+  readonly outputRoot: string;
+}
+
+export type WorkerReply = { readonly ok: true; readonly result: ChunkResult } | { readonly ok: false; readonly error: FailureInfo };
+
+/** Worker-thread entry: errors come back as data so their names survive the thread boundary. */
+export default async function runChunk(task: WorkerTask): Promise<WorkerReply> {
+  try {
+    const result = await processChunk(task.pipeline, task.plan, task.chunk, {
+      input: new FsObjectStore(task.inputRoot),
+      output: new FsObjectStore(task.outputRoot),
+    });
+    return { ok: true, result };
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    return { ok: false, error: { name: error.name, message: error.message, retryable: isRetryable(e) } };
+  }
+}

@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { dialectOf, parseByteSize, pipelineHash } from '../config/resolve.js';
+import type { Pipeline } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import { tokenizeBlock, type Dialect } from '../formats/delimited.js';
+import type { ObjectStore } from '../store/object-store.js';
+
+/** One record-aligned byte range of the input. `end` is exclusive. */
+export interface ChunkRange {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How a file will be processed. Small enough to pass through a state machine (well under 256 KiB for ~2,000 chunks). */
+export interface JobPlan {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly pipelineHash: string;
+  readonly input: { readonly key: string; readonly size: number; readonly etag: string; readonly versionId?: string };
+  readonly compression: 'gzip' | 'none';
+  readonly header: readonly string[] | undefined;
+  /** Physical lines taken by the header (and so the line number before the first data line). */
+  readonly headerLines: number;
+  /** Byte offset of the first data record (after BOM and header). */
+  readonly dataStart: number;
+  /** How boundaries were found, or why the file is one chunk. */
+  readonly method: string;
+  readonly chunks: readonly ChunkRange[];
+}
+
+/** A deterministic job id: the same object version and config always give the same id. */
+export function jobIdFor(pipeline: Pipeline, input: { key: string; etag: string; size: number; versionId?: string }): string {
+  const h = createHash('sha256')
+    .update([pipeline.name, pipelineHash(pipeline), input.key, input.versionId ?? input.etag, input.size].join('\u0000'))
+    .digest('hex');
+  return `${pipeline.name.slice(0, 40)}-${h.slice(0, 24)}`;
+}
+
+const WINDOW = 64 * 1024;
+
+/** Plans record-aligned chunks, reading only the header and a small window at each boundary (plus a quote scan for quoted formats). */
+export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline): Promise<JobPlan> {
+  const info = await store.head(key);
+  if (!info) throw new InputError(key, 0, 'file not found');
+  const dialect = dialectOf(pipeline);
+  const gzip = pipeline.format.compression === 'gzip' || (pipeline.format.compression === 'auto' && (key.endsWith('.gz') || (await isGzip(store, key, info.size))));
+  const base = {
+    jobId: jobIdFor(pipeline, { key, etag: info.etag, size: info.size, versionId: info.versionId }),
+    pipeline: pipeline.name,
+    pipelineHash: pipelineHash(pipeline),
+    input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) },
+  };
+  if (gzip) {
+    const head = await readHeader(gunzipped(store, key), key, pipeline, dialect);
+    return { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] };
+  }
+  const head = await readHeader(store.read(key, { start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline, dialect);
+  const { dataStart } = head;
+  const one = (method: string): JobPlan => ({ ...base, compression: 'none', ...head, method, chunks: [{ index: 0, start: dataStart, end: info.size }] });
+  if (pipeline.chunking.strategy === 'whole-file') return one('whole-file: as configured');
+
+  let target = parseByteSize(pipeline.chunking.targetSize);
+  let method = `bytes: ~${target} per chunk`;
+  if (pipeline.chunking.strategy === 'rows') {
+    const bytesPerRow = await sampleRowBytes(store, key, dataStart, info.size);
+    target = Math.max(WINDOW, Math.round(bytesPerRow * pipeline.chunking.targetRows));
+    method = `rows: ~${pipeline.chunking.targetRows} rows per chunk (${bytesPerRow.toFixed(0)} B/row sampled)`;
+  }
+  if (info.size - dataStart <= target) return one(`${method}; file fits in one chunk`);
+  const nominal: number[] = [];
+  for (let b = dataStart + target; b < info.size; b += target) nominal.push(b);
+  const boundaries =
+    dialect.quote === ''
+      ? await Promise.all(nominal.map((b) => nextLineStart(store, key, b, info.size, pipeline.format.maxLineBytes)))
+      : await quoteAwareBoundaries(store, key, dataStart, info.size, nominal, dialect.quote);
+  if (dialect.quote !== '') method += '; boundaries from a quote-parity scan';
+  const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < info.size))].sort((a, b) => a - b);
+  const chunks = starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? info.size }));
+  return { ...base, compression: 'none', ...head, method, chunks };
+}
+
+async function isGzip(store: ObjectStore, key: string, size: number): Promise<boolean> {
+  if (size < 2) return false;
+  for await (const c of store.read(key, { start: 0, end: 2 })) return c[0] === 0x1f && c[1] === 0x8b;
+  return false;
+}
+
+/** Decompressed bytes of a gzip object. */
+export function gunzipped(store: ObjectStore, key: string): AsyncIterable<Uint8Array> {
+  return Readable.from(store.read(key)).pipe(createGunzip());
+}
+
+/** Reads the header record: its fields, how many lines and bytes it takes. */
+async function readHeader(
+  source: AsyncIterable<Uint8Array>,
+  key: string,
+  pipeline: Pipeline,
+  dialect: Dialect,
+): Promise<{ header: string[] | undefined; headerLines: number; dataStart: number }> {
+  const bufs: Buffer[] = [];
+  let total = 0;
+  const limit = pipeline.format.maxLineBytes + 8;
+  for await (const c of source) {
+    bufs.push(Buffer.from(c));
+    total += c.byteLength;
+    if (total >= limit || Buffer.concat(bufs).includes(10)) break;
+  }
+  const bytes = Buffer.concat(bufs);
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom };
+  if (bytes.length === 0) throw new InputError(key, 1, 'file is empty: expected a header line');
+  const text = bytes.subarray(bom).toString('utf8');
+  let header: string[] | undefined;
+  let end = 0;
+  let lines = 0;
+  tokenizeBlock(text, dialect, 1, total < limit, (r) => {
+    if (header) return;
+    header = r.fields;
+    end = r.end;
+    lines = Math.max(1, text.slice(r.start, r.end).split('\n').length - 1);
+  });
+  if (!header) throw new InputError(key, 1, `header line longer than maxLineBytes (${pipeline.format.maxLineBytes})`);
+  if (header.length === 1 && header[0] === '') throw new InputError(key, 1, 'header line is empty');
+  return { header, headerLines: lines, dataStart: bom + Buffer.byteLength(text.slice(0, end)) };
+}
+
+/** First byte after the first line break at or after `from` (never splits a line). */
+async function nextLineStart(store: ObjectStore, key: string, from: number, size: number, maxLine: number): Promise<number> {
+  // The byte before `from` tells whether `from` already starts a line.
+  let pos = from - 1;
+  while (pos < size) {
+    const end = Math.min(size, pos + WINDOW);
+    let at = 0;
+    for await (const c of store.read(key, { start: pos, end })) {
+      const i = Buffer.from(c.buffer, c.byteOffset, c.byteLength).indexOf(10);
+      if (i !== -1) return pos + at + i + 1;
+      at += c.byteLength;
+    }
+    pos = end;
+    if (pos - from > maxLine + WINDOW) break;
+  }
+  return size;
+}
+
+/** Streams the file once, tracking quote parity, and takes the first unquoted line break at or after each nominal boundary. */
+async function quoteAwareBoundaries(store: ObjectStore, key: string, start: number, size: number, nominal: number[], quote: string): Promise<number[]> {
+  const q = quote.charCodeAt(0);
+  const out: number[] = [];
+  let inQuote = false;
+  let next = 0;
+  let offset = start;
+  for await (const c of store.read(key, { start, end: size })) {
+    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    const len = buf.length;
+    let i = 0;
+    while (i < len && next < nominal.length) {
+      // The break must sit at or after nominal - 1 so that the boundary is at or after nominal.
+      const target = nominal[next]! - 1 - offset;
+      if (i < target) {
+        const stop = Math.min(len, target);
+        for (let j = buf.indexOf(q, i); j !== -1 && j < stop; j = buf.indexOf(q, j + 1)) inQuote = !inQuote;
+        i = stop;
+        continue;
+      }
+      const nq = buf.indexOf(q, i);
+      if (inQuote) {
+        if (nq === -1) i = len;
+        else {
+          inQuote = false;
+          i = nq + 1;
+        }
+        continue;
+      }
+      const nn = buf.indexOf(10, i);
+      if (nn !== -1 && (nq === -1 || nn < nq)) {
+        const boundary = offset + nn + 1;
+        out.push(boundary);
+        while (next < nominal.length && nominal[next]! <= boundary) next++;
+        i = nn + 1;
+      } else if (nq !== -1) {
+        inQuote = true;
+        i = nq + 1;
+      } else i = len;
+    }
+    if (next >= nominal.length) break;
+    offset += len;
+  }
+  return out;
+}
+
+/** Average bytes per record in a sample after the header, for the rows strategy. */
+async function sampleRowBytes(store: ObjectStore, key: string, start: number, size: number): Promise<number> {
+  let lines = 0;
+  let bytes = 0;
+  for await (const c of store.read(key, { start, end: Math.min(size, start + 1 << 20) })) {
+    bytes += c.byteLength;
+    for (const b of c) if (b === 10) lines++;
+  }
+  return lines === 0 ? Math.max(bytes, 1) : bytes / lines;
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { dialectOf } from '../config/resolve.js';
+import type { Pipeline } from '../config/schema.js';
+import { InputError, JobFailedError, TransientError } from '../errors.js';
+import { readRecords, type SourceRecord } from '../formats/records.js';
+import { createRowWriter, type PartInfo, type RowWriter } from '../formats/writers.js';
+import type { ChunkRange, JobPlan } from '../plan/plan.js';
+import { emptyStats, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
+import { parseInterval } from '../rules/time.js';
+import { KeyHashes } from '../rules/unique.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { layout } from './layout.js';
+import { ColumnProfiler } from './profile.js';
+import { compileRowProcessor } from './row.js';
+
+/** What a finished chunk leaves behind; stored as its checkpoint. */
+export interface ChunkResult {
+  readonly index: number;
+  /** Same input version, range and config: a checkpoint with this fingerprint can be trusted on resume. */
+  readonly fingerprint: string;
+  readonly stats: ChunkStats;
+  readonly parts: readonly PartInfo[];
+  readonly rejects: PartInfo | undefined;
+  /** Sorted key-hash runs for `unique` dataset rules, by rule index. */
+  readonly keyRuns: Readonly<Record<string, string>>;
+}
+
+export interface ChunkDeps {
+  /** Where the input lives. */
+  readonly input: ObjectStore;
+  /** Where results, rejects and manifests go. */
+  readonly output: ObjectStore;
+}
+
+export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
+  return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}`;
+}
+
+const COVERAGE_BUCKET_MS = 86_400_000;
+
+/**
+ * Runs one chunk: stream its byte range, parse, validate, transform, and write its output
+ * parts and rejects under deterministic keys (a retry overwrites, never duplicates).
+ */
+export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: ChunkDeps): Promise<ChunkResult> {
+  const started = performance.now();
+  const file = plan.input.key;
+  const row = compileRowProcessor(pipeline, plan.header, 'pipeline', file);
+  const stats = emptyStats();
+  stats.chunks = 1;
+  const part = layout.part(chunk.index);
+  const resultsPrefix = layout.results(pipeline.name, plan.jobId);
+  const ext = pipeline.output.format;
+  const partitionIdx = pipeline.output.partitionBy.map((c) => row.columns.findIndex((o) => o.name === c));
+  const writers = new Map<string, RowWriter>();
+  const openWriter = (partition: string) => {
+    const key = `${resultsPrefix}${partition}${part}.${ext}`;
+    const w = createRowWriter(ext, key, deps.output.writer(key), row.columns);
+    writers.set(partition, w);
+    return w;
+  };
+  const rejectsKey = `${layout.rejectsStaging(pipeline.name, plan.jobId)}${part}.jsonl`;
+  const rejectsTarget = deps.output.writer(rejectsKey);
+  const rejectsHash = createHash('sha256');
+  let rejectsBytes = 0;
+  const rejectBuffer: string[] = [];
+
+  const profiler = new ColumnProfiler(row.columns);
+  const uniques = pipeline.rules.dataset
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r.type === 'unique')
+    .map(({ r, i }) => ({ i, hashes: new KeyHashes((r.type === 'unique' ? r.columns : []).map((c) => row.columns.findIndex((o) => o.name === c))) }));
+  const coverage = pipeline.rules.dataset.flatMap((r) => {
+    if (r.type !== 'completeness') return [];
+    const index = row.columns.findIndex((o) => o.name === r.column);
+    return index === -1 ? [] : [{ column: r.column, index, interval: parseInterval(r.interval), buckets: new Map<number, number>(), min: Infinity, max: -Infinity, count: 0 }];
+  });
+
+  const tally = (rule: string, sample: { line: number; column?: string; value?: string; message: string }) => {
+    const t = (stats.rules[rule] ??= { count: 0, samples: [] });
+    t.count++;
+    if (t.samples.length < SAMPLES_PER_RULE) t.samples.push(sample);
+  };
+  const reject = (rec: SourceRecord, failures: readonly { column?: string; rule: string; value?: string; message: string }[]) => {
+    stats.rowsRejected++;
+    for (const f of failures) tally(f.rule, { line: rec.line, column: f.column, value: f.value, message: f.message });
+    if (pipeline.onBadRow !== 'quarantine') {
+      const what = failures.map((f) => (f.column ? `${f.column}: ${f.message}` : f.message)).join('; ');
+      const where = chunk.index === 0 ? `line ${rec.line + plan.headerLines}` : `byte ${rec.offset()} (chunk ${chunk.index}, line ${rec.line} of the chunk)`;
+      const message = `${where}: ${what} (onBadRow: ${pipeline.onBadRow})`;
+      throw pipeline.onBadRow === 'fail-job' ? new JobFailedError(`${file}: ${message}`) : new InputError(file, 0, message);
+    }
+    rejectBuffer.push(
+      `{"line":${rec.line},"offset":${rec.offset()},"chunk":${chunk.index},"errors":${JSON.stringify(failures)},"raw":${JSON.stringify(rec.raw())}}\n`,
+    );
+  };
+
+  const onRecord = (rec: SourceRecord) => {
+    stats.rowsIn++;
+    if (rec.malformed !== undefined) return reject(rec, [{ rule: 'malformed', message: rec.malformed }]);
+    const outcome = row.process(rec.fields, rec.object);
+    if (outcome.kind === 'reject') return reject(rec, outcome.failures);
+    if (outcome.kind === 'filtered') {
+      stats.rowsFiltered++;
+      return;
+    }
+    if (outcome.warnings.length) {
+      stats.rowsWarned++;
+      for (const w of outcome.warnings) stats.warnings[w] = (stats.warnings[w] ?? 0) + 1;
+    }
+    const values = outcome.values;
+    stats.rowsOut++;
+    profiler.add(values);
+    for (const u of uniques) u.hashes.add(values);
+    for (const c of coverage) {
+      const t = values[c.index];
+      if (typeof t !== 'number') continue;
+      const b = Math.floor(t / COVERAGE_BUCKET_MS);
+      c.buckets.set(b, (c.buckets.get(b) ?? 0) + 1);
+      if (t < c.min) c.min = t;
+      if (t > c.max) c.max = t;
+      c.count++;
+    }
+    let partition = '';
+    for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(values[i] ?? '__null__'))}/`;
+    (writers.get(partition) ?? openWriter(partition)).write(values);
+  };
+
+  const onBlockEnd = async () => {
+    for (const w of writers.values()) await w.flush();
+    if (rejectBuffer.length) {
+      const text = Buffer.from(rejectBuffer.splice(0).join(''));
+      rejectsHash.update(text);
+      rejectsBytes += text.length;
+      await rejectsTarget.write(text);
+    }
+  };
+
+  const source = chunkSource(deps.input, plan, chunk);
+  let totals;
+  try {
+    totals = await readRecords(
+      source,
+      {
+        file,
+        format: pipeline.format.type,
+        dialect: dialectOf(pipeline),
+        startOffset: chunk.start,
+        startLine: 1,
+        maxLineBytes: pipeline.format.maxLineBytes,
+        stripBom: chunk.start === 0,
+      },
+      onRecord,
+      onBlockEnd,
+    );
+    await onBlockEnd();
+  } catch (e) {
+    await Promise.allSettled([...writers.values()].map((w) => w.abort()));
+    await rejectsTarget.abort();
+    throw classifyReadError(e, file);
+  }
+  stats.lines = totals.lines;
+  stats.blankLines = totals.blankLines;
+  stats.bytes = chunk.end - chunk.start;
+  stats.rowsPerChunk[String(chunk.index)] = stats.rowsIn;
+  profiler.into(stats);
+  stats.coverage = coverage.map((c) => ({
+    column: c.column,
+    bucketMs: COVERAGE_BUCKET_MS,
+    buckets: Object.fromEntries([...c.buckets].map(([k, v]) => [String(k), v])),
+    min: c.count ? c.min : null,
+    max: c.count ? c.max : null,
+    count: c.count,
+  }));
+
+  const parts: PartInfo[] = [];
+  for (const w of [...writers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w)) parts.push(await w.close());
+  await rejectsTarget.commit();
+  const rejects: PartInfo = { key: rejectsKey, rows: stats.rowsRejected, bytes: rejectsBytes, sha256: rejectsHash.digest('hex') };
+  const keyRuns: Record<string, string> = {};
+  for (const u of uniques) {
+    const key = `${layout.manifests(plan.jobId)}unique/${u.i}/${part}.bin`;
+    await deps.output.put(key, u.hashes.sortedBytes());
+    keyRuns[String(u.i)] = key;
+  }
+  stats.durationMs = performance.now() - started;
+  return { index: chunk.index, fingerprint: chunkFingerprint(plan, chunk), stats, parts, rejects, keyRuns };
+}
+
+/** The chunk's bytes; for gzip, the decompressed stream after the header. */
+function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange): AsyncIterable<Uint8Array> {
+  if (plan.compression === 'none') return store.read(plan.input.key, { start: chunk.start, end: chunk.end });
+  return skipBytes(Readable.from(store.read(plan.input.key)).pipe(createGunzip()), plan.dataStart);
+}
+
+async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {
+  let left = count;
+  for await (const c of source) {
+    if (left >= c.byteLength) {
+      left -= c.byteLength;
+      continue;
+    }
+    yield left > 0 ? c.subarray(left) : c;
+    left = 0;
+  }
+}
+
+/** Decompression faults are the file's fault (permanent); unknown I/O faults may heal (transient). */
+function classifyReadError(e: unknown, file: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code && code.startsWith('Z_')) return new InputError(file, 0, `corrupt or truncated gzip (${(e as Error).message})`, { cause: e });
+  if ((e as Error | undefined)?.message === 'unexpected end of file') return new InputError(file, 0, 'truncated gzip', { cause: e });
+  if (code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE') return new TransientError(`${file}: ${(e as Error).message}`, { cause: e });
+  return e;
+}

@@ -1,0 +1,18 @@
+import type { RetryPolicy } from '../config/schema.js';
+
+/**
+ * Delay before retry number `attempt` (1 = first retry): exponential from baseDelayMs, capped at
+ * maxDelayMs, and with full jitter a uniform draw in [0, cap] — the same policy the state machine's
+ * Retry uses (BackoffRate 2, JitterStrategy FULL, MaxDelaySeconds).
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return policy.jitter === 'full' ? Math.floor(random() * cap) : cap;
+}
+
+/** A failure as it crosses a thread or a state machine: name and message only. */
+export interface FailureInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { Pipeline } from '../config/schema.js';
+import type { PartInfo } from '../formats/writers.js';
+import type { JobPlan } from '../plan/plan.js';
+import type { ChunkResult } from '../process/chunk.js';
+import { layout } from '../process/layout.js';
+import { parseInterval } from '../rules/time.js';
+import { countDuplicates } from '../rules/unique.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { renderReportHtml } from './html.js';
+import type { ColumnSummary, DatasetRuleResult, JobReport } from './job-report.js';
+import { distinctEstimate, emptyStats, mergeStats, type ChunkStats } from './stats.js';
+
+/** The commit marker: a job's results are valid only once this lists them. */
+export interface SuccessManifest {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly input: JobPlan['input'];
+  readonly rows: { readonly in: number; readonly out: number; readonly rejected: number; readonly filtered: number };
+  readonly parts: readonly PartInfo[];
+  readonly rejects: readonly PartInfo[];
+  readonly report: string;
+}
+
+export interface FinalizeResult {
+  readonly report: JobReport;
+  readonly reportKey: string;
+  readonly successKey: string | undefined;
+}
+
+/**
+ * Merges chunk results, evaluates dataset rules, applies the quality gate, writes rejects with
+ * absolute line numbers, report.json/html and, when the job passes, `_SUCCESS`. Re-running it
+ * on the same chunk results writes the same objects.
+ */
+export async function finalizeJob(
+  pipeline: Pipeline,
+  plan: JobPlan,
+  results: readonly ChunkResult[],
+  store: ObjectStore,
+  startedAt: string,
+  now: () => Date = () => new Date(),
+): Promise<FinalizeResult> {
+  const ordered = [...results].sort((a, b) => a.index - b.index);
+  const stats = ordered.reduce<ChunkStats>((acc, r) => mergeStats(acc, r.stats), emptyStats());
+  const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
+  const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
+  const rejects = await publishRejects(pipeline, plan, ordered, store);
+  const rejectRatio = stats.rowsIn === 0 ? 0 : stats.rowsRejected / stats.rowsIn;
+  const gatePassed = rejectRatio <= pipeline.qualityGate.maxRejectRatio;
+  const failedRules = datasetRules.filter((r) => !r.passed && r.severity === 'error');
+  const failure = !balanced
+    ? `accounting does not balance: ${stats.rowsIn} in ≠ ${stats.rowsOut} out + ${stats.rowsRejected} rejected + ${stats.rowsFiltered} filtered`
+    : !gatePassed
+      ? `quality gate: reject ratio ${(rejectRatio * 100).toFixed(2)}% is above ${(pipeline.qualityGate.maxRejectRatio * 100).toFixed(2)}%`
+      : failedRules.length
+        ? `dataset rule failed: ${failedRules.map((r) => `${r.name} (${r.detail})`).join('; ')}`
+        : undefined;
+
+  const reportsPrefix = layout.reports(pipeline.name, plan.jobId);
+  const successKey = failure ? undefined : `${layout.results(pipeline.name, plan.jobId)}_SUCCESS`;
+  const parts = ordered.flatMap((r) => r.parts);
+  const report: JobReport = {
+    jobId: plan.jobId,
+    pipeline: pipeline.name,
+    input: { key: plan.input.key, size: plan.input.size, etag: plan.input.etag },
+    status: failure ? 'FAILED' : 'SUCCEEDED',
+    ...(failure ? { failure } : {}),
+    startedAt,
+    finishedAt: now().toISOString(),
+    plan: { chunks: plan.chunks.length, method: plan.method },
+    accounting: { rowsIn: stats.rowsIn, rowsOut: stats.rowsOut, rowsRejected: stats.rowsRejected, rowsFiltered: stats.rowsFiltered, balanced },
+    rejectRatio,
+    qualityGate: { maxRejectRatio: pipeline.qualityGate.maxRejectRatio, passed: gatePassed },
+    datasetRules,
+    columns: summarizeColumns(pipeline, stats),
+    stats,
+    outputs: { results: parts.length, rejects: rejects.length, successKey },
+  };
+  await store.put(`${reportsPrefix}report.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await store.put(`${reportsPrefix}report.html`, renderReportHtml(report));
+  if (successKey) {
+    const manifest: SuccessManifest = {
+      jobId: plan.jobId,
+      pipeline: pipeline.name,
+      input: plan.input,
+      rows: { in: stats.rowsIn, out: stats.rowsOut, rejected: stats.rowsRejected, filtered: stats.rowsFiltered },
+      parts,
+      rejects,
+      report: `${reportsPrefix}report.json`,
+    };
+    await store.put(successKey, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  return { report, reportKey: `${reportsPrefix}report.html`, successKey };
+}
+
+/** Copies each chunk's staged rejects to its final key with absolute line numbers, then drops the staging copy. */
+async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readonly ChunkResult[], store: ObjectStore): Promise<PartInfo[]> {
+  const out: PartInfo[] = [];
+  let base = plan.headerLines;
+  for (const r of ordered) {
+    const lineBase = base;
+    base += r.stats.lines;
+    if (!r.rejects) continue;
+    const staged = r.rejects.key;
+    const key = `${layout.rejects(pipeline.name, plan.jobId)}${layout.part(r.index)}.jsonl`;
+    if (r.rejects.rows === 0) {
+      await store.delete(staged);
+      continue;
+    }
+    const body = await store.get(staged);
+    if (body === undefined) {
+      // Already published by an earlier finalize that stopped before the report.
+      const existing = await store.get(key);
+      if (existing) out.push({ key, rows: r.rejects.rows, bytes: existing.length, sha256: createHash('sha256').update(existing).digest('hex') });
+      continue;
+    }
+    const text = body
+      .toString('utf8')
+      .split('\n')
+      .map((l) => (l.startsWith('{"line":') ? l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`) : l))
+      .join('\n');
+    await store.put(key, text);
+    await store.delete(staged);
+    out.push({ key, rows: r.rejects.rows, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+  }
+  return out;
+}
+
+async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkResult[], stats: ChunkStats, store: ObjectStore): Promise<DatasetRuleResult[]> {
+  const results: DatasetRuleResult[] = [];
+  for (const [i, rule] of pipeline.rules.dataset.entries()) {
+    const name = rule.name ?? `${rule.type}[${i}]`;
+    if (rule.type === 'unique') {
+      const runs: Buffer[] = [];
+      for (const r of ordered) {
+        const key = r.keyRuns[String(i)];
+        const body = key ? await store.get(key) : undefined;
+        if (body) runs.push(body);
+      }
+      const duplicates = countDuplicates(runs);
+      results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
+    } else if (rule.type === 'completeness') {
+      const c = stats.coverage.find((x) => x.column === rule.column);
+      const interval = parseInterval(rule.interval);
+      const expected = c && c.min !== null && c.max !== null ? Math.floor((c.max - c.min) / interval) + 1 : 0;
+      const ratio = expected === 0 ? 0 : Math.min(1, (c?.count ?? 0) / expected);
+      results.push({
+        name,
+        type: 'completeness',
+        severity: rule.severity,
+        passed: expected > 0 && ratio >= rule.min,
+        ratio,
+        detail: `${c?.count ?? 0} of ${expected} expected ${rule.interval} timestamps (${(ratio * 100).toFixed(2)}%, min ${(rule.min * 100).toFixed(0)}%)`,
+      });
+    } else {
+      const n = stats.rowsOut;
+      const passed = (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
+      results.push({ name, type: 'rowCount', severity: rule.severity, passed, detail: `${n} output rows (allowed ${rule.min ?? 0}..${rule.max ?? '∞'})` });
+    }
+  }
+  return results;
+}
+
+function summarizeColumns(pipeline: Pipeline, stats: ChunkStats): ColumnSummary[] {
+  return Object.entries(stats.columns).map(([name, p]) => {
+    const type = pipeline.schema.columns[name]?.type ?? 'derived';
+    const show = (v: number | string | null) =>
+      v === null ? null : typeof v === 'number' && (type === 'timestamp' || type === 'date') ? new Date(v).toISOString() : String(v);
+    return { name, type, count: p.count, nulls: p.nulls, min: show(p.min), max: show(p.max), distinct: distinctEstimate(p) };
+  });
+}

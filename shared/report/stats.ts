@@ -1,0 +1,148 @@
+import { hllEstimate, hllMerge, hllNew } from './hll.js';
+
+/** Failures of one rule: how many rows, and the first few examples. */
+export interface RuleTally {
+  count: number;
+  samples: { line: number; column?: string; value?: string; message: string }[];
+}
+
+/** Profile of one column. min/max are numbers (epoch ms for times) or strings. */
+export interface ColumnProfile {
+  count: number;
+  nulls: number;
+  min: number | string | null;
+  max: number | string | null;
+  /** HyperLogLog registers, base64. */
+  hll: string;
+}
+
+/** Time coverage of a completeness column: rows per bucket plus bounds. */
+export interface Coverage {
+  column: string;
+  bucketMs: number;
+  buckets: Record<string, number>;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+/** Everything a chunk reports. Merging is associative, so chunks can be combined in any grouping. */
+export interface ChunkStats {
+  chunks: number;
+  rowsIn: number;
+  rowsOut: number;
+  rowsRejected: number;
+  rowsFiltered: number;
+  rowsWarned: number;
+  bytes: number;
+  lines: number;
+  blankLines: number;
+  durationMs: number;
+  rules: Record<string, RuleTally>;
+  warnings: Record<string, number>;
+  columns: Record<string, ColumnProfile>;
+  coverage: Coverage[];
+  /** Rows per chunk, by chunk index (for the report chart). */
+  rowsPerChunk: Record<string, number>;
+}
+
+export const SAMPLES_PER_RULE = 5;
+
+export function emptyStats(): ChunkStats {
+  return {
+    chunks: 0,
+    rowsIn: 0,
+    rowsOut: 0,
+    rowsRejected: 0,
+    rowsFiltered: 0,
+    rowsWarned: 0,
+    bytes: 0,
+    lines: 0,
+    blankLines: 0,
+    durationMs: 0,
+    rules: {},
+    warnings: {},
+    columns: {},
+    coverage: [],
+    rowsPerChunk: {},
+  };
+}
+
+const pickMin = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b < a ? b : a);
+const pickMax = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b > a ? b : a);
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** Combines two stats; `merge(a, merge(b, c))` equals `merge(merge(a, b), c)`. Samples keep the first few in order. */
+export function mergeStats(a: ChunkStats, b: ChunkStats): ChunkStats {
+  const rules: Record<string, RuleTally> = {};
+  for (const name of new Set([...Object.keys(a.rules), ...Object.keys(b.rules)])) {
+    const x = a.rules[name];
+    const y = b.rules[name];
+    rules[name] = {
+      count: (x?.count ?? 0) + (y?.count ?? 0),
+      samples: [...(x?.samples ?? []), ...(y?.samples ?? [])].slice(0, SAMPLES_PER_RULE),
+    };
+  }
+  const columns: Record<string, ColumnProfile> = {};
+  for (const name of new Set([...Object.keys(a.columns), ...Object.keys(b.columns)])) {
+    const x = a.columns[name];
+    const y = b.columns[name];
+    if (!x || !y) {
+      columns[name] = (x ?? y)!;
+      continue;
+    }
+    columns[name] = {
+      count: x.count + y.count,
+      nulls: x.nulls + y.nulls,
+      min: pickMin(x.min, y.min),
+      max: pickMax(x.max, y.max),
+      hll: Buffer.from(hllMerge(Buffer.from(x.hll, 'base64'), Buffer.from(y.hll, 'base64'))).toString('base64'),
+    };
+  }
+  const coverage = [...a.coverage];
+  for (const c of b.coverage) {
+    const i = coverage.findIndex((x) => x.column === c.column);
+    if (i === -1) {
+      coverage.push(c);
+      continue;
+    }
+    const x = coverage[i]!;
+    coverage[i] = {
+      column: c.column,
+      bucketMs: c.bucketMs,
+      buckets: mergeCounts(x.buckets, c.buckets),
+      min: pickMin(x.min, c.min) as number | null,
+      max: pickMax(x.max, c.max) as number | null,
+      count: x.count + c.count,
+    };
+  }
+  return {
+    chunks: a.chunks + b.chunks,
+    rowsIn: a.rowsIn + b.rowsIn,
+    rowsOut: a.rowsOut + b.rowsOut,
+    rowsRejected: a.rowsRejected + b.rowsRejected,
+    rowsFiltered: a.rowsFiltered + b.rowsFiltered,
+    rowsWarned: a.rowsWarned + b.rowsWarned,
+    bytes: a.bytes + b.bytes,
+    lines: a.lines + b.lines,
+    blankLines: a.blankLines + b.blankLines,
+    durationMs: a.durationMs + b.durationMs,
+    rules,
+    warnings: mergeCounts(a.warnings, b.warnings),
+    columns,
+    coverage,
+    rowsPerChunk: { ...a.rowsPerChunk, ...b.rowsPerChunk },
+  };
+}
+
+/** Distinct-value estimate of a merged column profile. */
+export function distinctEstimate(profile: ColumnProfile): number {
+  return hllEstimate(Buffer.from(profile.hll, 'base64'));
+}
+
+export { hllNew };

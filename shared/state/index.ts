@@ -1,0 +1,1 @@
+export { JobStatus, type ChunkRecord, type JobRecord, type StateStore } from './models.js';

@@ -1,0 +1,45 @@
+import type { ChunkResult } from '../process/chunk.js';
+
+export const JobStatus = { PLANNED: 'PLANNED', RUNNING: 'RUNNING', SUCCEEDED: 'SUCCEEDED', FAILED: 'FAILED' } as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** The JOB item: one per input object version and config. */
+export interface JobRecord {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly input: { readonly key: string; readonly size: number; readonly etag: string; readonly versionId?: string };
+  status: JobStatus;
+  readonly createdAt: string;
+  updatedAt: string;
+  chunks: number;
+  attempts: number;
+  error?: { readonly name: string; readonly message: string };
+  reportKey?: string;
+  successKey?: string;
+}
+
+/** The CHUNK item: written when a chunk finishes, so a resume skips it. */
+export interface ChunkRecord {
+  readonly jobId: string;
+  readonly index: number;
+  readonly status: 'DONE' | 'FAILED';
+  readonly fingerprint: string;
+  readonly attempts: number;
+  readonly finishedAt: string;
+  readonly result?: ChunkResult;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** Job and chunk checkpoints: JSON files locally, DynamoDB in AWS. */
+export interface StateStore {
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  /** Creates the job unless it exists; true when this call created it. */
+  createJob(job: JobRecord): Promise<boolean>;
+  /** Overwrites the job record (fields of `job` win). */
+  putJob(job: JobRecord): Promise<void>;
+  getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined>;
+  putChunk(chunk: ChunkRecord): Promise<void>;
+  listChunks(jobId: string): Promise<ChunkRecord[]>;
+  /** Forgets every chunk of a job (for --force). */
+  clearChunks(jobId: string): Promise<void>;
+}

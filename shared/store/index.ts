@@ -1,0 +1,1 @@
+export type { ObjectInfo, ObjectStore, ObjectWriter } from './object-store.js';
