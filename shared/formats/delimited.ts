@@ -5,6 +5,9 @@ export interface Dialect {
   readonly quote: string;
 }
 
+/** Receives each record; positional arguments so the hot loop allocates no record object. */
+export type RecordCallback = (fields: string[], start: number, end: number, line: number, unterminated: boolean) => void;
+
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {
   fields: string[];
@@ -29,7 +32,7 @@ export function tokenizeBlock(
   dialect: Dialect,
   firstLine: number,
   final: boolean,
-  onRecord: (record: RawRecord) => void,
+  onRecord: RecordCallback,
 ): { consumed: number; lines: number } {
   const { delimiter, quote } = dialect;
   const length = text.length;
@@ -45,14 +48,14 @@ export function tokenizeBlock(
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
     if (nextQuote === -1 || nextQuote >= lineEnd) {
       const fields = contentEnd === pos ? [''] : text.slice(pos, contentEnd).split(delimiter);
-      onRecord({ fields, start: pos, end: next, line });
+      onRecord(fields, pos, next, line, false);
       pos = next;
       line++;
       continue;
     }
     const parsed = scanQuoted(text, pos, delimiter, quote, final);
     if (parsed === undefined) break; // open quote: carry over
-    onRecord({ fields: parsed.fields, start: pos, end: parsed.end, line, unterminated: parsed.unterminated });
+    onRecord(parsed.fields, pos, parsed.end, line, parsed.unterminated === true);
     line += parsed.lines;
     pos = parsed.end;
   }

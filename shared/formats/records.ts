@@ -82,7 +82,14 @@ export async function readRecords(
     },
   };
 
-  const emit = (r: RawRecord) => {
+  const raw: RawRecord = { fields: [], start: 0, end: 0, line: 0 };
+  const emit = (fields: string[], start: number, end: number, recLine: number, unterminated: boolean) => {
+    const r = raw;
+    r.fields = fields;
+    r.start = start;
+    r.end = end;
+    r.line = recLine;
+    r.unterminated = unterminated;
     const text = current.text;
     const contentLength = r.end - r.start;
     record.rec = r;
@@ -154,16 +161,44 @@ export async function readRecords(
   };
 
   let offset = options.startOffset;
+  // A line with no break within 2× the limit is rejected as soon as that is known, then skipped
+  // to its end, so memory stays bounded whatever the input.
+  const overLimit = options.maxLineBytes * 2 + 4;
+  let skipping = false;
+  const rejectOverlong = (bytesSoFar: Buffer, at: number) => {
+    const preview = bytesSoFar.subarray(0, Math.min(bytesSoFar.length, 256)).toString('utf8');
+    onRecord({
+      fields: undefined,
+      object: undefined,
+      line,
+      malformed: `record longer than maxLineBytes (${options.maxLineBytes})`,
+      raw: () => `${preview}…`,
+      offset: () => at,
+    });
+  };
   for await (const chunk of source) {
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     bytes += buf.length;
-    const joined: Buffer = pendingBytes ? Buffer.concat([pendingBytes, buf]) : buf;
+    let joined: Buffer = pendingBytes ? Buffer.concat([pendingBytes, buf]) : buf;
+    pendingBytes = undefined;
+    if (skipping) {
+      const nl = joined.indexOf(10);
+      if (nl === -1) {
+        offset += joined.length;
+        continue;
+      }
+      offset += nl + 1;
+      line++;
+      skipping = false;
+      joined = joined.subarray(nl + 1);
+    }
     const lastNl = joined.lastIndexOf(10);
     if (lastNl === -1) {
-      pendingBytes = joined;
-      if (joined.length > options.maxLineBytes * 2 + 4) {
-        throw new InputError(options.file, line, `line longer than maxLineBytes (${options.maxLineBytes}) with no line break`);
-      }
+      if (joined.length > overLimit && !carry) {
+        rejectOverlong(joined, offset);
+        skipping = true;
+        offset += joined.length;
+      } else pendingBytes = Buffer.from(joined);
       continue;
     }
     const head = joined.subarray(0, lastNl + 1);
@@ -174,6 +209,11 @@ export async function readRecords(
     offset += head.length;
     if (carry) await processText(carry + text, carryOffset, false);
     else await processText(text, blockStart, false);
+  }
+  if (skipping) {
+    line++;
+    await onBlockEnd();
+    return { lines: line - options.startLine, blankLines, bytes };
   }
   const tail = pendingBytes ? decode(pendingBytes) : { text: '', invalid: false };
   current.invalid = current.invalid || tail.invalid;

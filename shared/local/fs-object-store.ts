@@ -70,7 +70,7 @@ export class FsObjectStore implements ObjectStore {
     const open = async () => {
       if (stream) return stream;
       await mkdir(dirname(target), { recursive: true });
-      stream = createWriteStream(temp);
+      stream = createWriteStream(temp, { highWaterMark: 8 << 20 });
       stream.on('error', (e) => (failed = e));
       await once(stream, 'open');
       return stream;
@@ -79,7 +79,18 @@ export class FsObjectStore implements ObjectStore {
       async write(chunk) {
         const s = await open();
         if (failed) throw failed;
-        if (!s.write(chunk)) await Promise.race([once(s, 'drain'), once(s, 'error').then(([e]) => Promise.reject(e as Error))]);
+        if (!s.write(chunk)) {
+          await new Promise<void>((resolve, reject) => {
+            const done = (e?: Error) => {
+              s.off('drain', done);
+              s.off('error', done);
+              if (e) reject(e);
+              else resolve();
+            };
+            s.on('drain', done);
+            s.on('error', done);
+          });
+        }
       },
       async commit() {
         const s = await open();
@@ -124,6 +135,24 @@ export class FsObjectStore implements ObjectStore {
       }
     };
     yield* walk.call(this, dir);
+  }
+
+  /** Removes temp files a killed process left under a prefix; they were never visible as objects. */
+  async removeTemporaries(prefix: string): Promise<number> {
+    let removed = 0;
+    const walk = async (d: string): Promise<void> => {
+      const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const full = join(d, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.name.includes('.sluice-tmp-')) {
+          await rm(full, { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk(this.path(prefix));
+    return removed;
   }
 
   async delete(key: string): Promise<void> {

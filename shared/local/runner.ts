@@ -8,6 +8,7 @@ import { matchPipeline } from '../config/match.js';
 import { InputError, JobFailedError } from '../errors.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, type ChunkResult } from '../process/chunk.js';
+import { layout } from '../process/layout.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
 import { finalizeJob } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
@@ -113,6 +114,7 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
     delete record.error;
     await state.putJob(record);
     if (options.force) await state.clearChunks(plan.jobId);
+    for (const prefix of [layout.results(pipeline.name, plan.jobId), layout.rejects(pipeline.name, plan.jobId)]) await output.removeTemporaries(prefix);
     const results: (ChunkResult | undefined)[] = [];
     for (const chunk of plan.chunks) {
       const done = await state.getChunk(plan.jobId, chunk.index);

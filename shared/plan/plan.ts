@@ -116,11 +116,11 @@ async function readHeader(
   let header: string[] | undefined;
   let end = 0;
   let lines = 0;
-  tokenizeBlock(text, dialect, 1, total < limit, (r) => {
+  tokenizeBlock(text, dialect, 1, total < limit, (fields, start, recordEnd) => {
     if (header) return;
-    header = r.fields;
-    end = r.end;
-    lines = Math.max(1, text.slice(r.start, r.end).split('\n').length - 1);
+    header = fields;
+    end = recordEnd;
+    lines = Math.max(1, text.slice(start, recordEnd).split('\n').length - 1);
   });
   if (!header) throw new InputError(key, 1, `header line longer than maxLineBytes (${pipeline.format.maxLineBytes})`);
   if (header.length === 1 && header[0] === '') throw new InputError(key, 1, 'header line is empty');

@@ -13,7 +13,7 @@ import { KeyHashes } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
 import { ColumnProfiler } from './profile.js';
-import { compileRowProcessor } from './row.js';
+import { compileRowProcessor, Outcome } from './row.js';
 
 /** What a finished chunk leaves behind; stored as its checkpoint. */
 export interface ChunkResult {
@@ -101,16 +101,16 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     stats.rowsIn++;
     if (rec.malformed !== undefined) return reject(rec, [{ rule: 'malformed', message: rec.malformed }]);
     const outcome = row.process(rec.fields, rec.object);
-    if (outcome.kind === 'reject') return reject(rec, outcome.failures);
-    if (outcome.kind === 'filtered') {
+    if (outcome === Outcome.REJECT) return reject(rec, row.failures);
+    if (outcome === Outcome.FILTERED) {
       stats.rowsFiltered++;
       return;
     }
-    if (outcome.warnings.length) {
+    if (row.warnings.length) {
       stats.rowsWarned++;
-      for (const w of outcome.warnings) stats.warnings[w] = (stats.warnings[w] ?? 0) + 1;
+      for (const w of row.warnings) stats.warnings[w] = (stats.warnings[w] ?? 0) + 1;
     }
-    const values = outcome.values;
+    const values = row.values;
     stats.rowsOut++;
     profiler.add(values);
     for (const u of uniques) u.hashes.add(values);
@@ -125,7 +125,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     }
     let partition = '';
     for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(values[i] ?? '__null__'))}/`;
-    (writers.get(partition) ?? openWriter(partition)).write(values);
+    (writers.get(partition) ?? openWriter(partition)).write(values, row.texts);
   };
 
   const onBlockEnd = async () => {

@@ -1,6 +1,6 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
 import { ConfigError, InputError } from '../errors.js';
-import { compileColumn, type ColumnCheck, type Failure, type Value } from '../rules/columns.js';
+import { compileColumn, isJsonNumber, type ColumnCheck, type Failure, type Value } from '../rules/columns.js';
 import { celEnvironment, compileCel, fromCel, toCel, type CelProgram } from '../rules/cel.js';
 
 /** An output column: its name and type as writers need them. */
@@ -9,17 +9,24 @@ export interface OutputColumn {
   readonly type: ColumnTypeName | 'json';
 }
 
-export type RowOutcome =
-  | { readonly kind: 'out'; readonly values: Value[]; readonly warnings: readonly string[] }
-  | { readonly kind: 'reject'; readonly failures: readonly Failure[] }
-  | { readonly kind: 'filtered' };
+export const Outcome = { OUT: 0, REJECT: 1, FILTERED: 2 } as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
-/** Validates and transforms one record; compiled once per chunk from the pipeline and the file's header. */
+/**
+ * Validates and transforms one record; compiled once per chunk from the pipeline and the file's header.
+ * To keep the hot loop free of allocation, results land in arrays the processor reuses: read
+ * `values`/`texts`/`warnings` after OUT and `failures` after REJECT, before the next call.
+ */
 export interface RowProcessor {
   readonly columns: readonly OutputColumn[];
   /** Schema columns in schema order, with the header index each reads (-1 when absent). */
   readonly inputColumns: readonly { name: string; type: ColumnTypeName; index: number }[];
-  process(fields: string[] | undefined, object: Record<string, unknown> | undefined): RowOutcome;
+  process(fields: string[] | undefined, object: Record<string, unknown> | undefined): Outcome;
+  readonly values: Value[];
+  /** Per output column: the input text when it is already a JSON number, so writers can copy it. */
+  readonly texts: (string | undefined)[];
+  readonly failures: Failure[];
+  readonly warnings: string[];
 }
 
 interface SourceColumn {
@@ -92,23 +99,43 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   }));
 
   const nSources = sources.length;
+  const numeric = sources.map((src) => src.type === 'number' || src.type === 'integer');
   const context: Record<string, unknown> = {};
+  // Only the columns an expression names are converted to CEL values (Dates and bigints cost).
+  const celText = [...p.rules.row.map((r) => r.expr), ...Object.values(p.transform.derive ?? {}), p.transform.filter ?? ''].join(' ').replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+  const named = new Set(celText.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
+  const celColumns = sources.map((src, i) => ({ i, name: src.name, type: src.type })).filter((c) => named.has(c.name));
   const work: Value[] = new Array<Value>(working.length).fill(null);
+  const rawText: (string | undefined)[] = new Array<string | undefined>(working.length).fill(undefined);
+  const failures: Failure[] = [];
+  const warnings: string[] = [];
+  const values: Value[] = new Array<Value>(picks.length).fill(null);
+  const texts: (string | undefined)[] = new Array<string | undefined>(picks.length).fill(undefined);
+  const identity = picks.every((w, j) => w === j && !casts[j]) && picks.length === working.length;
+
+  const reject = (): Outcome => Outcome.REJECT;
 
   return {
     columns,
-    inputColumns: sources.map((s) => ({ name: s.name, type: s.type, index: s.index })),
+    inputColumns: sources.map((src) => ({ name: src.name, type: src.type, index: src.index })),
+    values: identity ? work : values,
+    texts: identity ? rawText : texts,
+    failures,
+    warnings,
     process(fields, object) {
-      const failures: Failure[] = [];
+      failures.length = 0;
+      warnings.length = 0;
       for (let i = 0; i < nSources; i++) {
-        const s = sources[i]!;
+        const src = sources[i]!;
         let raw: string | undefined;
-        if (fields) raw = s.index === -1 ? undefined : fields[s.index];
+        if (fields) raw = src.index === -1 ? undefined : fields[src.index];
         else {
-          const v = object![s.key];
+          const v = object![src.key];
           raw = v === undefined || v === null ? undefined : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
         }
-        work[i] = s.check(raw, failures);
+        const v = src.check(raw, failures);
+        work[i] = v;
+        rawText[i] = numeric[i] && v !== null && isJsonNumber(raw!) ? raw : undefined;
       }
       if (fields && header && fields.length !== header.length) {
         failures.push({ rule: 'columns', value: String(fields.length), message: `expected ${header.length} fields, found ${fields.length}` });
@@ -117,11 +144,13 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         const v = fields![keepUnknown[k]!.index];
         work[nSources + k] = v === undefined || nulls.has(v) ? null : v;
       }
-      if (failures.length) return { kind: 'reject', failures };
+      if (failures.length) return reject();
 
-      const warnings: string[] = [];
       if (usesCel) {
-        for (let i = 0; i < nSources; i++) context[sources[i]!.name] = toCel(work[i]!, sources[i]!.type);
+        for (let c = 0; c < celColumns.length; c++) {
+          const col = celColumns[c]!;
+          context[col.name] = toCel(work[col.i]!, col.type);
+        }
         for (const r of rules) {
           let ok: unknown;
           try {
@@ -133,7 +162,7 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
           if (r.severity === 'warn') warnings.push(r.name);
           else failures.push({ rule: r.name, message: ok instanceof Error ? `${r.message} (${ok.message.split('\n')[0]})` : r.message });
         }
-        if (failures.length) return { kind: 'reject', failures };
+        if (failures.length) return reject();
         const base = nSources + keepUnknown.length;
         for (let d = 0; d < derived.length; d++) {
           try {
@@ -144,23 +173,27 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
             failures.push({ rule: `derive.${derived[d]!.name}`, message: (e as Error).message.split('\n')[0]! });
           }
         }
-        if (failures.length) return { kind: 'reject', failures };
+        if (failures.length) return reject();
         if (filter) {
           let keep: unknown;
           try {
             keep = filter(context);
           } catch (e) {
-            return { kind: 'reject', failures: [{ rule: 'filter', message: (e as Error).message.split('\n')[0]! }] };
+            failures.push({ rule: 'filter', message: (e as Error).message.split('\n')[0]! });
+            return reject();
           }
-          if (keep !== true) return { kind: 'filtered' };
+          if (keep !== true) return Outcome.FILTERED;
         }
       }
-      const values: Value[] = new Array<Value>(picks.length);
-      for (let j = 0; j < picks.length; j++) {
-        const v = work[picks[j]!]!;
-        values[j] = casts[j] ? cast(v, casts[j]!, working[picks[j]!]!.type) : v;
+      if (!identity) {
+        for (let j = 0; j < picks.length; j++) {
+          const w = picks[j]!;
+          const cj = casts[j];
+          values[j] = cj ? cast(work[w]!, cj, working[w]!.type) : work[w]!;
+          texts[j] = cj ? undefined : rawText[w];
+        }
       }
-      return { kind: 'out', values, warnings };
+      return Outcome.OUT;
     },
   };
 }

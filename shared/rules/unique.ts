@@ -1,42 +1,72 @@
 import type { Value } from './columns.js';
 
-function fnv(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function mix(h: number, x: number, k: number): number {
+  h = Math.imul(h ^ x, k);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /**
- * Collects 64-bit hashes of a key tuple per row. A chunk writes them sorted (8 bytes per row),
- * and finalize merges the sorted runs, so a `unique` check over any file size needs no more
- * memory than one chunk's keys.
+ * Collects 64-bit hashes of a key tuple per row (two independent 32-bit halves, no bigint on the
+ * hot path). A chunk writes them sorted (8 bytes per row) and finalize merges the sorted runs,
+ * so a `unique` check needs no more memory than one chunk's keys.
  */
 export class KeyHashes {
-  private data = new BigUint64Array(1024);
+  private hi = new Uint32Array(1024);
+  private lo = new Uint32Array(1024);
   private size = 0;
   constructor(private readonly indexes: readonly number[]) {}
 
   add(values: readonly Value[]): void {
-    let key = '';
-    for (const i of this.indexes) key += `${String(values[i])}\u0000`;
-    if (this.size === this.data.length) {
-      const grown = new BigUint64Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
+    let a = 0x811c9dc5;
+    let b = 0x01234567;
+    for (let k = 0; k < this.indexes.length; k++) {
+      const v = values[this.indexes[k]!];
+      if (typeof v === 'string') {
+        for (let i = 0; i < v.length; i++) {
+          const c = v.charCodeAt(i);
+          a = Math.imul(a ^ c, 0x01000193);
+          b = Math.imul(b ^ c, 0x5bd1e995);
+        }
+      } else if (typeof v === 'number') {
+        f64[0] = v;
+        a = mix(a, u32[0]!, 0x85ebca6b);
+        a = mix(a, u32[1]!, 0xc2b2ae35);
+        b = mix(b, u32[1]!, 0x27d4eb2f);
+        b = mix(b, u32[0]!, 0x165667b1);
+      } else {
+        a = mix(a, v === null ? 0x9e3779b9 : v ? 1 : 2, 0x85ebca6b);
+        b = mix(b, v === null ? 0x7f4a7c15 : v ? 1 : 2, 0x27d4eb2f);
+      }
+      // Separator, so ("ab","c") and ("a","bc") differ.
+      a = mix(a, 0xff + k, 0x85ebca6b);
+      b = mix(b, 0xff + k, 0x27d4eb2f);
     }
-    this.data[this.size++] = (BigInt(fnv(key, 0x811c9dc5)) << 32n) | BigInt(fnv(key, 0x01234567));
+    if (this.size === this.hi.length) {
+      const hi = new Uint32Array(this.size * 2);
+      const lo = new Uint32Array(this.size * 2);
+      hi.set(this.hi);
+      lo.set(this.lo);
+      this.hi = hi;
+      this.lo = lo;
+    }
+    this.hi[this.size] = a >>> 0;
+    this.lo[this.size] = b >>> 0;
+    this.size++;
   }
 
-  /** Sorted hashes, little-endian bytes. */
+  /** Sorted hashes, little-endian u64 bytes. */
   sortedBytes(): Buffer {
-    const sorted = this.data.slice(0, this.size).sort();
-    return Buffer.from(sorted.buffer, sorted.byteOffset, sorted.byteLength);
+    const keys = new BigUint64Array(this.size);
+    const halves = new Uint32Array(keys.buffer);
+    for (let i = 0; i < this.size; i++) {
+      halves[2 * i] = this.lo[i]!;
+      halves[2 * i + 1] = this.hi[i]!;
+    }
+    keys.sort();
+    return Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength);
   }
 }
 

@@ -1,0 +1,16 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../shared/config/load.js';
+import type { Pipeline } from '../shared/config/schema.js';
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export async function tempDir(prefix = 'sluice-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A validated pipeline from a partial one. */
+export function pipelineOf(partial: Record<string, unknown>): Pipeline {
+  return parseConfig({ pipelines: [{ name: 'test', ...partial }] }).pipelines[0]!;
+}

@@ -1,0 +1,76 @@
+import { readdir } from 'node:fs/promises';
+import { parquetReadObjects } from 'hyparquet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRowWriter } from '../../../shared/formats/writers.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import type { OutputColumn } from '../../../shared/process/row.js';
+import type { Value } from '../../../shared/rules/columns.js';
+import { tempDir } from '../../helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+afterAll(() => cleanup());
+
+const columns: OutputColumn[] = [
+  { name: 'id', type: 'integer' },
+  { name: 'name', type: 'string' },
+  { name: 'amount', type: 'number' },
+  { name: 'ok', type: 'boolean' },
+  { name: 'at', type: 'timestamp' },
+  { name: 'day', type: 'date' },
+];
+const rows: Value[][] = [
+  [1, 'a "quoted", name', 1.5, true, Date.UTC(2020, 0, 1, 12), Date.UTC(2020, 0, 1)],
+  [2, 'multi\nline é', null, false, null, Date.UTC(2021, 5, 30)],
+  [3, null, -0.25, null, Date.UTC(1999, 11, 31, 23, 59, 59, 999), null],
+];
+
+async function write(format: 'jsonl' | 'csv' | 'parquet', many = 1) {
+  const store = new FsObjectStore(dir);
+  const key = `out.${format}`;
+  const w = createRowWriter(format, key, store.writer(key), columns);
+  for (let i = 0; i < many; i++) for (const r of rows) w.write(r);
+  const part = await w.close();
+  return { part, body: (await store.get(key))! };
+}
+
+describe('row writers', () => {
+  it('write JSONL with ISO times and nulls', async () => {
+    const { part, body } = await write('jsonl');
+    expect(part.rows).toBe(3);
+    const lines = body.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({ id: 1, name: 'a "quoted", name', amount: 1.5, ok: true, at: '2020-01-01T12:00:00.000Z', day: '2020-01-01' });
+    expect(lines[1]).toEqual({ id: 2, name: 'multi\nline é', amount: null, ok: false, at: null, day: '2021-06-30' });
+    expect(lines[2]!.at).toBe('1999-12-31T23:59:59.999Z');
+  });
+
+  it('write CSV that quotes what needs quoting', async () => {
+    const { body } = await write('csv');
+    expect(body.toString()).toBe(
+      'id,name,amount,ok,at,day\n1,"a ""quoted"", name",1.5,true,2020-01-01T12:00:00.000Z,2020-01-01\n2,"multi\nline é",,false,,2021-06-30\n3,,-0.25,,1999-12-31T23:59:59.999Z,\n',
+    );
+  });
+
+  it('write Parquet that an independent reader (hyparquet) reads back', async () => {
+    const { part, body } = await write('parquet', 40_000);
+    expect(part.rows).toBe(120_000);
+    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    const back = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+    expect(back).toHaveLength(120_000);
+    expect(back[0]).toMatchObject({ id: 1n, name: 'a "quoted", name', amount: 1.5, ok: true, day: new Date(Date.UTC(2020, 0, 1)) });
+    expect((back[0]!.at as Date).toISOString()).toBe('2020-01-01T12:00:00.000Z');
+    expect(back[1]).toMatchObject({ id: 2n, name: 'multi\nline é', amount: null, ok: false, at: null });
+    expect(back[119_999]).toMatchObject({ id: 3n, name: null, amount: -0.25, ok: null, day: null });
+  });
+
+  it('leave no object behind when aborted', async () => {
+    const store = new FsObjectStore(dir);
+    const w = createRowWriter('jsonl', 'aborted.jsonl', store.writer('aborted.jsonl'), columns);
+    for (let i = 0; i < 20_000; i++) w.write(rows[0]!);
+    await w.flush(); // over 1 MiB buffered: bytes reach the temp file
+    await w.abort();
+    expect(await store.get('aborted.jsonl')).toBeUndefined();
+    expect(await readdir(dir)).not.toContainEqual(expect.stringContaining('aborted.jsonl'));
+  });
+});

@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { hashString, hllAdd, hllNew } from '../../../shared/report/hll.js';
+import { distinctEstimate, emptyStats, mergeStats, type ChunkStats } from '../../../shared/report/stats.js';
+
+const sketch = fc.array(fc.string({ maxLength: 4 }), { maxLength: 20 }).map((values) => {
+  const r = hllNew();
+  for (const v of values) hllAdd(r, hashString(v));
+  return Buffer.from(r).toString('base64');
+});
+
+const stats: fc.Arbitrary<ChunkStats> = fc
+  .record({
+    index: fc.integer({ min: 0, max: 50 }),
+    rowsOut: fc.nat(1000),
+    rowsRejected: fc.nat(50),
+    rowsFiltered: fc.nat(50),
+    lines: fc.nat(2000),
+    rule: fc.constantFrom('min', 'max', 'type', 'r1'),
+    ruleCount: fc.integer({ min: 1, max: 9 }),
+    min: fc.integer({ min: -100, max: 100 }),
+    span: fc.nat(100),
+    hll: sketch,
+    day: fc.integer({ min: 18000, max: 18010 }),
+  })
+  .map((g) => ({
+    ...emptyStats(),
+    chunks: 1,
+    rowsIn: g.rowsOut + g.rowsRejected + g.rowsFiltered,
+    rowsOut: g.rowsOut,
+    rowsRejected: g.rowsRejected,
+    rowsFiltered: g.rowsFiltered,
+    lines: g.lines,
+    rules: { [g.rule]: { count: g.ruleCount, samples: Array.from({ length: Math.min(g.ruleCount, 5) }, (_, i) => ({ line: g.index * 100 + i, message: g.rule })) } },
+    columns: { v: { count: g.rowsOut, nulls: 1, min: g.min, max: g.min + g.span, hll: g.hll } },
+    coverage: [{ column: 't', bucketMs: 86_400_000, buckets: { [String(g.day)]: g.rowsOut }, min: g.day * 86_400_000, max: g.day * 86_400_000 + 1, count: g.rowsOut }],
+    rowsPerChunk: { [String(g.index)]: g.rowsOut },
+  }));
+
+describe('mergeStats', () => {
+  it('is associative', () => {
+    fc.assert(
+      fc.property(stats, stats, stats, (a, b, c) => {
+        expect(mergeStats(a, mergeStats(b, c))).toEqual(mergeStats(mergeStats(a, b), c));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('has the empty stats as identity', () => {
+    fc.assert(
+      fc.property(stats, (a) => {
+        expect(mergeStats(emptyStats(), a)).toEqual(a);
+        expect(mergeStats(a, emptyStats())).toEqual(a);
+      }),
+    );
+  });
+
+  it('adds counts, keeps the extreme values and the first samples', () => {
+    const a = { ...emptyStats(), rowsIn: 3, rules: { r: { count: 4, samples: [1, 2, 3, 4].map((line) => ({ line, message: 'm' })) } } };
+    const b = { ...emptyStats(), rowsIn: 2, rules: { r: { count: 3, samples: [7, 8, 9].map((line) => ({ line, message: 'm' })) } } };
+    const m = mergeStats(a, b);
+    expect(m.rowsIn).toBe(5);
+    expect(m.rules.r!.count).toBe(7);
+    expect(m.rules.r!.samples.map((s) => s.line)).toEqual([1, 2, 3, 4, 7]);
+  });
+});
+
+describe('distinct estimate', () => {
+  it('is within 5% for 100,000 distinct values split over two merged chunks', () => {
+    const a = hllNew();
+    const b = hllNew();
+    for (let i = 0; i < 100_000; i++) hllAdd(i % 2 ? a : b, hashString(`value-${i}`));
+    const p = (r: Uint8Array) => ({ count: 0, nulls: 0, min: null, max: null, hll: Buffer.from(r).toString('base64') });
+    const merged = mergeStats({ ...emptyStats(), columns: { v: p(a) } }, { ...emptyStats(), columns: { v: p(b) } });
+    expect(Math.abs(distinctEstimate(merged.columns.v!) - 100_000)).toBeLessThan(5_000);
+  });
+});
