@@ -183,8 +183,13 @@ function daysInYear(y: number): number {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 366 : 365;
 }
 
-type FluxDefect = 'range' | 'text' | 'ragged' | 'duplicate' | 'qc' | 'order' | 'gap';
-const FLUX_DEFECTS: readonly FluxDefect[] = ['range', 'text', 'ragged', 'duplicate', 'qc', 'order', 'gap'];
+/**
+ * range: a value outside its column's bounds (TA 999, …); text: "n/a#" in a number column; ragged: a
+ * truncated line; duplicate: a row written twice; qc: NEE_QC 7; order: TIMESTAMP_END before START;
+ * gap: 3–6.5 hours of rows missing; gpp: negative GPP in daylight (valid, but the warn rule counts it).
+ */
+type FluxDefect = 'range' | 'text' | 'ragged' | 'duplicate' | 'qc' | 'order' | 'gap' | 'gpp';
+const FLUX_DEFECTS: readonly FluxDefect[] = ['range', 'text', 'ragged', 'duplicate', 'qc', 'order', 'gap', 'gpp'];
 
 /** "HHmm" of each half hour of a day. */
 const HALF_HOURS = Array.from({ length: 48 }, (_, i) => `${PAD2[i >> 1]}${i & 1 ? '30' : '00'}`);
@@ -210,6 +215,8 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
   let index = 0; // rows considered, written or skipped
   let skip = 0; // rows left in a timestamp gap
   let outage = 0; // rows left in a flux-system outage (-9999 for the turbulent fluxes)
+  let negativeGpp = false; // a 'gpp' defect waiting for daylight
+  let nth = 0; // defects so far: cycles through each kind's variants
   for (const { site, startMs, days } of periods) {
     const south = site.lat < 0;
     const latFactor = Math.min(1, Math.abs(site.lat) / 60);
@@ -244,6 +251,10 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
           skip = 5 + Math.floor(rng() * 8); // this row and 5–12 more are missing: 3–6.5 hours
           continue;
         }
+        if (defect === 'gpp') {
+          negativeGpp = true;
+          defect = undefined;
+        }
         const hour = h / 2 + 0.25;
         const fromNoon = (hour - 12.5) / halfDay;
         const sun = fromNoon > -1 && fromNoon < 1 ? Math.cos((Math.PI / 2) * fromNoon) : 0;
@@ -253,7 +264,11 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
         const vpd = Math.max(0, es * (1 - Math.min(0.99, rh + 0.3 * (1 - sun) - 0.1 * sun)));
         const light = sw > 0 ? sw / (sw + 350) : 0;
         const cold = ta < 0 ? 0 : ta < 10 ? ta / 10 : ta > 32 ? Math.max(0, 1 - (ta - 32) / 10) : 1;
-        const gpp = site.gppMax * 1.9 * leaf * light * cold * (1 / (1 + vpd / (25 + 20 * site.dry))) + (sw > 0 ? 0.4 : 0.05) * noise();
+        let gpp = site.gppMax * 1.9 * leaf * light * cold * (1 / (1 + vpd / (25 + 20 * site.dry))) + (sw > 0 ? 0.4 : 0.05) * noise();
+        if (negativeGpp && sw >= 10) {
+          gpp = -0.3 - 2 * rng(); // a partitioning artefact at low light
+          negativeGpp = false;
+        }
         const reco = site.r10 * leaf ** 0.3 * Math.exp(0.0693 * (ta - 10)) * (1 + 0.1 * noise());
         const nee = reco - gpp + 0.8 * noise();
         const avail = Math.max(0, sw) * 0.62 - 15;
@@ -280,7 +295,7 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
           miss === 0
             ? `${site.id}\t${start}\t${end}\t${f3(nee)}\t${f3(gpp)}\t${f3(reco)}\t${f2(le)}\t${f2(hf)}\t${f2(ta)}\t${f3(vpd)}\t${f1(sw)}\t${f1(p)}\t${f3(ustar)}\t${qc}\n`
             : `${site.id}\t${start}\t${end}\t${miss & 1 ? MISSING : f3(nee)}\t${miss & 2 ? MISSING : f3(gpp)}\t${miss & 4 ? MISSING : f3(reco)}\t${miss & 8 ? MISSING : f2(le)}\t${miss & 16 ? MISSING : f2(hf)}\t${miss & 32 ? MISSING : f2(ta)}\t${miss & 64 ? MISSING : f3(vpd)}\t${miss & 128 ? MISSING : f1(sw)}\t${miss & 256 ? 'NA' : f1(p)}\t${miss & 512 ? MISSING : f3(ustar)}\t${miss & 1 ? MISSING : qc}\n`;
-        if (defect !== undefined) row = fluxDefect(row, defect, rng);
+        if (defect !== undefined) row = fluxDefect(row, defect, nth++, rng);
         buf += row;
         sink.rows += defect === 'duplicate' ? 2 : 1;
         if (buf.length >= BATCH_CHARS) {
@@ -298,11 +313,11 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
   await sink.write(buf);
 }
 
-function fluxDefect(row: string, defect: FluxDefect, rng: () => number): string {
+function fluxDefect(row: string, defect: FluxDefect, nth: number, rng: () => number): string {
   const f = row.slice(0, -1).split('\t');
   switch (defect) {
     case 'range': {
-      const pick = Math.floor(rng() * 4);
+      const pick = nth % 4;
       if (pick === 0) f[8] = '999'; // TA
       else if (pick === 1) f[10] = '2480.5'; // SW_IN
       else if (pick === 2) f[6] = '-1873.22'; // LE
@@ -310,7 +325,7 @@ function fluxDefect(row: string, defect: FluxDefect, rng: () => number): string 
       break;
     }
     case 'text':
-      f[3 + Math.floor(rng() * 10)] = rng() < 0.5 ? 'n/a#' : '#DIV/0!';
+      f[3 + Math.floor(rng() * 10)] = nth % 2 === 0 ? 'n/a#' : '#DIV/0!';
       break;
     case 'ragged':
       return `${f.slice(0, 5 + Math.floor(rng() * 7)).join('\t')}\n`; // a truncated line
@@ -323,6 +338,7 @@ function fluxDefect(row: string, defect: FluxDefect, rng: () => number): string 
       [f[1], f[2]] = [f[2]!, f[1]!]; // TIMESTAMP_END before TIMESTAMP_START
       break;
     case 'gap':
+    case 'gpp':
       break;
   }
   return `${f.join('\t')}\n`;
@@ -350,13 +366,13 @@ const NOTES = [
   'Customer says "urgent"',
   'Deliver to reception, 3rd floor',
   'Bitte bei Müller klingeln',
-  'Line 1: ring twice\nLine 2: dog is friendly',
   'Replacement for order returned as "damaged, box crushed"',
   'No invoice in the parcel',
   'Livraison après 17h',
-  'Split shipment OK\r\nship remainder when in stock',
   'Size swap: M → L',
 ];
+/** Rarer notes pasted from a text box: line breaks inside the quoted field (one with CRLF). */
+const MULTILINE_NOTES = ['Line 1: ring twice\nLine 2: dog is friendly', 'Split shipment OK,\r\nship remainder when in stock', 'Address correction:\n"Flat 2", 14 Mill Lane'];
 
 function pickWeighted<T>(items: readonly T[], weights: readonly number[], r: number): T {
   for (let i = 0; i < items.length; i++) {
@@ -408,7 +424,8 @@ async function writeOrders(run: OrdersRun): Promise<void> {
     let amount = currency === 'JPY' ? `${Math.round(unit * quantity * 150)}` : f2(unit * quantity);
     const status = pickWeighted(STATUSES, STATUS_WEIGHTS, rng());
     const customer = rng() < 0.04 ? '' : `C${String(Math.floor(rng() * 1_000_000)).padStart(6, '0')}`;
-    const note = rng() < 0.72 ? '' : NOTES[Math.floor(rng() * NOTES.length)]!;
+    const r = rng();
+    const note = r < 0.8 ? '' : r < 0.996 ? NOTES[Math.floor(rng() * NOTES.length)]! : MULTILINE_NOTES[Math.floor(rng() * MULTILINE_NOTES.length)]!;
     const f: string[] = [id, isoSeconds(ts), customer, country, amount, currency, String(quantity), status, csvField(note)];
     let eol = '\n';
     switch (defect) {
@@ -509,7 +526,7 @@ export const EXAMPLES_DIR = dirname(fileURLToPath(import.meta.url));
  */
 export async function generateSamples(dir = EXAMPLES_DIR): Promise<{ file: string; bytes: number; rows: number }[]> {
   const written: { file: string; bytes: number; rows: number }[] = [];
-  const rowDefects: FluxDefect[] = ['range', 'range', 'text', 'ragged', 'qc', 'order', 'gap'];
+  const rowDefects: FluxDefect[] = ['range', 'range', 'text', 'ragged', 'qc', 'order', 'gap', 'gpp', 'gpp'];
   const fluxSamples = [
     { file: 'US-Ha1_2019.tsv', site: 'US-Ha1', start: Date.UTC(2019, 6, 1), seed: 2019_07, forced: rowDefects },
     { file: 'DE-Tha_2019.tsv', site: 'DE-Tha', start: Date.UTC(2019, 4, 1), seed: 2019_05, forced: [...rowDefects, 'duplicate' as const] },
@@ -522,7 +539,7 @@ export async function generateSamples(dir = EXAMPLES_DIR): Promise<{ file: strin
     const days = 28;
     await sink.write(`${FLUX_HEADER.join('\t')}\n`);
     await writeFlux(
-      { rng, sink, limit: Infinity, rate: 0.004, kinds: ['range', 'text', 'qc'], forced: place(rng, s.forced, 48, days * 48 - 48) },
+      { rng, sink, limit: Infinity, rate: 0.004, kinds: ['range', 'text', 'qc', 'gpp'], forced: place(rng, s.forced, 48, days * 48 - 48) },
       [{ site, startMs: s.start, days }],
     );
     await sink.close();

@@ -15,7 +15,7 @@ export function fluxTsv(rows: number, every = 97): { text: string; bad: number }
   for (let i = 0; i < rows; i++) {
     const t = start + i * 1_800_000;
     const cells = ['US-Ha1', stamp(t), stamp(t + 1_800_000), (Math.sin(i) * 10).toFixed(3), (10 + Math.cos(i / 48) * 8).toFixed(2), String(i % 4)];
-    if (i % every === 13) {
+    if (i % every === 13 % every) {
       bad++;
       const kind = Math.floor(i / every) % 4;
       if (kind === 0) cells[4] = '999';

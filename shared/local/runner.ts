@@ -68,7 +68,7 @@ function workerFile(): { filename: string; execArgv: string[] } {
   const url = new URL('./worker.js', import.meta.url);
   if (import.meta.url.endsWith('.ts')) {
     // Running from source (tsx, vitest): the worker thread needs the TypeScript loader too.
-    return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', 'tsx'] };
+    return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', import.meta.resolve('tsx')] };
   }
   return { filename: url.href, execArgv: [] };
 }

@@ -7,6 +7,7 @@ import { FLUX_CONFIG, fluxTsv, writeJson } from '../../fixtures.js';
 import { tempDir } from '../../helpers.js';
 
 const CLI = join(import.meta.dirname, '../../../cli/sluice.ts');
+const TSX = import.meta.resolve('tsx');
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir, cleanup } = await tempDir()));
@@ -26,7 +27,7 @@ async function files(root: string, sub: string): Promise<Record<string, string>>
 }
 
 function sluice(args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8', cwd: dir });
+  return spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { encoding: 'utf8', cwd: dir });
 }
 
 describe('sluice run after SIGKILL', () => {
@@ -38,7 +39,7 @@ describe('sluice run after SIGKILL', () => {
     const clean = sluice(['run', 'config.json', 'site.tsv', '--out', 'clean', '--workers', '1']);
     expect(clean.status, clean.stderr).toBe(0);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', 'config.json', 'site.tsv', '--out', 'killed', '--workers', '1'], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'run', 'config.json', 'site.tsv', '--out', 'killed', '--workers', '1'], { cwd: dir, stdio: 'ignore' });
     // Kill once a few chunks have checkpoints, mid-run.
     let done = 0;
     for (let i = 0; i < 600 && done < 4; i++) {

@@ -1,0 +1,234 @@
+import type { JobReport } from './job-report.js';
+import type { Coverage } from './stats.js';
+
+/** Escapes text for use in HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const esc = escapeHtml;
+const num = (n: number): string => n.toLocaleString('en-US');
+const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const NO_DATA = '<p class="nodata">No data</p>';
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]} (${num(n)} B)`;
+}
+
+const badge = (ok: boolean, yes: string, no: string): string =>
+  `<span class="badge ${ok ? 'ok' : 'bad'}">${ok ? yes : no}</span>`;
+
+function table(head: readonly string[], rows: readonly string[][]): string {
+  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+const W = 640;
+const M = { top: 10, right: 12, bottom: 44, left: 64 };
+
+function figure(title: string, svg: string): string {
+  return `<figure><figcaption>${esc(title)}</figcaption>${svg}</figure>`;
+}
+
+/** Horizontal bars, one per label; assumes at least one entry. */
+function hbarChart(title: string, entries: readonly (readonly [string, number])[]): string {
+  const rowH = 22;
+  const labelW = 180;
+  const h = entries.length * rowH + 30;
+  const max = Math.max(1, ...entries.map(([, v]) => v));
+  const plotW = W - labelW - 70;
+  const bars = entries
+    .map(([label, v], i) => {
+      const y = i * rowH + 4;
+      const w = (v / max) * plotW;
+      // Long rule names would run into the bars; the full name stays in the tooltip.
+      const shown = label.length > 26 ? `${label.slice(0, 25)}…` : label;
+      return (
+        `<g><title>${esc(label)}: ${num(v)}</title>` +
+        `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(shown)}</text>` +
+        `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 6}" class="bar"/>` +
+        `<text x="${(labelW + w + 4).toFixed(1)}" y="${y + 14}">${num(v)}</text></g>`
+      );
+    })
+    .join('');
+  const axisY = entries.length * rowH + 6;
+  return figure(
+    title,
+    `<svg width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" role="img">` +
+      `<title>${esc(title)}</title>${bars}` +
+      `<line x1="${labelW}" y1="${axisY}" x2="${labelW + plotW}" y2="${axisY}" class="axis"/>` +
+      `<text x="${labelW + plotW / 2}" y="${axisY + 18}" text-anchor="middle">rejected rows</text></svg>`,
+  );
+}
+
+interface VBars {
+  readonly title: string;
+  /** Number of x positions; bars may leave some empty, which shows gaps. */
+  readonly slots: number;
+  readonly bars: readonly { readonly slot: number; readonly value: number }[];
+  readonly tip: (b: { readonly slot: number; readonly value: number }) => string;
+  readonly xFirst: string;
+  readonly xLast: string;
+  readonly xTitle: string;
+  readonly yTitle: string;
+}
+
+function vbarChart(c: VBars): string {
+  const h = 220;
+  const plotW = W - M.left - M.right;
+  const plotH = h - M.top - M.bottom;
+  const max = Math.max(1, ...c.bars.map((b) => b.value));
+  const slotW = plotW / Math.max(1, c.slots);
+  const gap = slotW > 4 ? 1 : 0;
+  const base = M.top + plotH;
+  const rects = c.bars
+    .map((b) => {
+      const bh = (b.value / max) * plotH;
+      const x = M.left + b.slot * slotW;
+      return (
+        `<rect x="${x.toFixed(2)}" y="${(base - bh).toFixed(2)}" width="${Math.max(0.5, slotW - gap).toFixed(2)}" ` +
+        `height="${bh.toFixed(2)}" class="bar"><title>${esc(c.tip(b))}</title></rect>`
+      );
+    })
+    .join('');
+  return figure(
+    c.title,
+    `<svg width="${W}" height="${h}" viewBox="0 0 ${W} ${h}" role="img">` +
+      `<title>${esc(c.title)}</title>${rects}` +
+      `<line x1="${M.left}" y1="${base}" x2="${W - M.right}" y2="${base}" class="axis"/>` +
+      `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${base}" class="axis"/>` +
+      `<text x="${M.left - 4}" y="${M.top + 10}" text-anchor="end">${num(max)}</text>` +
+      `<text x="${M.left - 4}" y="${base}" text-anchor="end">0</text>` +
+      `<text x="${M.left}" y="${base + 16}">${esc(c.xFirst)}</text>` +
+      `<text x="${W - M.right}" y="${base + 16}" text-anchor="end">${esc(c.xLast)}</text>` +
+      `<text x="${M.left + plotW / 2}" y="${h - 6}" text-anchor="middle">${esc(c.xTitle)}</text>` +
+      `<text transform="translate(14 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(c.yTitle)}</text>` +
+      `</svg>`,
+  );
+}
+
+function rulesChart(report: JobReport): string {
+  const entries = Object.entries(report.stats.rules)
+    .map(([name, t]) => [name, t.count] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return entries.length ? hbarChart('Rejects by rule', entries) : `<h3>Rejects by rule</h3>${NO_DATA}`;
+}
+
+function chunksChart(report: JobReport): string {
+  const entries = Object.entries(report.stats.rowsPerChunk)
+    .map(([k, v]) => [Number(k), v] as const)
+    .sort((a, b) => a[0] - b[0]);
+  if (!entries.length) return `<h3>Rows per chunk</h3>${NO_DATA}`;
+  return vbarChart({
+    title: 'Rows per chunk',
+    slots: entries.length,
+    bars: entries.map(([, v], i) => ({ slot: i, value: v })),
+    tip: (b) => `chunk ${entries[b.slot]![0]}: ${num(b.value)} rows`,
+    xFirst: `#${entries[0]![0]}`,
+    xLast: `#${entries[entries.length - 1]![0]}`,
+    xTitle: 'chunk index',
+    yTitle: 'rows',
+  });
+}
+
+function coverageChart(c: Coverage): string {
+  const title = `Time coverage of ${c.column}`;
+  const entries = Object.entries(c.buckets)
+    .map(([k, v]) => [Number(k), v] as const)
+    .filter(([k]) => Number.isFinite(k));
+  if (!entries.length) return `<h3>${esc(title)}</h3>${NO_DATA}`;
+  const keys = entries.map(([k]) => k);
+  const lo = Math.min(...keys);
+  const hi = Math.max(...keys);
+  // Only non-empty buckets get a rect, so missing days show as gaps without bloating the SVG.
+  return vbarChart({
+    title,
+    slots: hi - lo + 1,
+    bars: entries.map(([k, v]) => ({ slot: k - lo, value: v })),
+    tip: (b) => `${day((b.slot + lo) * c.bucketMs)}: ${num(b.value)} rows`,
+    xFirst: day(lo * c.bucketMs),
+    xLast: day(hi * c.bucketMs),
+    xTitle: 'day',
+    yTitle: 'rows per day',
+  });
+}
+
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
+h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
+.ok{background:#2e7d32}.bad{background:#c62828}.failure{background:#fdecea;border-left:4px solid #c62828;padding:.5em 1em;white-space:pre-wrap}
+code{background:#f4f4f4;padding:0 3px}ul{margin:0;padding-left:1.2em}.nodata{color:#777;font-style:italic}
+svg text{font-size:11px;fill:#333}.bar{fill:#4a7fb5}.axis{stroke:#555}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}`;
+
+/** Renders a job report as a self-contained HTML page (inline CSS and SVG, no scripts or external assets). */
+export function renderReportHtml(report: JobReport): string {
+  const a = report.accounting;
+  const s = report.stats;
+  const ok = report.status === 'SUCCEEDED';
+  const datasetRows = report.datasetRules.map((r) => [
+    esc(r.name), esc(r.type), esc(r.severity), badge(r.passed, 'passed', 'failed'), esc(r.detail),
+  ]);
+  const failureRows = Object.entries(s.rules).map(([name, t]) => {
+    const samples = t.samples.map((x) => {
+      const col = x.column === undefined ? '' : `, column <code>${esc(x.column)}</code>`;
+      const val = x.value === undefined ? '' : `, value <code>${esc(x.value)}</code>`;
+      return `<li>line ${num(x.line)}${col}${val}: ${esc(x.message)}</li>`;
+    });
+    return [esc(name), num(t.count), samples.length ? `<ul>${samples.join('')}</ul>` : ''];
+  });
+  const warningRows = Object.entries(s.warnings).map(([name, n]) => [esc(name), num(n)]);
+  const columnRows = report.columns.map((c) => [
+    esc(c.name), esc(c.type), num(c.count), num(c.nulls), esc(c.min ?? '—'), esc(c.max ?? '—'), num(c.distinct),
+  ]);
+  const none = '<p class="nodata">None</p>';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sluice report ${esc(report.pipeline)} / ${esc(report.jobId)}</title><style>${CSS}</style></head><body>
+<h1>${esc(report.pipeline)} ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
+${table(['Field', 'Value'], [
+  ['Job', `<code>${esc(report.jobId)}</code>`],
+  ['Input', `<code>${esc(report.input.key)}</code>`],
+  ['Size', esc(bytes(report.input.size))],
+  ['Started', esc(report.startedAt)],
+  ['Finished', esc(report.finishedAt)],
+])}
+${report.failure ? `<div class="failure">${esc(report.failure)}</div>` : ''}
+<h2>Accounting</h2>
+<p><code>rowsIn = rowsOut + rowsRejected + rowsFiltered</code></p>
+<p><code>${num(a.rowsIn)} = ${num(a.rowsOut)} + ${num(a.rowsRejected)} + ${num(a.rowsFiltered)}</code>
+${badge(a.balanced, 'balanced', 'does not balance')}</p>
+<p>Reject ratio ${pct(report.rejectRatio)} vs quality gate max ${pct(report.qualityGate.maxRejectRatio)}
+${badge(report.qualityGate.passed, 'gate passed', 'gate failed')}</p>
+<h2>Dataset rules</h2>
+${datasetRows.length ? table(['Name', 'Type', 'Severity', 'Result', 'Detail'], datasetRows) : none}
+<h2>Rule failures</h2>
+${rulesChart(report)}
+${failureRows.length ? table(['Rule', 'Count', 'Samples'], failureRows) : none}
+<h2>Warnings</h2>
+${warningRows.length ? table(['Warning', 'Count'], warningRows) : none}
+<h2>Columns</h2>
+${columnRows.length ? table(['Name', 'Type', 'Count', 'Nulls', 'Min', 'Max', 'Distinct'], columnRows) : none}
+<h2>Plan</h2>
+<p>${num(report.plan.chunks)} chunk(s), method <code>${esc(report.plan.method)}</code></p>
+${chunksChart(report)}
+<h2>Time coverage</h2>
+${s.coverage.length ? s.coverage.map(coverageChart).join('\n') : NO_DATA}
+</body></html>
+`;
+}
