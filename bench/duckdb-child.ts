@@ -26,7 +26,9 @@ const typed = cols
     col === 'SITE_ID' ? col : col.startsWith('TIMESTAMP') ? `STRPTIME(${col}, '%Y%m%d%H%M') AS ${col}` : col === 'NEE_QC' ? `CAST(${col} AS INTEGER) AS ${col}` : `CAST(${col} AS DOUBLE) AS ${col}`,
   )
   .join(', ');
-await c.run(`COPY (SELECT ${typed} FROM checked WHERE len(errors) = 0) TO '${out}/results.jsonl' (FORMAT JSON)`);
+// The example's derived columns.
+const derived = `year(STRPTIME(TIMESTAMP_START, '%Y%m%d%H%M')) AS year, CAST(NEE AS DOUBLE) * 0.02162 AS NEE_gC`;
+await c.run(`COPY (SELECT ${typed}, ${derived} FROM checked WHERE len(errors) = 0) TO '${out}/results.jsonl' (FORMAT JSON)`);
 await c.run(`COPY (SELECT errors, ${cols.join(', ')} FROM checked WHERE len(errors) > 0) TO '${out}/rejects.jsonl' (FORMAT JSON)`);
 const counts = await c.runAndReadAll(`SELECT count(*) FILTER (WHERE len(errors) = 0), count(*) FILTER (WHERE len(errors) > 0) FROM checked`);
 const [ok, bad] = counts.getRows()[0]!.map(Number) as [number, number];

@@ -18,7 +18,8 @@ const Row = z
     TA: n(-60, 60), VPD: n(0, 100), SW_IN: n(-10, 1500), P: n(0, 200), USTAR: n(0, 10),
     NEE_QC: z.preprocess(nul, z.coerce.number().int().min(0).max(3).nullable()),
   })
-  .refine((r) => r.TIMESTAMP_END > r.TIMESTAMP_START, 'end_after_start');
+  .refine((r) => r.TIMESTAMP_END > r.TIMESTAMP_START, 'end_after_start')
+  .transform((r) => ({ ...r, year: r.TIMESTAMP_START.getUTCFullYear(), NEE_gC: r.NEE === null ? null : r.NEE * 0.02162 }));
 const results = createWriteStream(`${out}/results.jsonl`);
 const rejects = createWriteStream(`${out}/rejects.jsonl`);
 let rowsIn = 0;

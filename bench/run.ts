@@ -13,7 +13,7 @@ const { values: args } = parseArgs({ options: { size: { type: 'string', default:
 const here = import.meta.dirname;
 const dataDir = join(here, 'data');
 const outDir = join(here, 'out');
-const config = join(here, 'flux-bench.yaml');
+const config = join(here, '../examples/flux/pipeline.yaml');
 
 interface Measured {
   name: string;

@@ -55,30 +55,55 @@ export function mulberry32(seed: number): () => number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output: batches of ~1 MB strings, written with backpressure.
+// Output. Rows are joined into short strings (PENDING_CHARS), encoded into a 1 MB block, and each
+// full block is written with backpressure. A long string rope would outlive young-generation GC
+// and cost far more to flatten, so strings are turned into bytes early.
 
-const BATCH_CHARS = 1 << 20;
+const PENDING_CHARS = 1 << 16;
+const BLOCK_BYTES = 1 << 20;
 
 class Sink {
+  /** Bytes encoded so far (written or in the current block). */
   bytes = 0;
   rows = 0;
   private readonly stream: WriteStream;
+  private block = Buffer.allocUnsafe(BLOCK_BYTES * 2);
+  private used = 0;
   private constructor(stream: WriteStream) {
     this.stream = stream;
   }
   static async open(file: string): Promise<Sink> {
     await mkdir(dirname(file), { recursive: true });
-    const stream = createWriteStream(file, { highWaterMark: 4 << 20 });
+    const stream = createWriteStream(file, { highWaterMark: 4 * BLOCK_BYTES });
     await once(stream, 'open');
     return new Sink(stream);
   }
+  /** Encodes text into the current block; true when the block is full and `flush()` is due. */
+  put(text: string): boolean {
+    const need = Buffer.byteLength(text);
+    if (this.used + need > this.block.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.block.length * 2, this.used + need));
+      this.block.copy(bigger, 0, 0, this.used);
+      this.block = bigger;
+    }
+    this.used += this.block.write(text, this.used);
+    this.bytes += need;
+    return this.used >= BLOCK_BYTES;
+  }
+  /** Hands the block to the stream, waiting for 'drain' when the stream's buffer is full. */
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    const full = this.block.subarray(0, this.used);
+    this.block = Buffer.allocUnsafe(BLOCK_BYTES * 2);
+    this.used = 0;
+    if (!this.stream.write(full)) await once(this.stream, 'drain');
+  }
   async write(text: string): Promise<void> {
-    if (text === '') return;
-    const buf = Buffer.from(text, 'utf8');
-    this.bytes += buf.length;
-    if (!this.stream.write(buf)) await once(this.stream, 'drain');
+    this.put(text);
+    await this.flush();
   }
   async close(): Promise<void> {
+    await this.flush();
     this.stream.end();
     await once(this.stream, 'finish');
   }
@@ -298,10 +323,9 @@ async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: 
         if (defect !== undefined) row = fluxDefect(row, defect, nth++, rng);
         buf += row;
         sink.rows += defect === 'duplicate' ? 2 : 1;
-        if (buf.length >= BATCH_CHARS) {
-          await sink.write(buf);
+        if (buf.length >= PENDING_CHARS) {
+          if (sink.put(buf)) await sink.flush();
           buf = '';
-          if (sink.bytes >= limit) return;
         }
         if (sink.bytes + buf.length >= limit) {
           await sink.write(buf);
@@ -465,10 +489,9 @@ async function writeOrders(run: OrdersRun): Promise<void> {
     prevId = id;
     buf += `${f.join(',')}${eol}`;
     sink.rows++;
-    if (buf.length >= BATCH_CHARS) {
-      await sink.write(buf);
+    if (buf.length >= PENDING_CHARS) {
+      if (sink.put(buf)) await sink.flush();
       buf = '';
-      if (sink.bytes >= limit) return;
     }
     if (sink.bytes + buf.length >= limit) break;
   }

@@ -1,0 +1,112 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChunkResult } from '../process/chunk.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
+import { classifyAwsError } from './s3-object-store.js';
+
+/** Chunk items expire after this long; the JOB item and the S3 outputs stay. */
+const CHUNK_TTL_SECONDS = 30 * 86_400;
+
+export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'META' });
+export const chunkKey = (jobId: string, index: number) => ({ pk: `JOB#${jobId}`, sk: `CHUNK#${String(index).padStart(6, '0')}` });
+
+/**
+ * Jobs and chunks in one DynamoDB table (pk = JOB#id, sk = META | CHUNK#000042; GSI on status).
+ * A chunk's full result (stats with sketches) can exceed what an item should hold, so it goes to
+ * S3 under manifests/ and the item keeps its key.
+ */
+export class DynamoStateStore implements StateStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly table: string,
+    private readonly objects: ObjectStore,
+  ) {}
+
+  private async send<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      throw classifyAwsError(e, `dynamodb ${this.table} ${what}`);
+    }
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const r = await this.send('get job', () => this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true })));
+    return r.Item ? (r.Item.job as JobRecord) : undefined;
+  }
+
+  async createJob(job: JobRecord): Promise<boolean> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: this.jobItem(job), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return false;
+      throw classifyAwsError(e, `dynamodb ${this.table} create job`);
+    }
+  }
+
+  async putJob(job: JobRecord): Promise<void> {
+    await this.send('put job', () => this.doc.send(new PutCommand({ TableName: this.table, Item: this.jobItem(job) })));
+  }
+
+  private jobItem(job: JobRecord) {
+    return { ...jobKey(job.jobId), status: job.status, updatedAt: job.updatedAt, pipeline: job.pipeline, inputKey: job.input.key, job };
+  }
+
+  async getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined> {
+    const r = await this.send('get chunk', () => this.doc.send(new GetCommand({ TableName: this.table, Key: chunkKey(jobId, index), ConsistentRead: true })));
+    return r.Item ? this.fromItem(r.Item) : undefined;
+  }
+
+  async putChunk(chunk: ChunkRecord): Promise<void> {
+    const { result, ...rest } = chunk;
+    let resultKey: string | undefined;
+    if (result) {
+      resultKey = `manifests/${chunk.jobId}/chunks/${String(chunk.index).padStart(6, '0')}.json`;
+      await this.objects.put(resultKey, JSON.stringify(result));
+    }
+    const item = {
+      ...chunkKey(chunk.jobId, chunk.index),
+      ...rest,
+      ...(resultKey ? { resultKey, rowsIn: result!.stats.rowsIn, rowsOut: result!.stats.rowsOut, rowsRejected: result!.stats.rowsRejected } : {}),
+      expiresAt: Math.floor(Date.now() / 1000) + CHUNK_TTL_SECONDS,
+    };
+    await this.send('put chunk', () => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
+  }
+
+  private async fromItem(item: Record<string, unknown>): Promise<ChunkRecord> {
+    const { pk: _pk, sk: _sk, resultKey, expiresAt: _e, rowsIn: _i, rowsOut: _o, rowsRejected: _r, ...rest } = item;
+    const body = typeof resultKey === 'string' ? await this.objects.get(resultKey) : undefined;
+    return { ...(rest as unknown as ChunkRecord), ...(body ? { result: JSON.parse(body.toString('utf8')) as ChunkResult } : {}) };
+  }
+
+  async listChunks(jobId: string): Promise<ChunkRecord[]> {
+    const out: ChunkRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.send('list chunks', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+            ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of r.Items ?? []) out.push(await this.fromItem(item));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async clearChunks(jobId: string): Promise<void> {
+    const chunks = await this.listChunks(jobId);
+    for (let i = 0; i < chunks.length; i += 25) {
+      const batch = chunks.slice(i, i + 25).map((c) => ({ DeleteRequest: { Key: chunkKey(jobId, c.index) } }));
+      await this.send('clear chunks', () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: batch } })));
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config/schema.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { StateStore } from '../state/models.js';
+
+/** Starts one state machine execution per job; the execution name is the job id, so a second start is a no-op. */
+export interface ExecutionStarter {
+  start(name: string, input: unknown): Promise<'started' | 'exists'>;
+}
+
+/** JobSucceeded / JobFailed on an event bus. */
+export interface EventPublisher {
+  publish(detailType: 'JobSucceeded' | 'JobFailed', detail: Record<string, unknown>): Promise<void>;
+}
+
+/** Minimal logger surface (Powertools Logger fits it). */
+export interface Log {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** What every cloud step needs: the config, the bucket and the table. */
+export interface CloudDeps {
+  readonly config: Config;
+  readonly objects: ObjectStore;
+  readonly state: StateStore;
+  readonly log: Log;
+}
+
+export const INCOMING_PREFIX = 'incoming/';

@@ -1,0 +1,122 @@
+import type { Pipeline } from '../config/schema.js';
+import { ConfigError, InputError, JobFailedError } from '../errors.js';
+import { planChunks, type JobPlan } from '../plan/plan.js';
+import { chunkFingerprint, processChunk } from '../process/chunk.js';
+import { layout } from '../process/layout.js';
+import { finalizeJob } from '../report/finalize.js';
+import { JobStatus } from '../state/models.js';
+import type { ExecutionInput } from './dispatch.js';
+import type { CloudDeps, EventPublisher } from './ports.js';
+
+/** One item of the Distributed Map: a chunk to run. */
+export interface ChunkTask {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly index: number;
+  readonly compute: 'lambda' | 'fargate';
+}
+
+export interface PlanOutput {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly manifestKey: string;
+  readonly chunks: number;
+}
+
+const planKey = (jobId: string) => `${layout.manifests(jobId)}plan.json`;
+const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
+
+export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
+  const p = deps.config.pipelines.find((x) => x.name === name);
+  if (!p) throw new ConfigError('pipelines', `no pipeline named "${name}" in the deployed config`);
+  return p;
+}
+
+async function loadPlan(deps: CloudDeps, jobId: string): Promise<JobPlan> {
+  const body = await deps.objects.get(planKey(jobId));
+  if (!body) throw new InputError(planKey(jobId), 0, 'plan not found: was the Plan step run for this job?');
+  return JSON.parse(body.toString('utf8')) as JobPlan;
+}
+
+/** Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. */
+export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<PlanOutput> {
+  const pipeline = pipelineNamed(deps, input.pipeline);
+  const plan = await planChunks(deps.objects, input.key, pipeline);
+  if (plan.jobId !== input.jobId) {
+    // The object changed between the event and planning: this execution's job no longer describes it.
+    throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
+  }
+  const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type }));
+  await deps.objects.put(planKey(plan.jobId), JSON.stringify(plan));
+  await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
+  const job = await deps.state.getJob(plan.jobId);
+  if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });
+  deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
+  return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length };
+}
+
+/** Work step: one chunk; a chunk already done with the same fingerprint is skipped (redrive). */
+export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; skipped: boolean }> {
+  const pipeline = pipelineNamed(deps, task.pipeline);
+  const plan = await loadPlan(deps, task.jobId);
+  const chunk = plan.chunks[task.index];
+  if (!chunk) throw new InputError(plan.input.key, 0, `no chunk ${task.index} in the plan`);
+  const done = await deps.state.getChunk(task.jobId, task.index);
+  if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {
+    const s = done.result.stats;
+    return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, skipped: true };
+  }
+  const result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
+  await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts: (done?.attempts ?? 0) + 1, finishedAt: new Date().toISOString(), result });
+  const s = result.stats;
+  deps.log.info('chunk done', { jobId: task.jobId, chunk: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
+  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, skipped: false };
+}
+
+/** Finalize step: merge, dataset rules, gate, reports, _SUCCESS, JOB status, event. Safe to run twice. */
+export async function finalizeStep(input: { jobId: string; pipeline: string }, deps: CloudDeps & { events: EventPublisher }) {
+  const pipeline = pipelineNamed(deps, input.pipeline);
+  const plan = await loadPlan(deps, input.jobId);
+  const chunks = await deps.state.listChunks(input.jobId);
+  const done = plan.chunks.map((c) => chunks.find((x) => x.index === c.index && x.status === 'DONE' && x.fingerprint === chunkFingerprint(plan, c) && x.result));
+  const missing = done.filter((d) => !d).length;
+  if (missing) throw new JobFailedError(`${missing} of ${plan.chunks.length} chunk(s) of ${plan.input.key} did not finish`);
+  const job = await deps.state.getJob(input.jobId);
+  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, done.map((d) => d!.result!), deps.objects, job?.createdAt ?? new Date().toISOString());
+  if (job) {
+    await deps.state.putJob({
+      ...job,
+      status: report.status,
+      updatedAt: new Date().toISOString(),
+      reportKey,
+      ...(successKey ? { successKey } : {}),
+      ...(report.failure ? { error: { name: 'JobFailedError', message: report.failure } } : {}),
+    });
+  }
+  const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
+  await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
+  deps.log.info('finalized', detail);
+  return { jobId: plan.jobId, status: report.status, reportKey, successKey: successKey ?? null, ...report.accounting };
+}
+
+/** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */
+export async function failStep(input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }, deps: CloudDeps & { events: EventPublisher }) {
+  const name = input.error?.Error ?? 'Error';
+  const message = causeMessage(input.error?.Cause) ?? name;
+  const job = await deps.state.getJob(input.jobId);
+  if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
+  await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });
+  deps.log.error('job failed', { jobId: input.jobId, error: name, message });
+  return { jobId: input.jobId, status: 'FAILED', error: name, message };
+}
+
+/** Lambda puts `{"errorMessage": …}` JSON in Cause; ECS puts text. */
+function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
