@@ -4,7 +4,8 @@
 //   npx tsx examples/generate.ts --kind orders --size 200MB --out /tmp/orders.csv
 //   npx tsx examples/generate.ts --sample        # rewrites the bundled files under examples/*/data/
 //
-// The same options always give the same bytes. Output is streamed in ~1 MB batches with backpressure.
+// The same options always give the same bytes. Rows are produced synchronously in ~64 KB strings,
+// encoded into 1 MB blocks and streamed with backpressure.
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -16,7 +17,7 @@ export type Kind = 'flux' | 'orders';
 
 export interface GenerateOptions {
   readonly kind: Kind;
-  /** Target size: bytes, or "64MB" / "1GB" (decimal units, KiB/MiB/GiB binary). Output stops at the first row boundary at or past it. */
+  /** Target size: bytes, or "64MB" / "1GB" (decimal units; KiB/MiB/GiB binary). Output stops at the first row boundary at or past it. */
   readonly size: number | string;
   readonly out: string;
   /** PRNG seed; default 42. */
@@ -28,13 +29,13 @@ export interface GenerateOptions {
 export interface GenerateResult {
   /** Bytes written, header included. */
   readonly bytes: number;
-  /** Data records written (header excluded; a record with quoted newlines counts once). */
+  /** Data records written (header excluded; a record with quoted line breaks counts once). */
   readonly rows: number;
 }
 
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
-/** "64MB" → 64000000, "1.5GB" → 1500000000, 4096 → 4096. */
+/** "64MB" → 64000000, "1.5GB" → 1500000000, 4096 → 4096 (the same units as the config's sizes). */
 export function parseSize(size: number | string): number {
   if (typeof size === 'number') return size;
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)?$/i.exec(size.trim());
@@ -55,20 +56,23 @@ export function mulberry32(seed: number): () => number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output. Rows are joined into short strings (PENDING_CHARS), encoded into a 1 MB block, and each
-// full block is written with backpressure. A long string rope would outlive young-generation GC
-// and cost far more to flatten, so strings are turned into bytes early.
+// Output. Rows are written straight into a 1 MB byte block (flux: digit by digit, no strings;
+// orders: short strings encoded as they come), and each full block goes to the file stream,
+// waiting for 'drain' when the stream's buffer is full.
 
-const PENDING_CHARS = 1 << 16;
 const BLOCK_BYTES = 1 << 20;
+/** Room past BLOCK_BYTES for the row that crosses it (rows are < 1 KB; strings are put ≤ 16 KB at a time). */
+const SLACK_BYTES = 1 << 16;
+const PENDING_CHARS = 1 << 14;
 
 class Sink {
-  /** Bytes encoded so far (written or in the current block). */
-  bytes = 0;
-  rows = 0;
+  /** The block being filled; sources write `block[used…]` and advance `used`. */
+  block: Buffer = Buffer.allocUnsafe(BLOCK_BYTES + SLACK_BYTES);
+  used = 0;
+  private written = 0;
+  /** Blocks the stream has finished with, for reuse (fewer large allocations, less GC). */
+  private readonly spare: Buffer[] = [];
   private readonly stream: WriteStream;
-  private block = Buffer.allocUnsafe(BLOCK_BYTES * 2);
-  private used = 0;
   private constructor(stream: WriteStream) {
     this.stream = stream;
   }
@@ -78,8 +82,12 @@ class Sink {
     await once(stream, 'open');
     return new Sink(stream);
   }
-  /** Encodes text into the current block; true when the block is full and `flush()` is due. */
-  put(text: string): boolean {
+  /** Bytes produced so far: written plus in the block. */
+  get bytes(): number {
+    return this.written + this.used;
+  }
+  /** Encodes a string (UTF-8) at `used`, growing the block when needed. */
+  putString(text: string): void {
     const need = Buffer.byteLength(text);
     if (this.used + need > this.block.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.block.length * 2, this.used + need));
@@ -87,20 +95,19 @@ class Sink {
       this.block = bigger;
     }
     this.used += this.block.write(text, this.used);
-    this.bytes += need;
-    return this.used >= BLOCK_BYTES;
   }
-  /** Hands the block to the stream, waiting for 'drain' when the stream's buffer is full. */
+  /** Hands the block to the stream; waits for 'drain' when the stream's buffer is full. */
   async flush(): Promise<void> {
     if (this.used === 0) return;
-    const full = this.block.subarray(0, this.used);
-    this.block = Buffer.allocUnsafe(BLOCK_BYTES * 2);
+    const block = this.block;
+    const full = block.subarray(0, this.used);
+    this.written += this.used;
+    this.block = this.spare.pop() ?? Buffer.allocUnsafe(BLOCK_BYTES + SLACK_BYTES);
     this.used = 0;
-    if (!this.stream.write(full)) await once(this.stream, 'drain');
-  }
-  async write(text: string): Promise<void> {
-    this.put(text);
-    await this.flush();
+    const ok = this.stream.write(full, () => {
+      if (block.length === BLOCK_BYTES + SLACK_BYTES) this.spare.push(block);
+    });
+    if (!ok) await once(this.stream, 'drain');
   }
   async close(): Promise<void> {
     await this.flush();
@@ -112,19 +119,108 @@ class Sink {
   }
 }
 
+/** Produces rows synchronously into a sink's block. */
+interface RowSource {
+  readonly header: string;
+  /** Records produced so far. */
+  readonly rows: number;
+  /** Writes whole rows until `sink.used >= until`; false when there are no more rows. */
+  fill(sink: Sink, until: number): boolean;
+}
+
+/** Writes the header, then rows until the source ends or the first row boundary at or past `limit` bytes. */
+async function pump(out: string, source: RowSource, limit: number): Promise<GenerateResult> {
+  const sink = await Sink.open(out);
+  try {
+    sink.putString(source.header);
+    for (;;) {
+      const until = Math.min(BLOCK_BYTES, sink.used + (limit - sink.bytes));
+      const more = source.fill(sink, until);
+      if (!more || sink.bytes >= limit) break;
+      await sink.flush();
+    }
+    await sink.close();
+  } catch (e) {
+    sink.destroy();
+    throw e;
+  }
+  return { bytes: sink.bytes, rows: source.rows };
+}
+
+/** "000"…"999" as ASCII bytes, three per number. */
+const DIGITS3 = Uint8Array.from({ length: 3000 }, (_, i) => 48 + (Math.floor(Math.floor(i / 3) / 10 ** (2 - (i % 3))) % 10));
+
+/** Writes a non-negative integer's digits at p; returns the next position. */
+function putUint(b: Uint8Array, p: number, n: number): number {
+  if (n < 1000) {
+    const o = n * 3;
+    if (n >= 100) b[p++] = DIGITS3[o]!;
+    if (n >= 10) b[p++] = DIGITS3[o + 1]!;
+    b[p++] = DIGITS3[o + 2]!;
+    return p;
+  }
+  return putAscii(b, p, String(n));
+}
+
+/** Writes x with three fraction digits, as toFixed(3) would for these magnitudes; returns the next position. */
+function putFixed3(b: Uint8Array, p: number, x: number): number {
+  let n = Math.round(x * 1000);
+  if (n < 0) {
+    b[p++] = 45;
+    n = -n;
+  }
+  const whole = Math.floor(n / 1000);
+  const o = (n - whole * 1000) * 3;
+  p = putUint(b, p, whole);
+  b[p] = 46;
+  b[p + 1] = DIGITS3[o]!;
+  b[p + 2] = DIGITS3[o + 1]!;
+  b[p + 3] = DIGITS3[o + 2]!;
+  return p + 4;
+}
+
+/** Two fraction digits. */
+function putFixed2(b: Uint8Array, p: number, x: number): number {
+  let n = Math.round(x * 100);
+  if (n < 0) {
+    b[p++] = 45;
+    n = -n;
+  }
+  const whole = Math.floor(n / 100);
+  const o = (n - whole * 100) * 3;
+  p = putUint(b, p, whole);
+  b[p] = 46;
+  b[p + 1] = DIGITS3[o + 1]!;
+  b[p + 2] = DIGITS3[o + 2]!;
+  return p + 3;
+}
+
+/** One fraction digit. */
+function putFixed1(b: Uint8Array, p: number, x: number): number {
+  let n = Math.round(x * 10);
+  if (n < 0) {
+    b[p++] = 45;
+    n = -n;
+  }
+  const whole = Math.floor(n / 10);
+  p = putUint(b, p, whole);
+  b[p] = 46;
+  b[p + 1] = 48 + n - whole * 10;
+  return p + 2;
+}
+
+/** Writes an ASCII string at p; returns the next position. */
+function putAscii(b: Uint8Array, p: number, text: string): number {
+  for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
+  return p;
+}
+
 // ---------------------------------------------------------------------------------------------
-// Fast fixed-point formatting (toFixed is the bottleneck otherwise).
+// Shared helpers.
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-function f1(x: number): string {
-  let n = Math.round(x * 10);
-  const sign = n < 0 ? '-' : '';
-  if (n < 0) n = -n;
-  const i = Math.floor(n / 10);
-  return `${sign}${i}.${n - i * 10}`;
-}
+/** Like toFixed(2), several times faster. */
 function f2(x: number): string {
   let n = Math.round(x * 100);
   const sign = n < 0 ? '-' : '';
@@ -132,19 +228,25 @@ function f2(x: number): string {
   const i = Math.floor(n / 100);
   return `${sign}${i}.${PAD2[n - i * 100]}`;
 }
-function f3(x: number): string {
-  let n = Math.round(x * 1000);
-  const sign = n < 0 ? '-' : '';
-  if (n < 0) n = -n;
-  const i = Math.floor(n / 1000);
-  return `${sign}${i}.${PAD3[n - i * 1000]}`;
+
+/**
+ * Per-row noise comes from tables filled by the PRNG, read from a PRNG-chosen offset each day:
+ * one array load instead of two PRNG calls, and still deterministic.
+ */
+const TABLE_BITS = 13;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+
+function noiseTables(rng: () => number): { uniform: Float64Array; triangular: Float64Array } {
+  const uniform = new Float64Array(1 << TABLE_BITS);
+  const triangular = new Float64Array(1 << TABLE_BITS);
+  for (let i = 0; i < uniform.length; i++) {
+    uniform[i] = rng();
+    triangular[i] = rng() + rng() - 1; // on (-1, 1), sd ≈ 0.41
+  }
+  return { uniform, triangular };
 }
 
-/** YYYYMMDD of a UTC day start. */
-function ymd(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}${PAD2[d.getUTCMonth() + 1]}${PAD2[d.getUTCDate()]}`;
-}
+const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
 // Flux: FLUXNET/AmeriFlux-style half-hourly tables.
@@ -160,14 +262,14 @@ interface Site {
   readonly tAmp: number;
   /** Peak half-hourly GPP, µmol CO2 m-2 s-1. */
   readonly gppMax: number;
-  /** Respiration at 10 °C. */
+  /** Ecosystem respiration at 10 °C. */
   readonly r10: number;
   /** 0 wet … 1 dry (scales VPD, rain, evaporative fraction). */
   readonly dry: number;
   readonly years: readonly [number, number];
 }
 
-/** Real FLUXNET sites with rough climates; years are the span of the generated record. */
+/** Real FLUXNET sites with rough climates; years are the span generated for each. */
 const SITES: readonly Site[] = [
   { id: 'US-Ha1', lat: 42.5, tMean: 8, tAmp: 12, gppMax: 32, r10: 3.5, dry: 0.3, years: [1991, 2020] },
   { id: 'US-MMS', lat: 39.3, tMean: 11.5, tAmp: 12, gppMax: 30, r10: 3.8, dry: 0.3, years: [1999, 2020] },
@@ -192,8 +294,14 @@ const SITES: readonly Site[] = [
   { id: 'ZA-Kru', lat: -25.0, tMean: 22, tAmp: 6, gppMax: 14, r10: 2.5, dry: 0.8, years: [2000, 2013] },
 ];
 
-/** Beyond the real sites' years (≈ 1 GB), synthetic sites "US-001", "DE-002", … with a real site's climate. */
-function* fluxSiteYears(): Generator<{ site: Site; startMs: number; days: number }> {
+interface Period {
+  readonly site: Site;
+  readonly startMs: number;
+  readonly days: number;
+}
+
+/** Every real site-year (≈ 430 of them, ≈ 0.7 GB), then synthetic sites "US-001", "US-002", … with a real site's climate. */
+function* fluxSiteYears(): Generator<Period> {
   for (const site of SITES) {
     for (let y = site.years[0]; y <= site.years[1]; y++) yield { site, startMs: Date.UTC(y, 0, 1), days: daysInYear(y) };
   }
@@ -218,127 +326,246 @@ const FLUX_DEFECTS: readonly FluxDefect[] = ['range', 'text', 'ragged', 'duplica
 
 /** "HHmm" of each half hour of a day. */
 const HALF_HOURS = Array.from({ length: 48 }, (_, i) => `${PAD2[i >> 1]}${i & 1 ? '30' : '00'}`);
+/** Diurnal temperature shape: minimum near 03:00, maximum near 15:00. */
+const DIURNAL = Array.from({ length: 48 }, (_, h) => Math.sin((Math.PI * (h / 2 + 0.25 - 9)) / 12));
+/** Lookup tables over air temperature -60…60 °C in 0.1 °C steps: saturation vapour pressure (hPa, Magnus) and respiration's Q10 = 2 factor. */
+const SAT_VP = Array.from({ length: 1201 }, (_, i) => 6.112 * Math.exp((17.62 * (i / 10 - 60)) / (243.12 + (i / 10 - 60))));
+const Q10 = Array.from({ length: 1201 }, (_, i) => Math.exp(0.0693 * (i / 10 - 60 - 10)));
 const MISSING = '-9999';
-const DAY_MS = 86_400_000;
+const TAB = 9;
+const NL = 10;
 
-interface FluxRun {
-  readonly rng: () => number;
-  readonly sink: Sink;
-  /** Stop once this many bytes are written (Infinity: write every period). */
-  readonly limit: number;
-  readonly rate: number;
-  readonly kinds: readonly FluxDefect[];
-  /** Row index (within the run) → defect, for samples that must show each defect at least once. */
-  readonly forced?: ReadonlyMap<number, FluxDefect>;
+function ymd(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${PAD2[d.getUTCMonth() + 1]}${PAD2[d.getUTCDate()]}`;
 }
 
-/** Writes the rows of each period in turn; resolves true when the byte limit was reached. */
-async function writeFlux(run: FluxRun, periods: Iterable<{ site: Site; startMs: number; days: number }>): Promise<void> {
-  const { rng, sink, limit, rate, kinds, forced } = run;
-  const noise = () => rng() + rng() - 1; // triangular on (-1, 1), cheap
-  let buf = '';
-  let index = 0; // rows considered, written or skipped
-  let skip = 0; // rows left in a timestamp gap
-  let outage = 0; // rows left in a flux-system outage (-9999 for the turbulent fluxes)
-  let negativeGpp = false; // a 'gpp' defect waiting for daylight
-  let nth = 0; // defects so far: cycles through each kind's variants
-  for (const { site, startMs, days } of periods) {
-    const south = site.lat < 0;
-    const latFactor = Math.min(1, Math.abs(site.lat) / 60);
-    let anomaly = 0; // day-to-day temperature anomaly (random walk)
-    let nextDay = ymd(startMs);
-    for (let d = 0; d < days; d++) {
-      const dayMs = startMs + d * DAY_MS;
-      const today = nextDay;
-      nextDay = ymd(dayMs + DAY_MS);
-      const date = new Date(dayMs);
-      const doy = (dayMs - Date.UTC(date.getUTCFullYear(), 0, 1)) / DAY_MS;
-      // +1 at midsummer, -1 at midwinter.
-      const season = Math.cos((2 * Math.PI * (doy - (south ? 17 : 200))) / 365.25);
-      anomaly = 0.8 * anomaly + 2.2 * noise();
-      const tDay = site.tMean + site.tAmp * season + anomaly;
-      const dtr = 4 + 6 * site.dry; // diurnal temperature range
-      const cloud = 0.25 + 0.75 * rng() ** (0.6 - 0.3 * site.dry);
-      const swPeak = (650 + 350 * season * latFactor) * cloud * (1 - 0.25 * latFactor * (1 - season) * 0.5);
-      const halfDay = 6 + 2.8 * season * latFactor; // hours from solar noon to sunset
-      const leaf = Math.max(0.04, Math.min(1, 0.5 + 0.75 * season * (0.4 + latFactor)));
-      const rainy = rng() < 0.35 * (1 - site.dry * 0.7);
-      const rh = 0.95 - 0.5 * site.dry * cloud;
-      const wind = 0.15 + 0.4 * rng();
-      for (let h = 0; h < 48; h++, index++) {
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        let defect: FluxDefect | undefined = forced?.get(index);
-        if (defect === undefined && rate > 0 && rng() < rate) defect = kinds[Math.floor(rng() * kinds.length)];
-        if (defect === 'gap') {
-          skip = 5 + Math.floor(rng() * 8); // this row and 5–12 more are missing: 3–6.5 hours
-          continue;
-        }
-        if (defect === 'gpp') {
-          negativeGpp = true;
-          defect = undefined;
-        }
-        const hour = h / 2 + 0.25;
-        const fromNoon = (hour - 12.5) / halfDay;
-        const sun = fromNoon > -1 && fromNoon < 1 ? Math.cos((Math.PI / 2) * fromNoon) : 0;
-        const sw = sun > 0 ? swPeak * sun * (0.9 + 0.2 * rng()) : 1.2 * noise();
-        const ta = tDay + 0.5 * dtr * Math.sin((Math.PI * (hour - 9)) / 12) + 0.3 * noise();
-        const es = 6.112 * Math.exp((17.62 * ta) / (243.12 + ta));
-        const vpd = Math.max(0, es * (1 - Math.min(0.99, rh + 0.3 * (1 - sun) - 0.1 * sun)));
-        const light = sw > 0 ? sw / (sw + 350) : 0;
-        const cold = ta < 0 ? 0 : ta < 10 ? ta / 10 : ta > 32 ? Math.max(0, 1 - (ta - 32) / 10) : 1;
-        let gpp = site.gppMax * 1.9 * leaf * light * cold * (1 / (1 + vpd / (25 + 20 * site.dry))) + (sw > 0 ? 0.4 : 0.05) * noise();
-        if (negativeGpp && sw >= 10) {
-          gpp = -0.3 - 2 * rng(); // a partitioning artefact at low light
-          negativeGpp = false;
-        }
-        const reco = site.r10 * leaf ** 0.3 * Math.exp(0.0693 * (ta - 10)) * (1 + 0.1 * noise());
-        const nee = reco - gpp + 0.8 * noise();
-        const avail = Math.max(0, sw) * 0.62 - 15;
-        const ef = Math.min(0.9, (0.75 - 0.5 * site.dry) * (0.4 + 0.6 * leaf));
-        const le = avail * ef + 8 * noise() + (rainy ? 15 : 0);
-        const hf = avail * (1 - ef) - 5 + 10 * noise();
-        const p = rainy && rng() < 0.3 ? rng() * rng() * 6 : 0;
-        const ustar = Math.max(0.02, wind * (0.5 + 0.8 * sun) + 0.05 * noise());
-        let qc = ustar < 0.12 ? 1 + Math.floor(rng() * 2) : 0;
-        if (qc === 0 && rng() < 0.03) qc = 3;
+class FluxRows implements RowSource {
+  readonly header = `${FLUX_HEADER.join('\t')}\n`;
+  rows = 0;
+  private readonly uniform: Float64Array;
+  private readonly triangular: Float64Array;
+  private ku = 0;
+  private kt = 0;
+  private index = 0; // half hours so far, written or skipped
+  private skip = 0; // half hours left in a timestamp gap
+  private outage = 0; // half hours left in an outage of the flux system (-9999)
+  private negativeGpp = false; // a 'gpp' defect waiting for daylight
+  private readonly seen = new Map<FluxDefect, number>(); // defects so far by kind: cycles through each kind's variants
+  // Current period and day.
+  private site: Site = SITES[0]!;
+  private days = 0;
+  private startMs = 0;
+  private d = 0;
+  private h = 48;
+  private anomaly = 0;
+  private siteBytes: Uint8Array = new Uint8Array(0);
+  /** TIMESTAMP_START of each half hour and the next day's 0000, 12 ASCII bytes each. */
+  private readonly stamps = new Uint8Array(49 * 12);
+  private tDay = 0;
+  private dtr = 0;
+  private swPeak = 0;
+  private invHalfDay = 0;
+  private leaf = 0;
+  private rainy = false;
+  private rh = 0;
+  private wind = 0;
+  private ef = 0;
+  private gppBase = 0;
+  private vpdScale = 0;
+  private respBase = 0;
 
-        // -9999: single missing readings and longer outages of the turbulence system.
-        let miss = 0;
-        if (outage > 0) {
-          outage--;
-          miss = 0b1000011111; // NEE GPP RECO LE H … USTAR
-        } else if (rng() < 0.012) {
-          if (rng() < 0.15) outage = 4 + Math.floor(rng() * 30);
-          miss = 1 << Math.floor(rng() * 11);
-        }
-        const start = `${today}${HALF_HOURS[h]}`;
-        const end = h === 47 ? `${nextDay}0000` : `${today}${HALF_HOURS[h + 1]}`;
-        let row =
-          miss === 0
-            ? `${site.id}\t${start}\t${end}\t${f3(nee)}\t${f3(gpp)}\t${f3(reco)}\t${f2(le)}\t${f2(hf)}\t${f2(ta)}\t${f3(vpd)}\t${f1(sw)}\t${f1(p)}\t${f3(ustar)}\t${qc}\n`
-            : `${site.id}\t${start}\t${end}\t${miss & 1 ? MISSING : f3(nee)}\t${miss & 2 ? MISSING : f3(gpp)}\t${miss & 4 ? MISSING : f3(reco)}\t${miss & 8 ? MISSING : f2(le)}\t${miss & 16 ? MISSING : f2(hf)}\t${miss & 32 ? MISSING : f2(ta)}\t${miss & 64 ? MISSING : f3(vpd)}\t${miss & 128 ? MISSING : f1(sw)}\t${miss & 256 ? 'NA' : f1(p)}\t${miss & 512 ? MISSING : f3(ustar)}\t${miss & 1 ? MISSING : qc}\n`;
-        if (defect !== undefined) row = fluxDefect(row, defect, nth++, rng);
-        buf += row;
-        sink.rows += defect === 'duplicate' ? 2 : 1;
-        if (buf.length >= PENDING_CHARS) {
-          if (sink.put(buf)) await sink.flush();
-          buf = '';
-        }
-        if (sink.bytes + buf.length >= limit) {
-          await sink.write(buf);
-          return;
-        }
-      }
-    }
+  constructor(
+    private readonly rng: () => number,
+    private readonly periods: Iterator<Period>,
+    private readonly rate: number,
+    private readonly kinds: readonly FluxDefect[],
+    /** Half-hour index → defect, for samples that must show each defect at least once. */
+    private readonly forced?: ReadonlyMap<number, FluxDefect>,
+  ) {
+    ({ uniform: this.uniform, triangular: this.triangular } = noiseTables(rng));
   }
-  await sink.write(buf);
+
+  fill(sink: Sink, until: number): boolean {
+    const b = sink.block;
+    let p = sink.used;
+    while (p < until) {
+      if (this.h === 48 && !this.startDay()) {
+        sink.used = p;
+        return false;
+      }
+      p = this.row(b, p);
+    }
+    sink.used = p;
+    return true;
+  }
+
+  /** Sets up the next day's weather; false after the last period. */
+  private startDay(): boolean {
+    const rng = this.rng;
+    if (this.d === this.days) {
+      const p = this.periods.next();
+      if (p.done) return false;
+      ({ site: this.site, startMs: this.startMs, days: this.days } = p.value);
+      this.siteBytes = Buffer.from(this.site.id, 'latin1');
+      this.d = 0;
+      this.anomaly = 0;
+    }
+    const site = this.site;
+    const dayMs = this.startMs + this.d * DAY_MS;
+    this.d++;
+    this.h = 0;
+    const today = ymd(dayMs);
+    for (let h = 0; h < 48; h++) putAscii(this.stamps, h * 12, `${today}${HALF_HOURS[h]}`);
+    putAscii(this.stamps, 48 * 12, `${ymd(dayMs + DAY_MS)}0000`);
+    const doy = (dayMs - Date.UTC(new Date(dayMs).getUTCFullYear(), 0, 1)) / DAY_MS;
+    const latFactor = Math.min(1, Math.abs(site.lat) / 60);
+    // +1 at midsummer, -1 at midwinter.
+    const season = Math.cos((2 * Math.PI * (doy - (site.lat < 0 ? 17 : 200))) / 365.25);
+    this.anomaly = 0.8 * this.anomaly + 2.2 * (rng() + rng() - 1);
+    this.tDay = site.tMean + site.tAmp * season + this.anomaly;
+    this.dtr = 4 + 6 * site.dry;
+    const cloud = 0.25 + 0.75 * rng() ** (0.6 - 0.3 * site.dry);
+    this.swPeak = (650 + 350 * season * latFactor) * cloud * (1 - 0.125 * latFactor * (1 - season));
+    this.invHalfDay = 1 / (6 + 2.8 * season * latFactor); // 1 / hours from solar noon to sunset
+    this.leaf = Math.max(0.04, Math.min(1, 0.5 + 0.75 * season * (0.4 + latFactor)));
+    this.rainy = rng() < 0.35 * (1 - site.dry * 0.7);
+    this.rh = 0.95 - 0.5 * site.dry * cloud;
+    this.wind = 0.15 + 0.4 * rng();
+    this.ef = Math.min(0.9, (0.75 - 0.5 * site.dry) * (0.4 + 0.6 * this.leaf));
+    this.gppBase = site.gppMax * 1.9 * this.leaf;
+    this.vpdScale = 1 / (25 + 20 * site.dry);
+    this.respBase = site.r10 * Math.sqrt(this.leaf);
+    this.ku = Math.floor(rng() * (TABLE_MASK + 1));
+    this.kt = Math.floor(rng() * (TABLE_MASK + 1));
+    return true;
+  }
+
+  /** Writes the current half hour's line at p (nothing inside a gap); returns the next position. */
+  private row(b: Buffer, p: number): number {
+    const h = this.h++;
+    const index = this.index++;
+    if (this.skip > 0) {
+      this.skip--;
+      return p;
+    }
+    const U = this.uniform;
+    const T = this.triangular;
+    let ku = this.ku;
+    let kt = this.kt;
+    let defect = this.forced?.get(index);
+    if (defect === undefined && U[(ku = (ku + 1) & TABLE_MASK)]! < this.rate) defect = this.kinds[Math.floor(this.rng() * this.kinds.length)];
+    if (defect === 'gap') {
+      this.skip = 5 + Math.floor(this.rng() * 8); // this and 5–12 more half hours are missing
+      this.ku = ku;
+      return p;
+    }
+    if (defect === 'gpp') {
+      this.negativeGpp = true;
+      defect = undefined;
+    }
+    const site = this.site;
+    const x = (h / 2 + 0.25 - 12.5) * this.invHalfDay;
+    const sun = x > -1 && x < 1 ? 1 - x * x : 0;
+    const sw = sun > 0 ? this.swPeak * sun * (0.9 + 0.2 * U[(ku = (ku + 1) & TABLE_MASK)]!) : 1.2 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const ta = this.tDay + 0.5 * this.dtr * DIURNAL[h]! + 0.3 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const ti = ta < -60 ? 0 : ta > 60 ? 1200 : Math.round((ta + 60) * 10);
+    const vpd = SAT_VP[ti]! * (1 - Math.min(0.99, this.rh + 0.3 * (1 - sun) - 0.1 * sun));
+    const light = sw > 0 ? sw / (sw + 350) : 0;
+    const cold = ta < 0 ? 0 : ta < 10 ? ta / 10 : ta > 32 ? Math.max(0, 1 - (ta - 32) / 10) : 1;
+    let gpp = (this.gppBase * light * cold) / (1 + vpd * this.vpdScale) + (sw > 0 ? 0.4 : 0.05) * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    if (this.negativeGpp && sw >= 10) {
+      gpp = -0.3 - 2 * U[(ku = (ku + 1) & TABLE_MASK)]!; // a partitioning artefact at low light
+      this.negativeGpp = false;
+    }
+    const reco = this.respBase * Q10[ti]! * (1 + 0.1 * T[(kt = (kt + 1) & TABLE_MASK)]!);
+    const nee = reco - gpp + 0.8 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const avail = (sw > 0 ? sw : 0) * 0.62 - 15;
+    const le = avail * this.ef + 8 * T[(kt = (kt + 1) & TABLE_MASK)]! + (this.rainy ? 15 : 0);
+    const hf = avail * (1 - this.ef) - 5 + 10 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const rain = this.rainy && U[(ku = (ku + 1) & TABLE_MASK)]! < 0.3 ? 6 * U[(ku = (ku + 1) & TABLE_MASK)]! ** 2 : 0;
+    const ustar = Math.max(0.02, this.wind * (0.5 + 0.8 * sun) + 0.05 * T[(kt = (kt + 1) & TABLE_MASK)]!);
+    const r = U[(ku = (ku + 1) & TABLE_MASK)]!;
+    const qc = ustar < 0.12 ? (r < 0.5 ? 1 : 2) : r < 0.03 ? 3 : 0; // low turbulence → gap-filled
+    // -9999: single missing readings and longer outages of the flux system.
+    let miss = 0;
+    if (this.outage > 0) {
+      this.outage--;
+      miss = 0b1000011111; // NEE GPP RECO LE H USTAR
+    } else if (U[(ku = (ku + 1) & TABLE_MASK)]! < 0.012) {
+      const m = U[(ku = (ku + 1) & TABLE_MASK)]!;
+      if (m < 0.15) this.outage = 4 + Math.floor(m * 200);
+      miss = 1 << Math.floor(m * 11);
+    }
+    this.ku = ku;
+    this.kt = kt;
+    const start = p;
+    const id = this.siteBytes;
+    for (let i = 0; i < id.length; i++) b[p++] = id[i]!;
+    b[p++] = TAB;
+    const st = this.stamps;
+    for (let i = h * 12, e = i + 12; i < e; i++) b[p++] = st[i]!; // TIMESTAMP_START
+    b[p++] = TAB;
+    for (let i = h * 12 + 12, e = i + 12; i < e; i++) b[p++] = st[i]!; // TIMESTAMP_END
+    b[p++] = TAB;
+    if (miss === 0) {
+      p = putFixed3(b, p, nee);
+      b[p++] = TAB;
+      p = putFixed3(b, p, gpp);
+      b[p++] = TAB;
+      p = putFixed3(b, p, reco);
+      b[p++] = TAB;
+      p = putFixed2(b, p, le);
+      b[p++] = TAB;
+      p = putFixed2(b, p, hf);
+      b[p++] = TAB;
+      p = putFixed2(b, p, ta);
+      b[p++] = TAB;
+      p = putFixed3(b, p, vpd);
+      b[p++] = TAB;
+      p = putFixed1(b, p, sw);
+      b[p++] = TAB;
+      p = putFixed1(b, p, rain);
+      b[p++] = TAB;
+      p = putFixed3(b, p, ustar);
+      b[p++] = TAB;
+      b[p++] = 48 + qc;
+    } else {
+      p = miss & 1 ? putAscii(b, p, MISSING) : putFixed3(b, p, nee);
+      b[p++] = TAB;
+      p = miss & 2 ? putAscii(b, p, MISSING) : putFixed3(b, p, gpp);
+      b[p++] = TAB;
+      p = miss & 4 ? putAscii(b, p, MISSING) : putFixed3(b, p, reco);
+      b[p++] = TAB;
+      p = miss & 8 ? putAscii(b, p, MISSING) : putFixed2(b, p, le);
+      b[p++] = TAB;
+      p = miss & 16 ? putAscii(b, p, MISSING) : putFixed2(b, p, hf);
+      b[p++] = TAB;
+      p = miss & 32 ? putAscii(b, p, MISSING) : putFixed2(b, p, ta);
+      b[p++] = TAB;
+      p = miss & 64 ? putAscii(b, p, MISSING) : putFixed3(b, p, vpd);
+      b[p++] = TAB;
+      p = miss & 128 ? putAscii(b, p, MISSING) : putFixed1(b, p, sw);
+      b[p++] = TAB;
+      p = miss & 256 ? putAscii(b, p, 'NA') : putFixed1(b, p, rain);
+      b[p++] = TAB;
+      p = miss & 512 ? putAscii(b, p, MISSING) : putFixed3(b, p, ustar);
+      b[p++] = TAB;
+      p = miss & 1 ? putAscii(b, p, MISSING) : putUint(b, p, qc);
+    }
+    b[p++] = NL;
+    this.rows++;
+    if (defect === undefined) return p;
+    // Defects are rare: rewrite the line as a string.
+    if (defect === 'duplicate') this.rows++;
+    const nth = this.seen.get(defect) ?? 0;
+    this.seen.set(defect, nth + 1);
+    return putAscii(b, start, fluxDefect(b.toString('latin1', start, p), defect, nth, this.rng));
+  }
 }
 
-function fluxDefect(row: string, defect: FluxDefect, nth: number, rng: () => number): string {
-  const f = row.slice(0, -1).split('\t');
+function fluxDefect(line: string, defect: FluxDefect, nth: number, rng: () => number): string {
+  const f = line.slice(0, -1).split('\t');
   switch (defect) {
     case 'range': {
       const pick = nth % 4;
@@ -354,7 +581,7 @@ function fluxDefect(row: string, defect: FluxDefect, nth: number, rng: () => num
     case 'ragged':
       return `${f.slice(0, 5 + Math.floor(rng() * 7)).join('\t')}\n`; // a truncated line
     case 'duplicate':
-      return `${row}${row}`;
+      return `${line}${line}`;
     case 'qc':
       f[13] = '7';
       break;
@@ -368,21 +595,16 @@ function fluxDefect(row: string, defect: FluxDefect, nth: number, rng: () => num
   return `${f.join('\t')}\n`;
 }
 
-async function generateFlux(sink: Sink, size: number, seed: number, defects: number): Promise<void> {
-  await sink.write(`${FLUX_HEADER.join('\t')}\n`);
-  await writeFlux({ rng: mulberry32(seed), sink, limit: size, rate: defects, kinds: FLUX_DEFECTS }, fluxSiteYears());
-}
-
 // ---------------------------------------------------------------------------------------------
 // Orders: an e-commerce export with RFC 4180 quoting.
 
 export const ORDERS_HEADER = ['order_id', 'order_ts', 'customer_id', 'country', 'amount', 'currency', 'quantity', 'status', 'note'] as const;
 
 const COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'JP', 'AU'] as const;
-const COUNTRY_WEIGHTS = [0.34, 0.08, 0.14, 0.14, 0.09, 0.06, 0.08, 0.07];
+const COUNTRY_SHARE = [0.34, 0.08, 0.14, 0.14, 0.09, 0.06, 0.08, 0.07];
 const CURRENCY: Record<(typeof COUNTRIES)[number], string> = { US: 'USD', CA: 'CAD', GB: 'GBP', DE: 'EUR', FR: 'EUR', NL: 'EUR', JP: 'JPY', AU: 'AUD' };
 const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
-const STATUS_WEIGHTS = [0.06, 0.12, 0.22, 0.5, 0.06, 0.04];
+const STATUS_SHARE = [0.06, 0.12, 0.22, 0.5, 0.06, 0.04];
 const NOTES = [
   'Leave at back door',
   'Gift wrap, please',
@@ -394,68 +616,96 @@ const NOTES = [
   'No invoice in the parcel',
   'Livraison après 17h',
   'Size swap: M → L',
-];
+].map(csvField);
 /** Rarer notes pasted from a text box: line breaks inside the quoted field (one with CRLF). */
-const MULTILINE_NOTES = ['Line 1: ring twice\nLine 2: dog is friendly', 'Split shipment OK,\r\nship remainder when in stock', 'Address correction:\n"Flat 2", 14 Mill Lane'];
-
-function pickWeighted<T>(items: readonly T[], weights: readonly number[], r: number): T {
-  for (let i = 0; i < items.length; i++) {
-    r -= weights[i]!;
-    if (r < 0) return items[i]!;
-  }
-  return items[items.length - 1]!;
-}
+const MULTILINE_NOTES = ['Line 1: ring twice\nLine 2: dog is friendly', 'Split shipment OK,\r\nship remainder when in stock', 'Address correction:\n"Flat 2", 14 Mill Lane'].map(csvField);
 
 /** Quotes a CSV field when it must be (comma, quote, CR or LF), doubling inner quotes. */
 function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function isoSeconds(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+function pick<T>(items: readonly T[], shares: readonly number[], r: number): T {
+  for (let i = 0; i < items.length; i++) {
+    r -= shares[i]!;
+    if (r < 0) return items[i]!;
+  }
+  return items[items.length - 1]!;
 }
 
 type OrderDefect = 'negative' | 'quantity' | 'country' | 'currency' | 'timestamp' | 'missing-id' | 'duplicate' | 'ragged' | 'huge' | 'crlf';
 const ORDER_DEFECTS: readonly OrderDefect[] = ['negative', 'quantity', 'country', 'currency', 'timestamp', 'missing-id', 'duplicate', 'ragged', 'huge', 'crlf'];
 
-interface OrdersRun {
-  readonly rng: () => number;
-  readonly sink: Sink;
-  readonly limit: number;
-  /** Stop after this many records (Infinity: only the byte limit). */
-  readonly maxRows: number;
-  readonly rate: number;
-  readonly kinds: readonly OrderDefect[];
-  readonly forced?: ReadonlyMap<number, OrderDefect>;
-  readonly startMs: number;
-}
+class OrderRows implements RowSource {
+  readonly header = `${ORDERS_HEADER.join(',')}\n`;
+  rows = 0;
+  private ts: number;
+  private dayStart = -1;
+  private dayText = '';
+  private prevId = '';
+  private badTimes = 0;
 
-async function writeOrders(run: OrdersRun): Promise<void> {
-  const { rng, sink, limit, maxRows, rate, kinds, forced } = run;
-  await sink.write(`${ORDERS_HEADER.join(',')}\n`);
-  let buf = '';
-  let ts = run.startMs;
-  let prevId = '';
-  for (let i = 0; i < maxRows; i++) {
-    let defect: OrderDefect | undefined = forced?.get(i);
-    if (defect === undefined && rate > 0 && rng() < rate) defect = kinds[Math.floor(rng() * kinds.length)];
-    ts += Math.floor(rng() * rng() * 240_000) + 1000;
-    const id = `ORD-${String(10_000_000 + i).padStart(8, '0')}`;
-    const country = pickWeighted(COUNTRIES, COUNTRY_WEIGHTS, rng());
+  constructor(
+    private readonly rng: () => number,
+    startMs: number,
+    /** Mean time between orders. */
+    private readonly meanGapMs: number,
+    private readonly maxRows: number,
+    private readonly rate: number,
+    private readonly kinds: readonly OrderDefect[],
+    private readonly forced?: ReadonlyMap<number, OrderDefect>,
+  ) {
+    this.ts = startMs;
+  }
+
+  fill(sink: Sink, until: number): boolean {
+    let text = '';
+    while (sink.used + text.length < until && this.rows < this.maxRows) {
+      text += this.row();
+      if (text.length >= PENDING_CHARS) {
+        sink.putString(text);
+        text = '';
+      }
+    }
+    sink.putString(text);
+    return this.rows < this.maxRows;
+  }
+
+  /** "2024-03-01T12:34:56Z", with the date part cached. */
+  private iso(ms: number): string {
+    if (ms - this.dayStart >= DAY_MS) {
+      this.dayStart = ms - (ms % DAY_MS);
+      this.dayText = new Date(this.dayStart).toISOString().slice(0, 11);
+    }
+    const s = Math.floor((ms - this.dayStart) / 1000);
+    return `${this.dayText}${PAD2[Math.floor(s / 3600)]}:${PAD2[Math.floor(s / 60) % 60]}:${PAD2[s % 60]}Z`;
+  }
+
+  private row(): string {
+    const rng = this.rng;
+    const i = this.rows++;
+    let defect = this.forced?.get(i);
+    if (defect === undefined && rng() < this.rate) defect = this.kinds[Math.floor(rng() * this.kinds.length)];
+    this.ts += Math.floor(-Math.log(1 - rng()) * this.meanGapMs);
+    const id = i < 1e8 ? `ORD-${String(1e8 + i).slice(1)}` : `ORD-${i}`;
+    const country = pick(COUNTRIES, COUNTRY_SHARE, rng());
     const currency = rng() < 0.03 ? 'USD' : CURRENCY[country];
     const quantity = 1 + Math.floor(rng() ** 3 * 6);
     const unit = Math.exp(2.6 + 1.1 * (rng() + rng() + rng() - 1.5));
-    let amount = currency === 'JPY' ? `${Math.round(unit * quantity * 150)}` : f2(unit * quantity);
-    const status = pickWeighted(STATUSES, STATUS_WEIGHTS, rng());
-    const customer = rng() < 0.04 ? '' : `C${String(Math.floor(rng() * 1_000_000)).padStart(6, '0')}`;
+    const amount = currency === 'JPY' ? String(Math.round(unit * quantity * 150)) : f2(unit * quantity);
+    const status = pick(STATUSES, STATUS_SHARE, rng());
+    const customer = rng() < 0.04 ? '' : `C${String(1e6 + Math.floor(rng() * 1e6)).slice(1)}`; // '' for guest checkout
     const r = rng();
     const note = r < 0.8 ? '' : r < 0.996 ? NOTES[Math.floor(rng() * NOTES.length)]! : MULTILINE_NOTES[Math.floor(rng() * MULTILINE_NOTES.length)]!;
-    const f: string[] = [id, isoSeconds(ts), customer, country, amount, currency, String(quantity), status, csvField(note)];
+    const prev = this.prevId;
+    this.prevId = id;
+    const ts = this.iso(this.ts);
+    if (defect === undefined) return `${id},${ts},${customer},${country},${amount},${currency},${quantity},${status},${note}\n`;
+    const f = [id, ts, customer, country, amount, currency, String(quantity), status, note];
     let eol = '\n';
     switch (defect) {
       case 'negative':
-        amount = `-${amount}`;
-        f[4] = amount;
+        f[4] = `-${amount}`;
         break;
       case 'quantity':
         f[6] = '0';
@@ -467,13 +717,14 @@ async function writeOrders(run: OrdersRun): Promise<void> {
         f[5] = rng() < 0.5 ? currency.toLowerCase() : 'BTC';
         break;
       case 'timestamp':
-        f[1] = rng() < 0.5 ? `${f[1]!.slice(0, 8)}31T25:61:00Z` : `${f[1]!.slice(8, 10)}/${f[1]!.slice(5, 7)}/${f[1]!.slice(0, 4)} ${f[1]!.slice(11, 16)}`;
+        // An impossible time, or a day-first local format.
+        f[1] = this.badTimes++ % 2 === 0 ? `${ts.slice(0, 11)}25:61:00Z` : `${ts.slice(8, 10)}/${ts.slice(5, 7)}/${ts.slice(0, 4)} ${ts.slice(11, 16)}`;
         break;
       case 'missing-id':
         f[0] = '';
         break;
       case 'duplicate':
-        if (prevId) f[0] = prevId;
+        if (prev) f[0] = prev;
         break;
       case 'ragged':
         f[8] = 'left at door, no signature'; // unquoted comma: one field too many
@@ -482,47 +733,33 @@ async function writeOrders(run: OrdersRun): Promise<void> {
         f[4] = currency === 'JPY' ? '250000000' : '250000.00';
         break;
       case 'crlf':
-        eol = '\r\n'; // a line from a Windows tool: valid, the reader strips the CR
+        eol = '\r\n'; // a line from a Windows tool: valid, the reader drops the CR
         break;
-      default:
     }
-    prevId = id;
-    buf += `${f.join(',')}${eol}`;
-    sink.rows++;
-    if (buf.length >= PENDING_CHARS) {
-      if (sink.put(buf)) await sink.flush();
-      buf = '';
-    }
-    if (sink.bytes + buf.length >= limit) break;
+    return `${f.join(',')}${eol}`;
   }
-  await sink.write(buf);
-}
-
-async function generateOrders(sink: Sink, size: number, seed: number, defects: number): Promise<void> {
-  await writeOrders({ rng: mulberry32(seed), sink, limit: size, maxRows: Infinity, rate: defects, kinds: ORDER_DEFECTS, startMs: Date.UTC(2023, 0, 1) });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Public API.
 
-/** Writes a file of about `size` bytes; the same options always give the same bytes. */
+/** Writes a file of about `size` bytes (stopping at a row boundary); the same options always give the same bytes. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const size = parseSize(options.size);
   const seed = options.seed ?? 42;
   const defects = options.defects ?? 0.005;
   if (!(size > 0)) throw new Error('size must be positive');
   if (!(defects >= 0 && defects <= 1)) throw new Error('defects must be between 0 and 1');
-  const sink = await Sink.open(options.out);
-  try {
-    if (options.kind === 'flux') await generateFlux(sink, size, seed, defects);
-    else if (options.kind === 'orders') await generateOrders(sink, size, seed, defects);
-    else throw new Error(`unknown kind "${String(options.kind)}" (flux or orders)`);
-    await sink.close();
-  } catch (e) {
-    sink.destroy();
-    throw e;
+  const rng = mulberry32(seed);
+  switch (options.kind) {
+    case 'flux':
+      return pump(options.out, new FluxRows(rng, fluxSiteYears(), defects, FLUX_DEFECTS), size);
+    case 'orders':
+      // About two orders a second: 1 GB covers roughly five months from 2023-01-01.
+      return pump(options.out, new OrderRows(rng, Date.UTC(2023, 0, 1), 500, Infinity, defects, ORDER_DEFECTS), size);
+    default:
+      throw new Error(`unknown kind "${String(options.kind)}" (flux or orders)`);
   }
-  return { bytes: sink.bytes, rows: sink.rows };
 }
 
 /**
@@ -543,49 +780,40 @@ function place<T>(rng: () => number, defects: readonly T[], from: number, to: nu
 export const EXAMPLES_DIR = dirname(fileURLToPath(import.meta.url));
 
 /**
- * Rewrites the bundled samples: four weeks of two flux sites and 2,000 orders.
- * US-Ha1 has row-level defects only (the job passes, bad rows quarantined); DE-Tha also
- * has a duplicated half hour, so its unique rule fails the job. The orders sample passes.
+ * Rewrites the bundled samples: four weeks of two flux sites and 2,000 orders, each with about 1%
+ * defects. US-Ha1 has row-level defects only (bad rows are quarantined and the job passes); DE-Tha
+ * also has a duplicated half hour, so its unique rule fails the job. The orders sample passes.
  */
-export async function generateSamples(dir = EXAMPLES_DIR): Promise<{ file: string; bytes: number; rows: number }[]> {
-  const written: { file: string; bytes: number; rows: number }[] = [];
-  const rowDefects: FluxDefect[] = ['range', 'range', 'text', 'ragged', 'qc', 'order', 'gap', 'gpp', 'gpp'];
-  const fluxSamples = [
-    { file: 'US-Ha1_2019.tsv', site: 'US-Ha1', start: Date.UTC(2019, 6, 1), seed: 2019_07, forced: rowDefects },
-    { file: 'DE-Tha_2019.tsv', site: 'DE-Tha', start: Date.UTC(2019, 4, 1), seed: 2019_05, forced: [...rowDefects, 'duplicate' as const] },
+export async function generateSamples(dir = EXAMPLES_DIR): Promise<(GenerateResult & { file: string })[]> {
+  const written: (GenerateResult & { file: string })[] = [];
+  const days = 28;
+  const rowDefects: FluxDefect[] = ['range', 'range', 'text', 'text', 'ragged', 'qc', 'order', 'gap', 'gpp', 'gpp'];
+  const samples = [
+    { file: 'US-Ha1_2019.tsv', site: 'US-Ha1', start: Date.UTC(2019, 6, 1), seed: 201907, defects: rowDefects },
+    { file: 'DE-Tha_2019.tsv', site: 'DE-Tha', start: Date.UTC(2019, 4, 1), seed: 201905, defects: [...rowDefects, 'duplicate' as const] },
   ];
-  for (const s of fluxSamples) {
+  for (const s of samples) {
     const site = SITES.find((x) => x.id === s.site)!;
-    const out = join(dir, 'flux', 'data', s.file);
-    const sink = await Sink.open(out);
     const rng = mulberry32(s.seed);
-    const days = 28;
-    await sink.write(`${FLUX_HEADER.join('\t')}\n`);
-    await writeFlux(
-      { rng, sink, limit: Infinity, rate: 0.004, kinds: ['range', 'text', 'qc', 'gpp'], forced: place(rng, s.forced, 48, days * 48 - 48) },
-      [{ site, startMs: s.start, days }],
-    );
-    await sink.close();
-    written.push({ file: out, bytes: sink.bytes, rows: sink.rows });
+    const forced = place(rng, s.defects, 48, (days - 1) * 48);
+    const rows = new FluxRows(rng, [{ site, startMs: s.start, days }][Symbol.iterator](), 0.003, ['range', 'text', 'qc', 'gpp'], forced);
+    const file = join(dir, 'flux', 'data', s.file);
+    written.push({ file, ...(await pump(file, rows, Infinity)) });
   }
-  {
-    const out = join(dir, 'orders', 'data', 'orders_sample.csv');
-    const sink = await Sink.open(out);
-    const rng = mulberry32(2024);
-    const rows = 2000;
-    const forced = place<OrderDefect>(rng, ['negative', 'quantity', 'country', 'currency', 'timestamp', 'missing-id', 'ragged', 'huge', 'crlf', 'crlf'], 10, rows - 10);
-    await writeOrders({ rng, sink, limit: Infinity, maxRows: rows, rate: 0.004, kinds: ['negative', 'quantity', 'country', 'currency', 'timestamp'], forced, startMs: Date.UTC(2024, 2, 1) });
-    await sink.close();
-    written.push({ file: out, bytes: sink.bytes, rows: sink.rows });
-  }
+  const rng = mulberry32(2024);
+  const n = 2000;
+  const forced = place<OrderDefect>(rng, ['negative', 'quantity', 'country', 'currency', 'timestamp', 'timestamp', 'missing-id', 'ragged', 'huge', 'crlf', 'crlf'], 10, n - 10);
+  const orders = new OrderRows(rng, Date.UTC(2024, 2, 1), 60_000, n, 0.004, ['negative', 'quantity', 'country', 'currency'], forced);
+  const file = join(dir, 'orders', 'data', 'orders_sample.csv');
+  written.push({ file, ...(await pump(file, orders, Infinity)) });
   return written;
 }
 
 // ---------------------------------------------------------------------------------------------
 // CLI.
 
-const USAGE = `usage: npx tsx examples/generate.ts --kind flux|orders --size 1GB --out <file> [--seed N] [--defects 0.005]
-       npx tsx examples/generate.ts --sample      (rewrite examples/*/data/)`;
+const USAGE = `usage: npx tsx examples/generate.ts --kind flux|orders --size 1GB --out <file> [--seed 42] [--defects 0.005]
+       npx tsx examples/generate.ts --sample      (rewrites examples/flux/data/*.tsv and examples/orders/data/*.csv)`;
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -604,7 +832,6 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const started = performance.now();
   if (values.sample) {
     for (const w of await generateSamples()) {
       console.log(`wrote ${relative(process.cwd(), w.file)}: ${w.bytes.toLocaleString('en-US')} bytes, ${w.rows.toLocaleString('en-US')} rows`);
@@ -616,6 +843,7 @@ async function main(argv: string[]): Promise<void> {
   const defects = values.defects === undefined ? undefined : Number(values.defects);
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error('--seed must be an integer');
   if (defects !== undefined && Number.isNaN(defects)) throw new Error('--defects must be a number such as 0.005');
+  const started = performance.now();
   const r = await generate({ kind: values.kind, size: values.size, out: values.out, seed, defects });
   const seconds = (performance.now() - started) / 1000;
   console.log(

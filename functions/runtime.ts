@@ -1,0 +1,26 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { cloudContext } from '../shared/aws/context.js';
+import { loadLambdaEnv } from '../shared/aws/env.js';
+import { SluiceError } from '../shared/errors.js';
+
+/** Built once per container: env, logger, metrics and the engine's AWS adapters. */
+export const env = loadLambdaEnv();
+export const logger = new Logger({ serviceName: 'sluice' });
+export const metrics = new Metrics({ namespace: 'Sluice', serviceName: 'sluice' });
+const log = {
+  info: (m: string, extra?: Record<string, unknown>) => logger.info(m, extra ?? {}),
+  warn: (m: string, extra?: Record<string, unknown>) => logger.warn(m, extra ?? {}),
+  error: (m: string, extra?: Record<string, unknown>) => logger.error(m, extra ?? {}),
+};
+export const context = cloudContext(env, log);
+export { MetricUnit };
+
+/**
+ * Our errors reach Step Functions as `Sluice.<Name>` (e.g. Sluice.TransientError), the names the
+ * state machine's Retry and Catch match; anything else keeps its own name.
+ */
+export function forStepFunctions(e: unknown): unknown {
+  if (e instanceof SluiceError && !e.name.startsWith('Sluice.')) e.name = `Sluice.${e.name}`;
+  return e;
+}

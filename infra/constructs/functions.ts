@@ -1,0 +1,49 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+
+export interface SluiceFunctionProps {
+  /** functions/<entry>.ts */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  /** The validated config, bundled as a constant (Lambda caps environment variables at 4 KB). */
+  readonly configJson: string;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A handler on nodejs22.x, arm64, bundled by the local esbuild (no Docker), with X-Ray and JSON logs. */
+export class SluiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
+    super(scope, id, {
+      entry: `${root}functions/${props.entry}.ts`,
+      projectRoot: root,
+      depsLockFilePath: `${root}package-lock.json`,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(1),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
+      environment: { ...props.environment, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1', POWERTOOLS_SERVICE_NAME: 'sluice' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        forceDockerBundling: false,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        define: { 'process.env.SLUICE_CONFIG': JSON.stringify(props.configJson) },
+      },
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface StorageProps {
+  /** destroy for dev stacks; retain keeps data when the stack goes. */
+  readonly removalPolicy: RemovalPolicy;
+  /** Days manifests and chunk results stay. */
+  readonly manifestDays?: number;
+  /** Days rejects stay (moved to Infrequent Access after 30). */
+  readonly rejectDays?: number;
+}
+
+/** The data bucket (incoming/, manifests/, results/, rejects/, reports/), its access-log bucket, and the job table. */
+export class Storage extends Construct {
+  public readonly bucket: Bucket;
+  public readonly accessLogs: Bucket;
+  public readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const common = {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy: props.removalPolicy,
+    };
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      ...common,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    this.bucket = new Bucket(this, 'Data', {
+      ...common,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'data/',
+      lifecycleRules: [
+        { id: 'manifests', prefix: 'manifests/', expiration: Duration.days(props.manifestDays ?? 14) },
+        {
+          id: 'rejects',
+          prefix: 'rejects/',
+          transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
+          expiration: Duration.days(props.rejectDays ?? 365),
+        },
+        { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      ],
+    });
+    this.table = new TableV2(this, 'Jobs', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      encryption: TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy,
+      globalSecondaryIndexes: [
+        { indexName: 'byStatus', partitionKey: { name: 'status', type: AttributeType.STRING }, sortKey: { name: 'updatedAt', type: AttributeType.STRING } },
+      ],
+    });
+  }
+}

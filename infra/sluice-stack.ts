@@ -1,0 +1,105 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import type { Config } from '../shared/config/schema.js';
+import { FargateWorker } from './constructs/fargate-worker.js';
+import { SluiceFunction } from './constructs/functions.js';
+import { Ingest } from './constructs/ingest.js';
+import { Observability } from './constructs/observability.js';
+import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
+import { Schedule } from './constructs/schedule.js';
+import { Storage } from './constructs/storage.js';
+import { acknowledgeNagFindings } from './nag.js';
+
+export interface SluiceStackProps extends StackProps {
+  /** The validated sluice.config. */
+  readonly config: Config;
+  readonly alarmEmail?: string;
+  /** retain (default) keeps the bucket and table when the stack is deleted. */
+  readonly removal: 'retain' | 'destroy';
+  /** Memory of the work λ in MB. */
+  readonly workerMemoryMb: number;
+  /** Off for LocalStack (no ECS there): fargate chunks then run on the work λ. */
+  readonly fargate: boolean;
+  readonly maxConcurrency?: number;
+  readonly toleratedFailurePercentage?: number;
+}
+
+/** The whole pipeline: the stack only composes constructs. */
+export class SluiceStack extends Stack {
+  public readonly storage: Storage;
+  public readonly ingest: Ingest;
+  public readonly pipeline: PipelineStateMachine;
+  public readonly fargateWorker?: FargateWorker;
+  public readonly observability: Observability;
+  public readonly schedule: Schedule;
+
+  constructor(scope: Construct, id: string, props: SluiceStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.storage = new Storage(this, 'Storage', { removalPolicy });
+    const { bucket, table } = this.storage;
+    const configJson = JSON.stringify(props.config);
+    const environment = { BUCKET: bucket.bucketName, TABLE_NAME: table.tableName, EVENT_BUS: 'default' };
+    const fn = (name: string, entry: string, extra: Partial<{ memorySize: number; timeout: Duration; environment: Record<string, string> }> = {}) =>
+      new SluiceFunction(this, name, { entry, configJson, removalPolicy, ...extra, environment: { ...environment, ...extra.environment } });
+
+    const plan = fn('Plan', 'plan', { timeout: Duration.minutes(5) });
+    const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.minutes(15) });
+    const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
+    const fail = fn('Fail', 'fail');
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+
+    const fargateMemory = Math.max(2048, ...props.config.pipelines.filter((p) => p.compute.type === 'fargate').map((p) => p.compute.memoryMb));
+    if (props.fargate) {
+      this.fargateWorker = new FargateWorker(this, 'Fargate', { environment: { ...environment, SLUICE_CONFIG: configJson }, memoryMiB: fargateMemory, removalPolicy });
+    }
+    const retry = props.config.pipelines.reduce((r, p) => ({ maxAttempts: Math.max(r.maxAttempts, p.retry.maxAttempts), baseDelayMs: Math.max(r.baseDelayMs, p.retry.baseDelayMs), maxDelayMs: Math.max(r.maxDelayMs, p.retry.maxDelayMs) }), { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 });
+    this.pipeline = new PipelineStateMachine(this, 'Pipeline', {
+      bucket,
+      plan,
+      work,
+      finalize,
+      fail,
+      fargate: this.fargateWorker,
+      maxConcurrency: props.maxConcurrency ?? 50,
+      toleratedFailurePercentage: props.toleratedFailurePercentage ?? 0,
+      retry: { maxAttempts: retry.maxAttempts, baseDelay: Duration.seconds(Math.max(1, Math.round(retry.baseDelayMs / 1000))), maxDelay: Duration.seconds(Math.max(1, Math.round(retry.maxDelayMs / 1000))) },
+      removalPolicy,
+    });
+    const stateMachine = this.pipeline.stateMachine;
+
+    const starter = { STATE_MACHINE_ARN: stateMachine.stateMachineArn };
+    const dispatch = fn('Dispatch', 'dispatch', { environment: starter });
+    const sweep = fn('Sweep', 'sweep', { timeout: Duration.minutes(5), environment: starter });
+    this.ingest = new Ingest(this, 'Ingest', { bucket, dispatch });
+    this.schedule = new Schedule(this, 'Schedule', {
+      sweep,
+      scheduled: props.config.pipelines.flatMap((p) => (p.schedule ? [{ pipeline: p.name, cron: p.schedule.cron, ...(p.schedule.prefix ? { prefix: p.schedule.prefix } : {}) }] : [])),
+    });
+
+    // Least privilege through grants: each function gets what its step touches.
+    bucket.grantRead(dispatch);
+    bucket.grantRead(sweep);
+    bucket.grantReadWrite(plan);
+    bucket.grantReadWrite(work);
+    bucket.grantReadWrite(finalize);
+    bucket.grantDelete(finalize);
+    for (const f of [dispatch, sweep, plan, work, finalize, fail]) table.grantReadWriteData(f);
+    stateMachine.grantStartExecution(dispatch);
+    stateMachine.grantStartExecution(sweep);
+    defaultBus.grantPutEventsTo(finalize);
+    defaultBus.grantPutEventsTo(fail);
+    if (this.fargateWorker) {
+      bucket.grantReadWrite(this.fargateWorker.taskDefinition.taskRole);
+      table.grantReadWriteData(this.fargateWorker.taskDefinition.taskRole);
+    }
+
+    this.observability = new Observability(this, 'Observability', { deadLetters: this.ingest.deadLetters, stateMachine, work, alarmEmail: props.alarmEmail });
+    new CfnOutput(this, 'DataBucket', { value: bucket.bucketName, description: 'Drop files under incoming/' });
+    new CfnOutput(this, 'JobsTable', { value: table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopic', { value: this.observability.topic.topicArn });
+    acknowledgeNagFindings(this);
+  }
+}

@@ -1,0 +1,35 @@
+import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventPublisher, ExecutionStarter } from '../jobs/ports.js';
+import { classifyAwsError } from './s3-object-store.js';
+
+/** StartExecution named after the job: ExecutionAlreadyExists means the job already started, which is success. */
+export class SfnExecutionStarter implements ExecutionStarter {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+  async start(name: string, input: unknown): Promise<'started' | 'exists'> {
+    try {
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      return 'started';
+    } catch (e) {
+      if (e instanceof ExecutionAlreadyExists || (e as Error).name === 'ExecutionAlreadyExists') return 'exists';
+      throw classifyAwsError(e, `StartExecution ${name}`);
+    }
+  }
+}
+
+/** Job events on an EventBridge bus, source "sluice". */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName = 'default',
+  ) {}
+  async publish(detailType: 'JobSucceeded' | 'JobFailed', detail: Record<string, unknown>): Promise<void> {
+    const r = await this.client.send(new PutEventsCommand({ Entries: [{ Source: 'sluice', DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: this.busName }] }));
+    if (r.FailedEntryCount) throw classifyAwsError(Object.assign(new Error('PutEvents failed'), { $retryable: true }), `PutEvents ${detailType}`);
+  }
+}
+
+export { SFNClient, EventBridgeClient };

@@ -1,0 +1,32 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { parseConfig } from '../config/load.js';
+import type { CloudDeps, EventPublisher, ExecutionStarter, Log } from '../jobs/ports.js';
+import { EventBridgePublisher, SfnExecutionStarter } from './adapters.js';
+import { DynamoStateStore } from './dynamo-state-store.js';
+import type { LambdaEnv } from './env.js';
+import { S3ObjectStore } from './s3-object-store.js';
+
+export interface CloudContext extends CloudDeps {
+  readonly starter: ExecutionStarter;
+  readonly events: EventPublisher;
+}
+
+/** Clients, stores and config built once per container from the environment. */
+export function cloudContext(env: LambdaEnv, log: Log): CloudContext {
+  const endpoint = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {};
+  const s3 = new S3Client({ ...endpoint, forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' || Boolean(env.AWS_ENDPOINT_URL) });
+  const objects = new S3ObjectStore(s3, env.BUCKET);
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    config: parseConfig(JSON.parse(env.SLUICE_CONFIG), 'SLUICE_CONFIG'),
+    objects,
+    state: new DynamoStateStore(doc, env.TABLE_NAME, objects),
+    log,
+    starter: new SfnExecutionStarter(new SFNClient(endpoint), env.STATE_MACHINE_ARN ?? ''),
+    events: new EventBridgePublisher(new EventBridgeClient(endpoint), env.EVENT_BUS),
+  };
+}

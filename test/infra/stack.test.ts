@@ -1,0 +1,159 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/load.js';
+import { SluiceStack } from '../../infra/sluice-stack.js';
+
+let template: Template;
+let stack: SluiceStack;
+
+beforeAll(async () => {
+  const config = await loadConfig('examples/flux/pipeline.yaml');
+  // Skip esbuild bundling: assertions are about the template, and bundling is exercised by `cdk synth`.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new SluiceStack(app, 'Test', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: true, alarmEmail: 'ops@example.com', env: { account: '123456789012', region: 'eu-west-1' } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  template = Template.fromStack(stack);
+});
+
+const statements = () =>
+  Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+
+describe('storage', () => {
+  it('blocks public access, encrypts, enforces SSL, versions, logs access and expires manifests and rejects', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'data/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'manifests', Prefix: 'manifests/', ExpirationInDays: 14, Status: 'Enabled' }),
+          Match.objectLike({ Id: 'rejects', Prefix: 'rejects/', ExpirationInDays: 365 }),
+        ]),
+      },
+    });
+    for (const policy of Object.values(template.findResources('AWS::S3::BucketPolicy'))) {
+      expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+    }
+    expect(Object.keys(template.findResources('AWS::S3::BucketPolicy'))).toHaveLength(2);
+  });
+
+  it('has the job table with pk/sk, a status index, TTL and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }] })],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+});
+
+describe('ingest', () => {
+  it('sends ObjectCreated under incoming/ to an encrypted queue with a DLQ that feeds dispatch with partial batch failures', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { QueueConfigurations: [{ Event: 's3:ObjectCreated:*', Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'incoming/' }] } }, Queue: Match.anyValue() }] },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+    for (const q of Object.values(template.findResources('AWS::SQS::Queue'))) expect((q as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled).toBe(true);
+  });
+});
+
+describe('lambdas', () => {
+  it('run nodejs22.x on arm64 with X-Ray', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string } } }[];
+    expect(fns.length).toBe(6);
+    for (const f of fns) {
+      expect(f.Properties.Runtime).toBe('nodejs22.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+});
+
+describe('state machine', () => {
+  const definition = () => {
+    const sm = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown; LoggingConfiguration: unknown; TracingConfiguration: unknown; StateMachineType?: string } };
+    return { sm, text: JSON.stringify(sm.Properties.DefinitionString) };
+  };
+
+  it('is Standard, logs ALL and traces', () => {
+    const { sm } = definition();
+    expect(sm.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(sm.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(sm.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
+  });
+
+  it('plans, maps over the S3 JSON manifest, chooses Lambda or Fargate .sync, finalizes, and catches into the fail λ', () => {
+    const { text } = definition();
+    expect(text).toContain('\\"ProcessorConfig\\":{\\"Mode\\":\\"DISTRIBUTED\\"');
+    expect(text).toContain('\\"ItemReader\\":{\\"Resource\\":\\"arn:');
+    expect(text).toContain('s3:getObject');
+    expect(text).toContain('\\"ReaderConfig\\":{\\"InputType\\":\\"JSON\\"}');
+    expect(text).toContain('ecs:runTask.sync');
+    expect(text).toContain('\\"Variable\\":\\"$.compute\\",\\"StringEquals\\":\\"fargate\\"');
+    expect(text).toMatch(/\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\],\\"ResultPath\\":\\"\$.error\\",\\"Next\\":\\"RecordFailure\\"/);
+    expect(text).toContain('\\"MaxConcurrency\\":50');
+  });
+
+  it('retries transient errors, Lambda throttles and ECS capacity with exponential backoff, full jitter and a max delay, and never permanent errors', () => {
+    const { text } = definition();
+    const retries = [...text.matchAll(/\\"Retry\\":\[(.*?)\]\\"?,?\\"?(?:Catch|Next|End|Type|Resource|Parameters|ResultPath)/g)].map((m) => m[1]!);
+    expect(retries.length).toBeGreaterThanOrEqual(4);
+    for (const r of retries) {
+      expect(r).toContain('\\"JitterStrategy\\":\\"FULL\\"');
+      expect(r).toContain('\\"MaxDelaySeconds\\"');
+      expect(r).toContain('\\"BackoffRate\\":2');
+      expect(r).not.toContain('InputError');
+      expect(r).not.toContain('ConfigError');
+      expect(r).not.toContain('States.ALL');
+    }
+    expect(text).toContain('Sluice.TransientError');
+    expect(text).toContain('Lambda.TooManyRequestsException');
+    expect(text).toContain('ECS.AmazonECSException');
+  });
+});
+
+describe('fargate', () => {
+  it('runs in public subnets with no NAT gateway, egress-only security group and S3/DynamoDB gateway endpoints', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: 'Sluice Fargate workers: egress only', SecurityGroupIngress: Match.absent() });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }, RequiresCompatibilities: ['FARGATE'] });
+  });
+});
+
+describe('schedule and observability', () => {
+  it('sweeps on an EventBridge rule and alarms on DLQ depth, failed executions and worker errors to SNS', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [Match.anyValue()] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('security', () => {
+  it('has no IAM statement with a * action, and * resources only where AWS requires them', () => {
+    const all = statements();
+    expect(all.length).toBeGreaterThan(10);
+    for (const s of all) {
+      const actions = ([] as string[]).concat(s.Action);
+      expect(actions).not.toContain('*');
+      for (const a of actions) expect(a).not.toMatch(/^[a-z0-9-]+:\*$/);
+      if (s.Resource === '*') {
+        // X-Ray trace segments, ECS task control and a Distributed Map's own executions take no resource ARN.
+        expect(actions.every((a) => a.startsWith('xray:') || a.startsWith('ecs:') || a.startsWith('states:') || a.startsWith('events:') || a.startsWith('logs:'))).toBe(true);
+      }
+    }
+  });
+
+  it('passes cdk-nag AwsSolutions with every acknowledgment justified', () => {
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(errors.map((e) => `${e.id}: ${String(e.entry.data).split('\n')[0]}`)).toEqual([]);
+  });
+});

@@ -1,0 +1,204 @@
+// The emulated cloud on one machine, no Docker: s3rver (S3) and dynalite (DynamoDB) over HTTP,
+// a small HTTP shim for StartExecution and PutEvents, and aws-local-stepfunctions running the
+// synthesized state machine with its Lambda tasks bound to our handlers and the ECS task to the
+// task entry as a child process.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../../shared/config/schema.js';
+import { SluiceStack } from '../../infra/sluice-stack.js';
+import { inlineDistributedMaps, resolveDefinition, taskNames } from './asl.js';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node 22); Node 20 needs it polyfilled.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= function withResolvers<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
+  return { promise, resolve, reject };
+};
+
+export const BUCKET = 'sluice-data';
+export const TABLE = 'sluice-jobs';
+const TSX = import.meta.resolve('tsx');
+const TASK_ENTRY = new URL('../../functions/task/main.ts', import.meta.url).pathname;
+
+type Handler = (input: unknown) => Promise<unknown>;
+type Json = Record<string, unknown>;
+
+export interface Emulated {
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
+  readonly executions: Map<string, Promise<unknown>>;
+  readonly events: { detailType: string; detail: Json }[];
+  /** Hooks a test can set: runs before the work handler (fault injection). */
+  beforeWork?: (task: Json) => void;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/** Starts the emulators and points the SDK at them through the standard environment variables. */
+export async function startEmulators(config: Config): Promise<Emulated> {
+  const { default: S3rver } = await import('s3rver');
+  const dynalite = (await import('dynalite')).default as (o: Json) => Server;
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-s3-'));
+  const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, resetOnClose: true });
+  const s3Port = ((await s3rver.run()) as AddressInfo).port;
+  const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamoServer);
+
+  const emulated: Emulated = {
+    s3: undefined as unknown as S3Client,
+    dynamo: undefined as unknown as DynamoDBClient,
+    executions: new Map(),
+    events: [],
+    async stop() {
+      await Promise.allSettled([...this.executions.values()]);
+      shim.close();
+      dynamoServer.close();
+      await s3rver.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+
+  // StartExecution and PutEvents: the JSON 1.0 protocol, routed by X-Amz-Target.
+  let runExecution: (name: string, input: unknown) => Promise<unknown> = async () => undefined;
+  const shim = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const payload = JSON.parse(body || '{}') as Json;
+      res.setHeader('content-type', 'application/x-amz-json-1.0');
+      if (target.endsWith('.StartExecution')) {
+        const name = payload.name as string;
+        if (emulated.executions.has(name)) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: ${name}` }));
+          return;
+        }
+        const run = runExecution(name, JSON.parse(payload.input as string));
+        run.catch(() => undefined);
+        emulated.executions.set(name, run);
+        res.end(JSON.stringify({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`, startDate: Date.now() / 1000 }));
+      } else if (target.endsWith('.PutEvents')) {
+        for (const e of payload.Entries as Json[]) emulated.events.push({ detailType: e.DetailType as string, detail: JSON.parse(e.Detail as string) as Json });
+        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: (payload.Entries as Json[]).map(() => ({ EventId: 'e' })) }));
+      } else {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: 'UnknownOperationException', message: target }));
+      }
+    });
+  });
+  const shimPort = await listen(shim);
+
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
+    AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${shimPort}`,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${shimPort}`,
+    // s3rver stores aws-chunked framing verbatim unless checksums are only sent when required.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+    POWERTOOLS_DEV: 'true',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    BUCKET,
+    TABLE_NAME: TABLE,
+    STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice',
+    SLUICE_CONFIG: JSON.stringify(config),
+  });
+  const s3 = new S3Client({ forcePathStyle: true });
+  const dynamo = new DynamoDBClient({});
+  Object.assign(emulated, { s3, dynamo });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'status', 'updatedAt'].map((n) => ({ AttributeName: n, AttributeType: 'S' })),
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+    }),
+  );
+  await waitUntilTableExists({ client: dynamo, maxWaitTime: 10 }, { TableName: TABLE });
+
+  // Handlers read the environment at import, so they load only now.
+  const handlers = {
+    plan: (await import('../../functions/plan.js')).handler as Handler,
+    work: (await import('../../functions/work.js')).handler as Handler,
+    finalize: (await import('../../functions/finalize.js')).handler as Handler,
+    fail: (await import('../../functions/fail.js')).handler as Handler,
+  };
+  const machine = await synthesizedMachine(config);
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  const local: Record<string, Handler> = {
+    Plan: handlers.plan,
+    Work: async (task) => {
+      emulated.beforeWork?.(task as Json);
+      return handlers.work(task);
+    },
+    WorkOnFargate: (input) => runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment),
+    Finalize: handlers.finalize,
+    RecordFailure: handlers.fail,
+  };
+  for (const reader of machine.readers) {
+    local[reader] = async (params) => {
+      const { Key } = params as { Key: string };
+      const r = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+      return JSON.parse(await r.Body!.transformToString()) as unknown;
+    };
+  }
+  const missing = taskNames(machine.asl).filter((t) => !local[t]);
+  if (missing.length) throw new Error(`no local handler for task(s) ${missing.join(', ')}`);
+  const retryIntervalOverrides = Object.fromEntries(taskNames(machine.asl).map((t) => [t, 0]));
+  runExecution = async (_name, input) => {
+    const sm = new StateMachine(machine.asl as never, { validationOptions: { checkArn: false, checkPaths: true } });
+    return sm.run(input as never, { overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides } }).result;
+  };
+  return emulated;
+}
+
+/** The ECS task as a child process: the container's environment, our task entry. */
+async function runTaskProcess(environment: { Name: string; Value: string }[]): Promise<unknown> {
+  const child = spawn(process.execPath, ['--import', TSX, TASK_ENTRY], {
+    env: { ...process.env, ...Object.fromEntries(environment.map((e) => [e.Name, e.Value])) },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) {
+    const line = stderr.trim().split('\n').pop() ?? '';
+    const error = new Error(line);
+    error.name = /TransientError/.test(line) ? 'Sluice.TransientError' : 'States.TaskFailed';
+    throw error;
+  }
+  return { StoppedReason: 'Essential container in task exited', ExitCode: 0 };
+}
+
+/** The stack's state machine as runnable ASL. */
+async function synthesizedMachine(config: Config) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new SluiceStack(app, 'Emulated', { config, removal: 'destroy', workerMemoryMb: 1024, fargate: true });
+  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }> };
+  const sm = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
+  return inlineDistributedMaps(resolveDefinition(sm.Properties.DefinitionString as never, template.Resources));
+}

@@ -1,0 +1,147 @@
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config/load.js';
+import { TransientError } from '../../shared/errors.js';
+import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
+import { BUCKET, startEmulators, TABLE, type Emulated } from './harness.js';
+
+const flux = FLUX_CONFIG.pipelines[0]!;
+const config = parseConfig({
+  pipelines: [
+    { ...flux, name: 'flux', match: { prefix: 'flux/' } },
+    { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
+  ],
+});
+
+let emu: Emulated;
+let dispatch: (event: SQSEvent, context: never) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+beforeAll(async () => {
+  emu = await startEmulators(config);
+  dispatch = (await import('../../functions/dispatch.js')).handler as never;
+}, 120_000);
+afterAll(() => emu?.stop());
+
+/** An SQS message carrying S3's notification, with the key URL-encoded as S3 sends it. */
+function s3Event(key: string, id = key): SQSEvent {
+  const encoded = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  const body = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encoded, size: 1 } } }] };
+  return { Records: [{ messageId: id, body: JSON.stringify(body), receiptHandle: 'r', attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1' }] };
+}
+
+async function upload(key: string, body: string) {
+  await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+async function text(key: string): Promise<string> {
+  const r = await emu.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return r.Body!.transformToString();
+}
+async function jobItem(jobId: string) {
+  const r = await emu.dynamo.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `JOB#${jobId}` }, sk: { S: 'META' } }, ConsistentRead: true }));
+  return r.Item ? unmarshall(r.Item) : undefined;
+}
+async function chunkItems(jobId: string) {
+  const r = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)', ExpressionAttributeValues: { ':pk': { S: `JOB#${jobId}` }, ':c': { S: 'CHUNK#' } } }));
+  return (r.Items ?? []).map((i) => unmarshall(i));
+}
+async function runOnce(key: string) {
+  const before = new Set(emu.executions.keys());
+  const r = await dispatch(s3Event(key), {} as never);
+  expect(r.batchItemFailures).toEqual([]);
+  const started = [...emu.executions.keys()].filter((k) => !before.has(k));
+  expect(started).toHaveLength(1);
+  const output = (await emu.executions.get(started[0]!)) as { result: { jobId: string; status: string; rowsIn: number; rowsOut: number; rowsRejected: number; reportKey: string; successKey: string } };
+  return output.result;
+}
+
+describe('emulated cloud: S3 event → dispatch → state machine → results', () => {
+  it('processes a file with bad rows: results, rejects, report, _SUCCESS, JOB and CHUNK items, JobSucceeded', async () => {
+    const { text: body, bad } = fluxTsv(2000);
+    const key = 'incoming/flux/US Ha1+2019 é.tsv';
+    await upload(key, body);
+    const result = await runOnce(key);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2000, rowsOut: 2000 - bad, rowsRejected: bad });
+
+    const success = JSON.parse(await text(result.successKey)) as { parts: { key: string; rows: number }[]; rejects: { key: string; rows: number }[] };
+    expect(success.parts.length).toBeGreaterThan(2);
+    let rows = 0;
+    for (const p of success.parts) rows += (await text(p.key)).trim().split('\n').length;
+    expect(rows).toBe(2000 - bad);
+    const rejects = (await Promise.all(success.rejects.map((r) => text(r.key)))).join('').trim().split('\n');
+    expect(rejects).toHaveLength(bad);
+    const lines = body.split('\n');
+    for (const r of rejects.map((l) => JSON.parse(l) as { line: number; raw: string })) expect(lines[r.line - 1]).toBe(r.raw);
+
+    const report = JSON.parse(await text(result.reportKey.replace(/html$/, 'json'))) as { accounting: { balanced: boolean } };
+    expect(report.accounting.balanced).toBe(true);
+    expect(await text(result.reportKey)).toContain('<svg');
+
+    const job = await jobItem(result.jobId);
+    expect(job).toMatchObject({ status: 'SUCCEEDED', inputKey: key });
+    const chunks = await chunkItems(result.jobId);
+    expect(chunks.length).toBe(success.parts.length);
+    expect(chunks.every((c) => c.status === 'DONE' && c.expiresAt > Date.now() / 1000)).toBe(true);
+    expect(chunks.reduce((n, c) => n + (c.rowsIn as number), 0)).toBe(2000);
+    expect(emu.events.find((e) => e.detailType === 'JobSucceeded' && e.detail.jobId === result.jobId)).toBeDefined();
+  });
+
+  it('retries a transient worker error with backoff and still succeeds', async () => {
+    await upload('incoming/flux/retry.tsv', fluxTsv(800).text);
+    let failures = 0;
+    emu.beforeWork = (task) => {
+      if (task.index === 1 && failures < 2) {
+        failures++;
+        const e = new TransientError('injected: S3 read reset');
+        e.name = 'Sluice.TransientError';
+        throw e;
+      }
+    };
+    try {
+      const result = await runOnce('incoming/flux/retry.tsv');
+      expect(failures).toBe(2);
+      expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 800 });
+      const chunks = await chunkItems(result.jobId);
+      expect(chunks.find((c) => c.index === 1)).toMatchObject({ status: 'DONE' });
+    } finally {
+      emu.beforeWork = undefined;
+    }
+  });
+
+  it('makes one job from the same S3 event sent twice', async () => {
+    await upload('incoming/flux/twice.tsv', fluxTsv(300).text);
+    const before = emu.executions.size;
+    const first = await dispatch(s3Event('incoming/flux/twice.tsv', 'm1'), {} as never);
+    const second = await dispatch(s3Event('incoming/flux/twice.tsv', 'm2'), {} as never);
+    expect(first.batchItemFailures).toEqual([]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(emu.executions.size).toBe(before + 1);
+    await Promise.all(emu.executions.values());
+  });
+
+  it('runs a fargate pipeline through the ECS task entry as a child process', async () => {
+    await upload('incoming/fargate/site.tsv', fluxTsv(600).text);
+    const result = await runOnce('incoming/fargate/site.tsv');
+    expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 600 });
+  });
+
+  it('records a permanent failure through the catch-all: JOB FAILED with the cause and a JobFailed event', async () => {
+    await upload('incoming/flux/empty.tsv', '');
+    const before = new Set(emu.executions.keys());
+    await dispatch(s3Event('incoming/flux/empty.tsv'), {} as never);
+    const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
+    await expect(emu.executions.get(name)).rejects.toBeDefined();
+    const job = await jobItem(name);
+    expect(job).toMatchObject({ status: 'FAILED' });
+    expect((job!.job as { error: { name: string; message: string } }).error).toMatchObject({ name: 'Sluice.InputError', message: expect.stringContaining('file is empty') });
+    expect(emu.events.find((e) => e.detailType === 'JobFailed' && e.detail.jobId === name)).toBeDefined();
+  });
+
+  it('ignores folder markers and keys no pipeline matches, without failing the batch', async () => {
+    const before = emu.executions.size;
+    expect((await dispatch(s3Event('incoming/flux/'), {} as never)).batchItemFailures).toEqual([]);
+    expect((await dispatch(s3Event('incoming/other/x.csv'), {} as never)).batchItemFailures).toEqual([]);
+    expect(emu.executions.size).toBe(before);
+  });
+});
