@@ -4,8 +4,8 @@
 //   npx tsx examples/generate.ts --kind orders --size 200MB --out /tmp/orders.csv
 //   npx tsx examples/generate.ts --sample        # rewrites the bundled files under examples/*/data/
 //
-// The same options always give the same bytes. Rows are produced synchronously in ~64 KB strings,
-// encoded into 1 MB blocks and streamed with backpressure.
+// The same options always give the same bytes. Rows are written as bytes into 1 MB blocks, which
+// are streamed to the file with backpressure.
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -56,14 +56,13 @@ export function mulberry32(seed: number): () => number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output. Rows are written straight into a 1 MB byte block (flux: digit by digit, no strings;
-// orders: short strings encoded as they come), and each full block goes to the file stream,
-// waiting for 'drain' when the stream's buffer is full.
+// Output. Rows are written straight into a 1 MB byte block, digit by digit (no per-row strings,
+// so almost no garbage), and each full block goes to the file stream, waiting for 'drain' when
+// the stream's buffer is full.
 
 const BLOCK_BYTES = 1 << 20;
-/** Room past BLOCK_BYTES for the row that crosses it (rows are < 1 KB; strings are put ≤ 16 KB at a time). */
+/** Room past BLOCK_BYTES for the row that crosses it (rows are < 1 KB). */
 const SLACK_BYTES = 1 << 16;
-const PENDING_CHARS = 1 << 14;
 
 class Sink {
   /** The block being filled; sources write `block[used…]` and advance `used`. */
@@ -159,7 +158,7 @@ function putUint(b: Uint8Array, p: number, n: number): number {
     b[p++] = DIGITS3[o + 2]!;
     return p;
   }
-  return putAscii(b, p, String(n));
+  return putPadded(b, p, n, 4);
 }
 
 /** Writes x with three fraction digits, as toFixed(3) would for these magnitudes; returns the next position. */
@@ -220,32 +219,6 @@ function putAscii(b: Uint8Array, p: number, text: string): number {
 
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-/** Like toFixed(2), several times faster. */
-function f2(x: number): string {
-  let n = Math.round(x * 100);
-  const sign = n < 0 ? '-' : '';
-  if (n < 0) n = -n;
-  const i = Math.floor(n / 100);
-  return `${sign}${i}.${PAD2[n - i * 100]}`;
-}
-
-/**
- * Per-row noise comes from tables filled by the PRNG, read from a PRNG-chosen offset each day:
- * one array load instead of two PRNG calls, and still deterministic.
- */
-const TABLE_BITS = 13;
-const TABLE_MASK = (1 << TABLE_BITS) - 1;
-
-function noiseTables(rng: () => number): { uniform: Float64Array; triangular: Float64Array } {
-  const uniform = new Float64Array(1 << TABLE_BITS);
-  const triangular = new Float64Array(1 << TABLE_BITS);
-  for (let i = 0; i < uniform.length; i++) {
-    uniform[i] = rng();
-    triangular[i] = rng() + rng() - 1; // on (-1, 1), sd ≈ 0.41
-  }
-  return { uniform, triangular };
-}
-
 const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -300,14 +273,14 @@ interface Period {
   readonly days: number;
 }
 
-/** Every real site-year (≈ 430 of them, ≈ 0.7 GB), then synthetic sites "US-001", "US-002", … with a real site's climate. */
+/** Every real site-year (≈ 430 of them, ≈ 0.7 GB), then synthetic sites "US-001", "US-002", … "US-00A", … with a real site's climate. */
 function* fluxSiteYears(): Generator<Period> {
   for (const site of SITES) {
     for (let y = site.years[0]; y <= site.years[1]; y++) yield { site, startMs: Date.UTC(y, 0, 1), days: daysInYear(y) };
   }
   for (let n = 1; ; n++) {
     const base = SITES[(n - 1) % SITES.length]!;
-    const site: Site = { ...base, id: `${base.id.slice(0, 2)}-${String(n).padStart(3, '0')}`, years: [2001, 2020] };
+    const site: Site = { ...base, id: `${base.id.slice(0, 2)}-${n.toString(36).toUpperCase().padStart(3, '0')}`, years: [2001, 2020] };
     for (let y = site.years[0]; y <= site.years[1]; y++) yield { site, startMs: Date.UTC(y, 0, 1), days: daysInYear(y) };
   }
 }
@@ -343,14 +316,13 @@ function ymd(ms: number): string {
 class FluxRows implements RowSource {
   readonly header = `${FLUX_HEADER.join('\t')}\n`;
   rows = 0;
-  private readonly uniform: Float64Array;
-  private readonly triangular: Float64Array;
-  private ku = 0;
-  private kt = 0;
   private index = 0; // half hours so far, written or skipped
   private skip = 0; // half hours left in a timestamp gap
   private outage = 0; // half hours left in an outage of the flux system (-9999)
   private negativeGpp = false; // a 'gpp' defect waiting for daylight
+  /** Random numbers drawn in batches in one tight loop (cheaper than a PRNG call per value); a half hour takes at most 16. */
+  private readonly draws = new Float64Array(4096);
+  private k = 4096;
   private readonly seen = new Map<FluxDefect, number>(); // defects so far by kind: cycles through each kind's variants
   // Current period and day.
   private site: Site = SITES[0]!;
@@ -382,9 +354,7 @@ class FluxRows implements RowSource {
     private readonly kinds: readonly FluxDefect[],
     /** Half-hour index → defect, for samples that must show each defect at least once. */
     private readonly forced?: ReadonlyMap<number, FluxDefect>,
-  ) {
-    ({ uniform: this.uniform, triangular: this.triangular } = noiseTables(rng));
-  }
+  ) {}
 
   fill(sink: Sink, until: number): boolean {
     const b = sink.block;
@@ -433,11 +403,9 @@ class FluxRows implements RowSource {
     this.rh = 0.95 - 0.5 * site.dry * cloud;
     this.wind = 0.15 + 0.4 * rng();
     this.ef = Math.min(0.9, (0.75 - 0.5 * site.dry) * (0.4 + 0.6 * this.leaf));
-    this.gppBase = site.gppMax * 1.9 * this.leaf;
+    this.gppBase = site.gppMax * 1.15 * this.leaf;
     this.vpdScale = 1 / (25 + 20 * site.dry);
-    this.respBase = site.r10 * Math.sqrt(this.leaf);
-    this.ku = Math.floor(rng() * (TABLE_MASK + 1));
-    this.kt = Math.floor(rng() * (TABLE_MASK + 1));
+    this.respBase = site.r10 * (0.6 + 0.6 * this.leaf);
     return true;
   }
 
@@ -449,56 +417,57 @@ class FluxRows implements RowSource {
       this.skip--;
       return p;
     }
-    const U = this.uniform;
-    const T = this.triangular;
-    let ku = this.ku;
-    let kt = this.kt;
+    if (this.k > this.draws.length - 16) {
+      for (let j = 0; j < this.draws.length; j++) this.draws[j] = this.rng();
+      this.k = 0;
+    }
+    const R = this.draws;
+    let k = this.k;
     let defect = this.forced?.get(index);
-    if (defect === undefined && U[(ku = (ku + 1) & TABLE_MASK)]! < this.rate) defect = this.kinds[Math.floor(this.rng() * this.kinds.length)];
+    if (defect === undefined && R[k++]! < this.rate) defect = this.kinds[Math.floor(this.rng() * this.kinds.length)];
     if (defect === 'gap') {
-      this.skip = 5 + Math.floor(this.rng() * 8); // this and 5–12 more half hours are missing
-      this.ku = ku;
+      this.skip = 5 + Math.floor(R[k++]! * 8); // this and 5–12 more half hours are missing
+      this.k = k;
       return p;
     }
     if (defect === 'gpp') {
       this.negativeGpp = true;
       defect = undefined;
     }
-    const site = this.site;
     const x = (h / 2 + 0.25 - 12.5) * this.invHalfDay;
     const sun = x > -1 && x < 1 ? 1 - x * x : 0;
-    const sw = sun > 0 ? this.swPeak * sun * (0.9 + 0.2 * U[(ku = (ku + 1) & TABLE_MASK)]!) : 1.2 * T[(kt = (kt + 1) & TABLE_MASK)]!;
-    const ta = this.tDay + 0.5 * this.dtr * DIURNAL[h]! + 0.3 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const sw = sun > 0 ? this.swPeak * sun * (0.9 + 0.2 * R[k++]!) : 1.2 * (2 * R[k++]! - 1);
+    const ta = this.tDay + 0.5 * this.dtr * DIURNAL[h]! + 0.3 * (2 * R[k++]! - 1);
     const ti = ta < -60 ? 0 : ta > 60 ? 1200 : Math.round((ta + 60) * 10);
     const vpd = SAT_VP[ti]! * (1 - Math.min(0.99, this.rh + 0.3 * (1 - sun) - 0.1 * sun));
     const light = sw > 0 ? sw / (sw + 350) : 0;
     const cold = ta < 0 ? 0 : ta < 10 ? ta / 10 : ta > 32 ? Math.max(0, 1 - (ta - 32) / 10) : 1;
-    let gpp = (this.gppBase * light * cold) / (1 + vpd * this.vpdScale) + (sw > 0 ? 0.4 : 0.05) * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    // Partitioned GPP: ≥ 0 in daylight, a little noise around 0 at night.
+    let gpp = sw >= 10 ? Math.max(0, (this.gppBase * light * cold) / (1 + vpd * this.vpdScale) + 0.4 * (2 * R[k++]! - 1)) : 0.05 * (2 * R[k++]! - 1);
     if (this.negativeGpp && sw >= 10) {
-      gpp = -0.3 - 2 * U[(ku = (ku + 1) & TABLE_MASK)]!; // a partitioning artefact at low light
+      gpp = -0.3 - 2 * R[k++]!; // a partitioning artefact at low light
       this.negativeGpp = false;
     }
-    const reco = this.respBase * Q10[ti]! * (1 + 0.1 * T[(kt = (kt + 1) & TABLE_MASK)]!);
-    const nee = reco - gpp + 0.8 * T[(kt = (kt + 1) & TABLE_MASK)]!;
+    const reco = this.respBase * Q10[ti]! * (1 + 0.1 * (2 * R[k++]! - 1));
+    const nee = reco - gpp + 0.8 * (2 * R[k++]! - 1);
     const avail = (sw > 0 ? sw : 0) * 0.62 - 15;
-    const le = avail * this.ef + 8 * T[(kt = (kt + 1) & TABLE_MASK)]! + (this.rainy ? 15 : 0);
-    const hf = avail * (1 - this.ef) - 5 + 10 * T[(kt = (kt + 1) & TABLE_MASK)]!;
-    const rain = this.rainy && U[(ku = (ku + 1) & TABLE_MASK)]! < 0.3 ? 6 * U[(ku = (ku + 1) & TABLE_MASK)]! ** 2 : 0;
-    const ustar = Math.max(0.02, this.wind * (0.5 + 0.8 * sun) + 0.05 * T[(kt = (kt + 1) & TABLE_MASK)]!);
-    const r = U[(ku = (ku + 1) & TABLE_MASK)]!;
+    const le = avail * this.ef + 8 * (2 * R[k++]! - 1) + (this.rainy ? 15 : 0);
+    const hf = avail * (1 - this.ef) - 5 + 10 * (2 * R[k++]! - 1);
+    const rain = this.rainy && R[k++]! < 0.3 ? 6 * R[k++]! ** 2 : 0;
+    const ustar = Math.max(0.02, this.wind * (0.5 + 0.8 * sun) + 0.05 * (2 * R[k++]! - 1));
+    const r = R[k++]!;
     const qc = ustar < 0.12 ? (r < 0.5 ? 1 : 2) : r < 0.03 ? 3 : 0; // low turbulence → gap-filled
     // -9999: single missing readings and longer outages of the flux system.
     let miss = 0;
     if (this.outage > 0) {
       this.outage--;
       miss = 0b1000011111; // NEE GPP RECO LE H USTAR
-    } else if (U[(ku = (ku + 1) & TABLE_MASK)]! < 0.012) {
-      const m = U[(ku = (ku + 1) & TABLE_MASK)]!;
+    } else if (R[k++]! < 0.012) {
+      const m = R[k++]!;
       if (m < 0.15) this.outage = 4 + Math.floor(m * 200);
       miss = 1 << Math.floor(m * 11);
     }
-    this.ku = ku;
-    this.kt = kt;
+    this.k = k;
     const start = p;
     const id = this.siteBytes;
     for (let i = 0; i < id.length; i++) b[p++] = id[i]!;
@@ -625,25 +594,45 @@ function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function pick<T>(items: readonly T[], shares: readonly number[], r: number): T {
-  for (let i = 0; i < items.length; i++) {
-    r -= shares[i]!;
-    if (r < 0) return items[i]!;
-  }
-  return items[items.length - 1]!;
-}
-
 type OrderDefect = 'negative' | 'quantity' | 'country' | 'currency' | 'timestamp' | 'missing-id' | 'duplicate' | 'ragged' | 'huge' | 'crlf';
 const ORDER_DEFECTS: readonly OrderDefect[] = ['negative', 'quantity', 'country', 'currency', 'timestamp', 'missing-id', 'duplicate', 'ragged', 'huge', 'crlf'];
+
+const bytesOf = (list: readonly string[]) => list.map((x) => Buffer.from(x, 'utf8'));
+const COUNTRY_BYTES = bytesOf(COUNTRIES);
+const COUNTRY_CURRENCY = COUNTRIES.map((c) => CURRENCY[c]);
+const COUNTRY_CURRENCY_BYTES = bytesOf(COUNTRY_CURRENCY);
+const USD_BYTES = Buffer.from('USD');
+const STATUS_BYTES = bytesOf(STATUSES);
+const NOTE_BYTES = bytesOf(NOTES);
+const MULTILINE_NOTE_BYTES = bytesOf(MULTILINE_NOTES);
+
+function putBytes(b: Uint8Array, p: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) b[p++] = bytes[i]!;
+  return p;
+}
+
+/** Writes n with at least `width` digits (zero-padded); returns the next position. */
+function putPadded(b: Uint8Array, p: number, n: number, width: number): number {
+  let len = width;
+  for (let m = 10 ** width; n >= m; m *= 10) len++;
+  for (let i = p + len - 1; i >= p; i--) {
+    const q = Math.floor(n / 10);
+    b[i] = 48 + n - q * 10;
+    n = q;
+  }
+  return p + len;
+}
 
 class OrderRows implements RowSource {
   readonly header = `${ORDERS_HEADER.join(',')}\n`;
   rows = 0;
   private ts: number;
   private dayStart = -1;
-  private dayText = '';
-  private prevId = '';
+  private readonly dayBytes = new Uint8Array(11); // "2024-03-01T"
   private badTimes = 0;
+  /** Random numbers drawn in batches (cheaper than a PRNG call per value); a row takes at most 16. */
+  private readonly draws = new Float64Array(4096);
+  private k = 4096;
 
   constructor(
     private readonly rng: () => number,
@@ -659,78 +648,133 @@ class OrderRows implements RowSource {
   }
 
   fill(sink: Sink, until: number): boolean {
-    let text = '';
-    while (sink.used + text.length < until && this.rows < this.maxRows) {
-      text += this.row();
-      if (text.length >= PENDING_CHARS) {
-        sink.putString(text);
-        text = '';
-      }
-    }
-    sink.putString(text);
+    const b = sink.block;
+    let p = sink.used;
+    while (p < until && this.rows < this.maxRows) p = this.row(b, p);
+    sink.used = p;
     return this.rows < this.maxRows;
   }
 
-  /** "2024-03-01T12:34:56Z", with the date part cached. */
-  private iso(ms: number): string {
+  /** Writes "2024-03-01T12:34:56Z" at p. */
+  private putIso(b: Uint8Array, p: number, ms: number): number {
     if (ms - this.dayStart >= DAY_MS) {
       this.dayStart = ms - (ms % DAY_MS);
-      this.dayText = new Date(this.dayStart).toISOString().slice(0, 11);
+      putAscii(this.dayBytes, 0, new Date(this.dayStart).toISOString().slice(0, 11));
     }
+    p = putBytes(b, p, this.dayBytes);
     const s = Math.floor((ms - this.dayStart) / 1000);
-    return `${this.dayText}${PAD2[Math.floor(s / 3600)]}:${PAD2[Math.floor(s / 60) % 60]}:${PAD2[s % 60]}Z`;
+    const hh = Math.floor(s / 3600);
+    const mm = Math.floor(s / 60) - hh * 60;
+    const ss = s - Math.floor(s / 60) * 60;
+    b[p] = DIGITS3[hh * 3 + 1]!;
+    b[p + 1] = DIGITS3[hh * 3 + 2]!;
+    b[p + 2] = 58;
+    b[p + 3] = DIGITS3[mm * 3 + 1]!;
+    b[p + 4] = DIGITS3[mm * 3 + 2]!;
+    b[p + 5] = 58;
+    b[p + 6] = DIGITS3[ss * 3 + 1]!;
+    b[p + 7] = DIGITS3[ss * 3 + 2]!;
+    b[p + 8] = 90;
+    return p + 9;
   }
 
-  private row(): string {
-    const rng = this.rng;
+  private row(b: Buffer, p: number): number {
     const i = this.rows++;
+    if (this.k > this.draws.length - 32) {
+      for (let j = 0; j < this.draws.length; j++) this.draws[j] = this.rng();
+      this.k = 0;
+    }
+    const R = this.draws;
+    let k = this.k;
     let defect = this.forced?.get(i);
-    if (defect === undefined && rng() < this.rate) defect = this.kinds[Math.floor(rng() * this.kinds.length)];
-    this.ts += Math.floor(-Math.log(1 - rng()) * this.meanGapMs);
-    const id = i < 1e8 ? `ORD-${String(1e8 + i).slice(1)}` : `ORD-${i}`;
-    const country = pick(COUNTRIES, COUNTRY_SHARE, rng());
-    const currency = rng() < 0.03 ? 'USD' : CURRENCY[country];
-    const quantity = 1 + Math.floor(rng() ** 3 * 6);
-    const unit = Math.exp(2.6 + 1.1 * (rng() + rng() + rng() - 1.5));
-    const amount = currency === 'JPY' ? String(Math.round(unit * quantity * 150)) : f2(unit * quantity);
-    const status = pick(STATUSES, STATUS_SHARE, rng());
-    const customer = rng() < 0.04 ? '' : `C${String(1e6 + Math.floor(rng() * 1e6)).slice(1)}`; // '' for guest checkout
-    const r = rng();
-    const note = r < 0.8 ? '' : r < 0.996 ? NOTES[Math.floor(rng() * NOTES.length)]! : MULTILINE_NOTES[Math.floor(rng() * MULTILINE_NOTES.length)]!;
-    const prev = this.prevId;
-    this.prevId = id;
-    const ts = this.iso(this.ts);
-    if (defect === undefined) return `${id},${ts},${customer},${country},${amount},${currency},${quantity},${status},${note}\n`;
-    const f = [id, ts, customer, country, amount, currency, String(quantity), status, note];
+    if (defect === undefined && R[k++]! < this.rate) defect = this.kinds[Math.floor(this.rng() * this.kinds.length)];
+    this.ts += Math.floor(-Math.log(1 - R[k++]!) * this.meanGapMs);
+    let c = 0;
+    for (let r = R[k++]!; c < COUNTRY_SHARE.length - 1 && (r -= COUNTRY_SHARE[c]!) >= 0; ) c++;
+    const usd = R[k++]! < 0.03; // cross-border order paid in USD
+    const jpy = !usd && COUNTRIES[c] === 'JP';
+    const quantity = 1 + Math.floor(R[k++]! ** 3 * 6);
+    const amount = Math.exp(2.6 + 1.1 * (R[k++]! + R[k++]! + R[k++]! - 1.5)) * quantity * (jpy ? 150 : 1);
+    let st = 0;
+    for (let r = R[k++]!; st < STATUS_SHARE.length - 1 && (r -= STATUS_SHARE[st]!) >= 0; ) st++;
+    const customer = R[k++]! < 0.04 ? -1 : Math.floor(R[k++]! * 1e6); // -1: guest checkout
+    const r = R[k++]!;
+    const note = r < 0.8 ? -1 : r < 0.996 ? Math.floor(R[k++]! * NOTES.length) : NOTES.length + Math.floor(R[k++]! * MULTILINE_NOTES.length);
+    this.k = k;
+    const start = p;
+    b[p] = 79; // ORD-
+    b[p + 1] = 82;
+    b[p + 2] = 68;
+    b[p + 3] = 45;
+    p = putPadded(b, p + 4, i, 8);
+    b[p++] = 44;
+    p = this.putIso(b, p, this.ts);
+    b[p++] = 44;
+    if (customer >= 0) {
+      b[p++] = 67; // C
+      p = putPadded(b, p, customer, 6);
+    }
+    b[p++] = 44;
+    p = putBytes(b, p, COUNTRY_BYTES[c]!);
+    b[p++] = 44;
+    p = jpy ? putUint(b, p, Math.round(amount)) : putFixed2(b, p, amount);
+    b[p++] = 44;
+    p = putBytes(b, p, usd ? USD_BYTES : COUNTRY_CURRENCY_BYTES[c]!);
+    b[p++] = 44;
+    b[p++] = 48 + quantity;
+    b[p++] = 44;
+    p = putBytes(b, p, STATUS_BYTES[st]!);
+    b[p++] = 44;
+    if (note >= 0) p = putBytes(b, p, note < NOTES.length ? NOTE_BYTES[note]! : MULTILINE_NOTE_BYTES[note - NOTES.length]!);
+    b[p++] = 10;
+    if (defect === undefined) return p;
+    // Defects are rare: rewrite the record as a string.
+    return start + b.write(this.defective(b.toString('utf8', start, p - 1), defect, i), start);
+  }
+
+  /** The record (without its line end) with one defect, plus its line end. */
+  private defective(record: string, defect: OrderDefect, i: number): string {
+    // Split on the first eight commas: the note (last) may itself hold commas.
+    const f: string[] = [];
+    let from = 0;
+    for (let k = 0; k < 8; k++) {
+      const comma = record.indexOf(',', from);
+      f.push(record.slice(from, comma));
+      from = comma + 1;
+    }
+    f.push(record.slice(from));
+    const rng = this.rng;
     let eol = '\n';
     switch (defect) {
       case 'negative':
-        f[4] = `-${amount}`;
+        f[4] = `-${f[4]}`;
         break;
       case 'quantity':
         f[6] = '0';
         break;
       case 'country':
-        f[3] = rng() < 0.5 ? 'XX' : country.toLowerCase();
+        f[3] = rng() < 0.5 ? 'XX' : f[3]!.toLowerCase();
         break;
       case 'currency':
-        f[5] = rng() < 0.5 ? currency.toLowerCase() : 'BTC';
+        f[5] = rng() < 0.5 ? f[5]!.toLowerCase() : 'BTC';
         break;
-      case 'timestamp':
+      case 'timestamp': {
         // An impossible time, or a day-first local format.
+        const ts = f[1]!;
         f[1] = this.badTimes++ % 2 === 0 ? `${ts.slice(0, 11)}25:61:00Z` : `${ts.slice(8, 10)}/${ts.slice(5, 7)}/${ts.slice(0, 4)} ${ts.slice(11, 16)}`;
         break;
+      }
       case 'missing-id':
         f[0] = '';
         break;
       case 'duplicate':
-        if (prev) f[0] = prev;
+        if (i > 0) f[0] = `ORD-${String(i - 1).padStart(8, '0')}`; // the previous order's id
         break;
       case 'ragged':
         f[8] = 'left at door, no signature'; // unquoted comma: one field too many
         break;
       case 'huge':
-        f[4] = currency === 'JPY' ? '250000000' : '250000.00';
+        f[4] = f[5] === 'JPY' ? '250000000' : '250000.00';
         break;
       case 'crlf':
         eol = '\r\n'; // a line from a Windows tool: valid, the reader drops the CR

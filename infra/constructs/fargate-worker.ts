@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { SubnetType, Vpc, SecurityGroup, GatewayVpcEndpointAwsService } from 'aws-cdk-lib/aws-ec2';
-import { Cluster, ContainerImage, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, type ContainerDefinition } from 'aws-cdk-lib/aws-ecs';
+import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, type ContainerDefinition } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ export class FargateWorker extends Construct {
     });
     this.vpc.addFlowLog('FlowLogs');
     this.securityGroup = new SecurityGroup(this, 'Tasks', { vpc: this.vpc, allowAllOutbound: true, description: 'Sluice Fargate workers: egress only' });
-    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: undefined, enableFargateCapacityProviders: true });
+    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED, enableFargateCapacityProviders: true });
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.memoryMiB >= 8192 ? 2048 : 1024,
       memoryLimitMiB: props.memoryMiB,

@@ -106,7 +106,7 @@ export async function failStep(input: { jobId: string; pipeline: string; error?:
   const job = await deps.state.getJob(input.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
   await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });
-  deps.log.error('job failed', { jobId: input.jobId, error: name, message });
+  deps.log.error('job failed', { jobId: input.jobId, error: name, cause: message });
   return { jobId: input.jobId, status: 'FAILED', error: name, message };
 }
 

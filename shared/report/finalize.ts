@@ -108,21 +108,39 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
       await store.delete(staged);
       continue;
     }
-    const body = await store.get(staged);
-    if (body === undefined) {
+    if (!(await store.head(staged))) {
       // Already published by an earlier finalize that stopped before the report.
       const existing = await store.get(key);
       if (existing) out.push({ key, rows: r.rejects.rows, bytes: existing.length, sha256: createHash('sha256').update(existing).digest('hex') });
       continue;
     }
-    const text = body
-      .toString('utf8')
-      .split('\n')
-      .map((l) => (l.startsWith('{"line":') ? l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`) : l))
-      .join('\n');
-    await store.put(key, text);
+    // Streamed line by line: rejects of a chunk can be as large as the chunk.
+    const writer = store.writer(key);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let rest = '';
+    const emit = async (text: string) => {
+      const b = Buffer.from(text);
+      hash.update(b);
+      bytes += b.length;
+      await writer.write(b);
+    };
+    const relabel = (l: string) => l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`);
+    try {
+      const decoder = new TextDecoder();
+      for await (const c of store.read(staged)) {
+        const lines = (rest + decoder.decode(c, { stream: true })).split('\n');
+        rest = lines.pop()!;
+        if (lines.length) await emit(`${lines.map(relabel).join('\n')}\n`);
+      }
+      if (rest) await emit(relabel(rest));
+      await writer.commit();
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
     await store.delete(staged);
-    out.push({ key, rows: r.rejects.rows, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+    out.push({ key, rows: r.rejects.rows, bytes, sha256: hash.digest('hex') });
   }
   return out;
 }
@@ -132,13 +150,8 @@ async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkR
   for (const [i, rule] of pipeline.rules.dataset.entries()) {
     const name = rule.name ?? `${rule.type}[${i}]`;
     if (rule.type === 'unique') {
-      const runs: Buffer[] = [];
-      for (const r of ordered) {
-        const key = r.keyRuns[String(i)];
-        const body = key ? await store.get(key) : undefined;
-        if (body) runs.push(body);
-      }
-      const duplicates = countDuplicates(runs);
+      const runs = ordered.flatMap((r) => (r.keyRuns[String(i)] ? [store.read(r.keyRuns[String(i)]!)] : []));
+      const duplicates = await countDuplicates(runs);
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
     } else if (rule.type === 'completeness') {
       const c = stats.coverage.find((x) => x.column === rule.column);

@@ -70,20 +70,73 @@ export class KeyHashes {
   }
 }
 
-/** Counts duplicate keys across sorted runs (each a Buffer of little-endian u64), merging k ways. */
-export function countDuplicates(runs: readonly Buffer[]): number {
-  const views = runs.map((b) => new BigUint64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
-  const pos = views.map(() => 0);
-  let duplicates = 0;
-  let last: bigint | undefined;
-  for (;;) {
-    let best = -1;
-    for (let r = 0; r < views.length; r++) {
-      if (pos[r]! < views[r]!.length && (best === -1 || views[r]![pos[r]!]! < views[best]![pos[best]!]!)) best = r;
+/** Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, a block at a time. */
+class RunCursor {
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  hi = 0;
+  lo = 0;
+  constructor(private readonly source: AsyncIterator<Uint8Array>) {}
+
+  /** Moves to the next hash; false at the end of the run. */
+  async next(): Promise<boolean> {
+    if (this.pos + 8 > this.buf.length) {
+      let rest = this.buf.subarray(this.pos);
+      while (rest.length < 8) {
+        const r = await this.source.next();
+        if (r.done) return false;
+        rest = Buffer.concat([rest, Buffer.from(r.value)]);
+      }
+      this.buf = rest;
+      this.pos = 0;
     }
-    if (best === -1) return duplicates;
-    const v = views[best]![pos[best]!++]!;
-    if (v === last) duplicates++;
-    last = v;
+    this.lo = this.buf.readUInt32LE(this.pos);
+    this.hi = this.buf.readUInt32LE(this.pos + 4);
+    this.pos += 8;
+    return true;
   }
+}
+
+const less = (a: RunCursor, b: RunCursor) => a.hi < b.hi || (a.hi === b.hi && a.lo < b.lo);
+
+/**
+ * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
+ * memory stays at one block per run whatever the file size.
+ */
+export async function countDuplicates(runs: readonly AsyncIterable<Uint8Array>[]): Promise<number> {
+  const heap: RunCursor[] = [];
+  for (const run of runs) {
+    const c = new RunCursor(run[Symbol.asyncIterator]());
+    if (await c.next()) heap.push(c);
+  }
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+  let duplicates = 0;
+  let first = true;
+  let lastHi = 0;
+  let lastLo = 0;
+  while (heap.length) {
+    const top = heap[0]!;
+    if (!first && top.hi === lastHi && top.lo === lastLo) duplicates++;
+    first = false;
+    lastHi = top.hi;
+    lastLo = top.lo;
+    if (!(await top.next())) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    siftDown(0);
+  }
+  return duplicates;
 }

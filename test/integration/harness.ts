@@ -138,7 +138,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
       GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
     }),
   );
-  await waitUntilTableExists({ client: dynamo, maxWaitTime: 10 }, { TableName: TABLE });
+  await waitUntilTableExists({ client: dynamo, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: TABLE });
 
   // Handlers read the environment at import, so they load only now.
   const handlers = {
