@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import { SubnetType, Vpc, SecurityGroup, GatewayVpcEndpointAwsService } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights, CpuArchitecture, FargateTaskDefinition, LogDrivers, OperatingSystemFamily, type ContainerDefinition } from 'aws-cdk-lib/aws-ecs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -42,7 +42,12 @@ export class FargateWorker extends Construct {
       runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     this.container = this.taskDefinition.addContainer('worker', {
-      image: ContainerImage.fromAsset(root, { file: 'functions/task/Dockerfile', exclude: ['node_modules', 'cdk.out', '.sluice', 'bench/data', 'bench/out', '.git'] }),
+      // The image needs only the engine, the handlers and the lockfile.
+      image: ContainerImage.fromAsset(root, {
+        file: 'functions/task/Dockerfile',
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: ['*', '!package.json', '!package-lock.json', '!shared', '!functions', 'functions/**/*.test.ts'],
+      }),
       environment: props.environment,
       logging: LogDrivers.awsLogs({ streamPrefix: 'worker', logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }) }),
     });
