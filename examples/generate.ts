@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseByteSize } from '../shared/config/resolve.js';
 
 export type Kind = 'flux' | 'orders';
 
@@ -33,16 +34,6 @@ export interface GenerateResult {
   readonly rows: number;
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-/** "64MB" → 64000000, "1.5GB" → 1500000000, 4096 → 4096 (the same units as the config's sizes). */
-export function parseSize(size: number | string): number {
-  if (typeof size === 'number') return size;
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)?$/i.exec(size.trim());
-  const unit = UNITS[(m?.[2] ?? 'b').toLowerCase()];
-  if (!m || unit === undefined) throw new Error(`not a size: "${size}" (use e.g. 500KB, 50MB, 1GB)`);
-  return Math.round(Number(m[1]) * unit);
-}
 
 /** mulberry32: tiny, fast, good enough for test data. Returns floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -161,51 +152,23 @@ function putUint(b: Uint8Array, p: number, n: number): number {
   return putPadded(b, p, n, 4);
 }
 
-/** Writes x with three fraction digits, as toFixed(3) would for these magnitudes; returns the next position. */
-function putFixed3(b: Uint8Array, p: number, x: number): number {
-  let n = Math.round(x * 1000);
-  if (n < 0) {
-    b[p++] = 45;
-    n = -n;
-  }
-  const whole = Math.floor(n / 1000);
-  const o = (n - whole * 1000) * 3;
-  p = putUint(b, p, whole);
-  b[p] = 46;
-  b[p + 1] = DIGITS3[o]!;
-  b[p + 2] = DIGITS3[o + 1]!;
-  b[p + 3] = DIGITS3[o + 2]!;
-  return p + 4;
-}
+const SCALE = [1, 10, 100, 1000] as const;
 
-/** Two fraction digits. */
-function putFixed2(b: Uint8Array, p: number, x: number): number {
-  let n = Math.round(x * 100);
+/** Writes x with 1–3 fraction digits, as toFixed would for these magnitudes; returns the next position. */
+function putFixed(b: Uint8Array, p: number, x: number, digits: 1 | 2 | 3): number {
+  const scale = SCALE[digits];
+  let n = Math.round(x * scale);
   if (n < 0) {
     b[p++] = 45;
     n = -n;
   }
-  const whole = Math.floor(n / 100);
-  const o = (n - whole * 100) * 3;
+  const whole = Math.floor(n / scale);
+  const o = (n - whole * scale) * 3;
   p = putUint(b, p, whole);
-  b[p] = 46;
-  b[p + 1] = DIGITS3[o + 1]!;
-  b[p + 2] = DIGITS3[o + 2]!;
-  return p + 3;
-}
-
-/** One fraction digit. */
-function putFixed1(b: Uint8Array, p: number, x: number): number {
-  let n = Math.round(x * 10);
-  if (n < 0) {
-    b[p++] = 45;
-    n = -n;
-  }
-  const whole = Math.floor(n / 10);
-  p = putUint(b, p, whole);
-  b[p] = 46;
-  b[p + 1] = 48 + n - whole * 10;
-  return p + 2;
+  b[p++] = 46;
+  // DIGITS3 holds each fraction zero-padded to three digits; take the last `digits`.
+  for (let i = 3 - digits; i < 3; i++) b[p++] = DIGITS3[o + i]!;
+  return p;
 }
 
 /** Writes an ASCII string at p; returns the next position. */
@@ -478,47 +441,47 @@ class FluxRows implements RowSource {
     for (let i = h * 12 + 12, e = i + 12; i < e; i++) b[p++] = st[i]!; // TIMESTAMP_END
     b[p++] = TAB;
     if (miss === 0) {
-      p = putFixed3(b, p, nee);
+      p = putFixed(b, p, nee, 3);
       b[p++] = TAB;
-      p = putFixed3(b, p, gpp);
+      p = putFixed(b, p, gpp, 3);
       b[p++] = TAB;
-      p = putFixed3(b, p, reco);
+      p = putFixed(b, p, reco, 3);
       b[p++] = TAB;
-      p = putFixed2(b, p, le);
+      p = putFixed(b, p, le, 2);
       b[p++] = TAB;
-      p = putFixed2(b, p, hf);
+      p = putFixed(b, p, hf, 2);
       b[p++] = TAB;
-      p = putFixed2(b, p, ta);
+      p = putFixed(b, p, ta, 2);
       b[p++] = TAB;
-      p = putFixed3(b, p, vpd);
+      p = putFixed(b, p, vpd, 3);
       b[p++] = TAB;
-      p = putFixed1(b, p, sw);
+      p = putFixed(b, p, sw, 1);
       b[p++] = TAB;
-      p = putFixed1(b, p, rain);
+      p = putFixed(b, p, rain, 1);
       b[p++] = TAB;
-      p = putFixed3(b, p, ustar);
+      p = putFixed(b, p, ustar, 3);
       b[p++] = TAB;
       b[p++] = 48 + qc;
     } else {
-      p = miss & 1 ? putAscii(b, p, MISSING) : putFixed3(b, p, nee);
+      p = miss & 1 ? putAscii(b, p, MISSING) : putFixed(b, p, nee, 3);
       b[p++] = TAB;
-      p = miss & 2 ? putAscii(b, p, MISSING) : putFixed3(b, p, gpp);
+      p = miss & 2 ? putAscii(b, p, MISSING) : putFixed(b, p, gpp, 3);
       b[p++] = TAB;
-      p = miss & 4 ? putAscii(b, p, MISSING) : putFixed3(b, p, reco);
+      p = miss & 4 ? putAscii(b, p, MISSING) : putFixed(b, p, reco, 3);
       b[p++] = TAB;
-      p = miss & 8 ? putAscii(b, p, MISSING) : putFixed2(b, p, le);
+      p = miss & 8 ? putAscii(b, p, MISSING) : putFixed(b, p, le, 2);
       b[p++] = TAB;
-      p = miss & 16 ? putAscii(b, p, MISSING) : putFixed2(b, p, hf);
+      p = miss & 16 ? putAscii(b, p, MISSING) : putFixed(b, p, hf, 2);
       b[p++] = TAB;
-      p = miss & 32 ? putAscii(b, p, MISSING) : putFixed2(b, p, ta);
+      p = miss & 32 ? putAscii(b, p, MISSING) : putFixed(b, p, ta, 2);
       b[p++] = TAB;
-      p = miss & 64 ? putAscii(b, p, MISSING) : putFixed3(b, p, vpd);
+      p = miss & 64 ? putAscii(b, p, MISSING) : putFixed(b, p, vpd, 3);
       b[p++] = TAB;
-      p = miss & 128 ? putAscii(b, p, MISSING) : putFixed1(b, p, sw);
+      p = miss & 128 ? putAscii(b, p, MISSING) : putFixed(b, p, sw, 1);
       b[p++] = TAB;
-      p = miss & 256 ? putAscii(b, p, 'NA') : putFixed1(b, p, rain);
+      p = miss & 256 ? putAscii(b, p, 'NA') : putFixed(b, p, rain, 1);
       b[p++] = TAB;
-      p = miss & 512 ? putAscii(b, p, MISSING) : putFixed3(b, p, ustar);
+      p = miss & 512 ? putAscii(b, p, MISSING) : putFixed(b, p, ustar, 3);
       b[p++] = TAB;
       p = miss & 1 ? putAscii(b, p, MISSING) : putUint(b, p, qc);
     }
@@ -717,7 +680,7 @@ class OrderRows implements RowSource {
     b[p++] = 44;
     p = putBytes(b, p, COUNTRY_BYTES[c]!);
     b[p++] = 44;
-    p = jpy ? putUint(b, p, Math.round(amount)) : putFixed2(b, p, amount);
+    p = jpy ? putUint(b, p, Math.round(amount)) : putFixed(b, p, amount, 2);
     b[p++] = 44;
     p = putBytes(b, p, usd ? USD_BYTES : COUNTRY_CURRENCY_BYTES[c]!);
     b[p++] = 44;
@@ -789,7 +752,7 @@ class OrderRows implements RowSource {
 
 /** Writes a file of about `size` bytes (stopping at a row boundary); the same options always give the same bytes. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const size = parseSize(options.size);
+  const size = parseByteSize(options.size);
   const seed = options.seed ?? 42;
   const defects = options.defects ?? 0.005;
   if (!(size > 0)) throw new Error('size must be positive');

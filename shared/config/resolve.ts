@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Dialect } from '../formats/delimited.js';
 import type { Pipeline } from './schema.js';
 
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
 /** "64MB" → 64000000. */
 export function parseByteSize(size: number | string): number {
   if (typeof size === 'number') return size;
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: ${size}`);
-  return Math.round(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(size.trim());
+  const unit = UNITS[(m?.[2] || 'b').toLowerCase()];
+  if (!m || unit === undefined) throw new Error(`not a size: "${size}" (use e.g. 500KB, 64MB, 1GB)`);
+  return Math.round(Number(m[1]) * unit);
 }
 
 /** Delimiter and quote with the format's defaults applied. */
