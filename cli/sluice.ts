@@ -10,6 +10,7 @@ import { FsObjectStore } from '../shared/local/fs-object-store.js';
 import { planChunks } from '../shared/plan/plan.js';
 import { compileRowProcessor } from '../shared/process/row.js';
 import type { JobReport } from '../shared/report/job-report.js';
+import { verifyJob } from '../shared/verify/verify.js';
 import { progressReporter } from './progress.js';
 
 const program = new Command('sluice').description('Validate, transform and report on large delimited files.').showHelpAfterError();
@@ -93,6 +94,29 @@ program
     console.log(`${r.pipeline} ${r.jobId} ${r.status}${r.failure ? ` — ${r.failure}` : ''}`);
     console.log(`rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered (${a.balanced ? 'balanced' : 'NOT balanced'})`);
     for (const [rule, t] of Object.entries(r.stats.rules)) console.log(`  ${rule}: ${t.count}`);
+  });
+
+program
+  .command('verify')
+  .description('check that every input record of a job is in exactly one place (results, rejects, filtered)')
+  .argument('<jobId>')
+  .option('--out <dir>', 'output folder of a local run', '.sluice')
+  .option('--input-root <dir>', 'folder the input key is relative to (local runs)', '.')
+  .option('--bucket <name>', 'verify a job in this S3 bucket instead (AWS credentials from the environment)')
+  .action(async (jobId: string, opts: { out: string; inputRoot: string; bucket?: string }) => {
+    let stores;
+    if (opts.bucket) {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      const { S3ObjectStore } = await import('../shared/aws/s3-object-store.js');
+      const s3 = new S3ObjectStore(new S3Client({}), opts.bucket);
+      stores = { input: s3, output: s3 };
+    } else {
+      stores = { input: new FsObjectStore(opts.inputRoot), output: new FsObjectStore(opts.out) };
+    }
+    const report = await verifyJob(jobId, stores);
+    for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    console.log(`${report.ok ? 'verified' : 'NOT verified'}: ${report.lost} lost, ${report.duplicated} duplicated`);
+    if (!report.ok) process.exitCode = 1;
   });
 
 program

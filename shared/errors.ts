@@ -29,6 +29,9 @@ export class InputError extends SluiceError {
   }
 }
 
+/** Output cannot be written (disk full, no permission). Permanent until someone makes room. */
+export class OutputError extends SluiceError {}
+
 /** A failure worth retrying with backoff (I/O hiccups, throttling). */
 export class TransientError extends SluiceError {}
 

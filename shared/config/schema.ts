@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** A key prefix inside incoming/: relative, no '..' or '.' segments, so it cannot reach other prefixes. */
+const keyPrefix = z
+  .string()
+  .max(512)
+  .refine((v) => !v.startsWith('/') && !v.split('/').some((seg) => seg === '..' || seg === '.'), 'must stay inside incoming/: no leading "/" and no "." or ".." segments');
+
 const byteSize = z
   .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 64MB')])
   .describe('Bytes, or a size such as "64MB"');
@@ -112,7 +118,7 @@ export const PipelineSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
     match: z
-      .strictObject({ prefix: z.string().optional(), suffix: z.string().optional(), glob: z.string().optional() })
+      .strictObject({ prefix: keyPrefix.optional(), suffix: z.string().max(256).optional(), glob: keyPrefix.optional() })
       .default({})
       .describe('Which object keys or file names this pipeline takes'),
     format: FormatSchema.default(FormatSchema.parse({})),
@@ -130,7 +136,7 @@ export const PipelineSchema = z
     qualityGate: z.strictObject({ maxRejectRatio: z.number().min(0).max(1).default(1) }).default({ maxRejectRatio: 1 }),
     retry: RetrySchema.default(RetrySchema.parse({})),
     compute: ComputeSchema.default(ComputeSchema.parse({})),
-    schedule: z.strictObject({ cron, prefix: z.string().optional() }).optional().describe('Cloud only: run on this schedule'),
+    schedule: z.strictObject({ cron, prefix: keyPrefix.optional() }).optional().describe('Cloud only: run on this schedule'),
   })
   .superRefine((p, ctx) => {
     if (p.compute.command && p.compute.type !== 'fargate') {

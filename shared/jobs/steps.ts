@@ -1,8 +1,10 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, JobFailedError } from '../errors.js';
+import { readJobPlan, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
+import { compileRowProcessor } from '../process/row.js';
 import { finalizeJob } from '../report/finalize.js';
 import { JobStatus } from '../state/models.js';
 import type { ExecutionInput } from './dispatch.js';
@@ -23,7 +25,6 @@ export interface PlanOutput {
   readonly chunks: number;
 }
 
-const planKey = (jobId: string) => `${layout.manifests(jobId)}plan.json`;
 const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
 
 export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
@@ -32,22 +33,19 @@ export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
   return p;
 }
 
-async function loadPlan(deps: CloudDeps, jobId: string): Promise<JobPlan> {
-  const body = await deps.objects.get(planKey(jobId));
-  if (!body) throw new InputError(planKey(jobId), 0, 'plan not found: was the Plan step run for this job?');
-  return JSON.parse(body.toString('utf8')) as JobPlan;
-}
+const loadPlan = (deps: CloudDeps, jobId: string): Promise<JobPlan> => readJobPlan(deps.objects, jobId);
 
 /** Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. */
 export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<PlanOutput> {
   const pipeline = pipelineNamed(deps, input.pipeline);
   const plan = await planChunks(deps.objects, input.key, pipeline);
+  compileRowProcessor(pipeline, plan.header, 'pipeline', input.key);
   if (plan.jobId !== input.jobId) {
     // The object changed between the event and planning: this execution's job no longer describes it.
     throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
   }
   const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type }));
-  await deps.objects.put(planKey(plan.jobId), JSON.stringify(plan));
+  await writeJobManifest(deps.objects, plan, pipeline);
   await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
   const job = await deps.state.getJob(plan.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });

@@ -5,10 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { Config, Pipeline } from '../config/schema.js';
 import { matchPipeline } from '../config/match.js';
-import { InputError, JobFailedError } from '../errors.js';
+import { InputError, JobFailedError, OutputError } from '../errors.js';
+import { writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
+import { compileRowProcessor } from '../process/row.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
 import { finalizeJob } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
@@ -79,6 +81,19 @@ function workerFile(): { filename: string; execArgv: string[] } {
  * inputs and config skips the finished chunks and writes identical results.
  */
 export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
+  try {
+    return await runAll(options);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A full or read-only output disk is one clear line, not a stack; checkpoints written so far stay valid.
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EDQUOT') {
+      throw new OutputError(`cannot write under ${options.out}: ${(e as Error).message}`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   const emit = options.onEvent ?? (() => undefined);
   const output = new FsObjectStore(options.out);
   const state = new FileStateStore(join(options.out, 'state'), (file, movedTo, reason) =>
@@ -97,6 +112,8 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
     const pipeline = matchPipeline(options.config, key) ?? (options.config.pipelines.length === 1 ? options.config.pipelines[0] : undefined);
     if (!pipeline) throw new InputError(file, 0, `no pipeline matches this file (pipelines: ${options.config.pipelines.map((p) => p.name).join(', ')})`);
     const plan = await planChunks(new FsObjectStore(root), key, pipeline);
+    // Header problems (missing, duplicate or unnamed columns) fail here, once, not in every chunk.
+    compileRowProcessor(pipeline, plan.header, 'pipeline', key);
     const now = new Date().toISOString();
     const record: JobRecord = (await state.getJob(plan.jobId)) ?? {
       jobId: plan.jobId,
@@ -120,6 +137,7 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
       const done = await state.getChunk(plan.jobId, chunk.index);
       results[chunk.index] = done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) ? done.result : undefined;
     }
+    await writeJobManifest(output, plan, pipeline);
     emit({ type: 'planned', file, plan, skipped: results.filter(Boolean).length });
     jobs.push({ file, pipeline, plan, inputRoot: root, results, record });
   }

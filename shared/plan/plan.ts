@@ -5,6 +5,7 @@ import { dialectOf, parseByteSize, pipelineHash } from '../config/resolve.js';
 import type { Pipeline } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { tokenizeBlock, type Dialect } from '../formats/delimited.js';
+import { classifyReadError } from '../formats/read-errors.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** One record-aligned byte range of the input. `end` is exclusive. */
@@ -54,7 +55,9 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
     input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) },
   };
   if (gzip) {
-    const head = await readHeader(gunzipped(store, key), key, pipeline, dialect);
+    const head = await readHeader(gunzipped(store, key), key, pipeline, dialect).catch((e: unknown) => {
+      throw classifyReadError(e, key);
+    });
     return { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] };
   }
   const head = await readHeader(store.read(key, { start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline, dialect);

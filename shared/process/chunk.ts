@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { dialectOf } from '../config/resolve.js';
 import type { Pipeline } from '../config/schema.js';
-import { InputError, JobFailedError, TransientError } from '../errors.js';
+import { InputError, JobFailedError } from '../errors.js';
+import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
 import { createRowWriter, type PartInfo, type RowWriter } from '../formats/writers.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
@@ -205,13 +206,4 @@ async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): Asy
     yield left > 0 ? c.subarray(left) : c;
     left = 0;
   }
-}
-
-/** Decompression faults are the file's fault (permanent); unknown I/O faults may heal (transient). */
-function classifyReadError(e: unknown, file: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code && code.startsWith('Z_')) return new InputError(file, 0, `corrupt or truncated gzip (${(e as Error).message})`, { cause: e });
-  if ((e as Error | undefined)?.message === 'unexpected end of file') return new InputError(file, 0, 'truncated gzip', { cause: e });
-  if (code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE') return new TransientError(`${file}: ${(e as Error).message}`, { cause: e });
-  return e;
 }

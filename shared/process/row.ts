@@ -55,10 +55,11 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   const unknown = header ? header.map((h, index) => ({ name: h, index })).filter((h) => !known.has(h.name)) : [];
   if (header) {
     const seen = new Set<string>();
-    for (const h of header) {
+    header.forEach((h, i) => {
+      if (h.trim() === '') throw new InputError(file, 1, `header column ${i + 1} has no name`);
       if (seen.has(h)) throw new InputError(file, 1, `duplicate header name "${h}"`);
       seen.add(h);
-    }
+    });
   }
   const keepUnknown = p.schema.unknownColumns === 'keep' ? unknown : [];
   if (p.schema.unknownColumns === 'reject' && unknown.length) {

@@ -3,7 +3,7 @@
 // synthesized state machine with its Lambda tasks bound to our handlers and the ECS task to the
 // task entry as a child process.
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,17 @@ const TASK_ENTRY = new URL('../../functions/task/main.ts', import.meta.url).path
 type Handler = (input: unknown) => Promise<unknown>;
 type Json = Record<string, unknown>;
 
+/** Every `every`-th request to a service fails (0 = off), the way S3 and DynamoDB push back under load. */
+export interface Faults {
+  s3Every: number;
+  dynamoEvery: number;
+  injected: { s3: number; dynamo: number };
+}
+
 export interface Emulated {
+  readonly faults: Faults;
+  /** false: StartExecution is recorded but not run (for the dispatch burst). */
+  runExecutions: boolean;
   readonly s3: S3Client;
   readonly dynamo: DynamoDBClient;
   readonly executions: Map<string, Promise<unknown>>;
@@ -60,7 +70,25 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const dynamoServer = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamoServer);
 
+  const faults: Faults = { s3Every: 0, dynamoEvery: 0, injected: { s3: 0, dynamo: 0 } };
+  const s3Proxy = faultProxy(s3Port, () => {
+    if (!faults.s3Every || ++counters.s3 % faults.s3Every) return undefined;
+    faults.injected.s3++;
+    const code = faults.injected.s3 % 2 ? 'SlowDown' : 'InternalError';
+    return { status: code === 'SlowDown' ? 503 : 500, type: 'application/xml', body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>` };
+  });
+  const dynamoProxy = faultProxy(dynamoPort, () => {
+    if (!faults.dynamoEvery || ++counters.dynamo % faults.dynamoEvery) return undefined;
+    faults.injected.dynamo++;
+    return { status: 400, type: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput (injected)' }) };
+  });
+  const counters = { s3: 0, dynamo: 0 };
+  const s3ProxyPort = await listen(s3Proxy);
+  const dynamoProxyPort = await listen(dynamoProxy);
+
   const emulated: Emulated = {
+    faults,
+    runExecutions: true,
     s3: undefined as unknown as S3Client,
     dynamo: undefined as unknown as DynamoDBClient,
     executions: new Map(),
@@ -68,6 +96,8 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     async stop() {
       await Promise.allSettled([...this.executions.values()]);
       shim.close();
+      s3Proxy.close();
+      dynamoProxy.close();
       dynamoServer.close();
       await s3rver.close();
       await rm(dir, { recursive: true, force: true });
@@ -90,7 +120,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
           res.end(JSON.stringify({ __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: ${name}` }));
           return;
         }
-        const run = runExecution(name, JSON.parse(payload.input as string));
+        const run = emulated.runExecutions ? runExecution(name, JSON.parse(payload.input as string)) : Promise.resolve(undefined);
         run.catch(() => undefined);
         emulated.executions.set(name, run);
         res.end(JSON.stringify({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`, startDate: Date.now() / 1000 }));
@@ -109,8 +139,9 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
+    // Through fault-injecting proxies, off unless a test turns them on.
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3ProxyPort}`,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxyPort}`,
     AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${shimPort}`,
     AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${shimPort}`,
     // s3rver stores aws-chunked framing verbatim unless checksums are only sent when required.
@@ -174,6 +205,30 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     return sm.run(input as never, { overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides } }).result;
   };
   return emulated;
+}
+
+/** Forwards to an emulator, or answers with the fault `decide` returns. */
+function faultProxy(targetPort: number, decide: () => { status: number; type: string; body: string } | undefined): Server {
+  return createServer((req, res) => {
+    const fault = decide();
+    if (fault) {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'content-type': fault.type, 'x-amzn-errortype': fault.body.includes('Throttling') ? 'ThrottlingException' : '' });
+        res.end(fault.body);
+      });
+      return;
+    }
+    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', (e) => {
+      res.writeHead(502);
+      res.end(String(e));
+    });
+    req.pipe(upstream);
+  });
 }
 
 /** The ECS task as a child process: the container's environment, our task entry. */
