@@ -144,7 +144,8 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
 
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const { filename, execArgv } = workerFile();
-  const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000 });
+  // A chunk streams, so a worker needs little heap; capped generations keep RSS flat whatever the file size.
+  const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
   const outcomes: JobOutcome[] = [];
   try {
     await Promise.all(jobs.map((job) => runJob(job, pool, output, state, options.out, emit).then((o) => outcomes.push(o))));
