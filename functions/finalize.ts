@@ -7,6 +7,7 @@ export const handler = async (input: { jobId: string; pipeline: string }) => {
   try {
     const r = await finalizeStep(input, context);
     metrics.addMetric(r.status === 'SUCCEEDED' ? 'JobsSucceeded' : 'JobsFailed', MetricUnit.Count, 1);
+    metrics.addMetric('JobDuration', MetricUnit.Milliseconds, r.durationMs);
     return r;
   } catch (e) {
     throw forStepFunctions(e);

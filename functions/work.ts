@@ -10,6 +10,7 @@ export const handler = async (task: ChunkTask) => {
     metrics.addMetric('RowsIn', MetricUnit.Count, r.rowsIn);
     metrics.addMetric('RowsOut', MetricUnit.Count, r.rowsOut);
     metrics.addMetric('RowsRejected', MetricUnit.Count, r.rowsRejected);
+    metrics.addMetric('Bytes', MetricUnit.Bytes, r.bytes);
     metrics.addMetric('ChunkDuration', MetricUnit.Milliseconds, Date.now() - started);
     return r;
   } catch (e) {

@@ -45,7 +45,8 @@ export class SluiceStack extends Stack {
       new SluiceFunction(this, name, { entry, configJson, removalPolicy, ...extra, environment: { ...environment, ...extra.environment } });
 
     const plan = fn('Plan', 'plan', { timeout: Duration.minutes(5) });
-    const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.minutes(15) });
+    const workTimeout = Math.ceil(Math.max(...props.config.pipelines.map((p) => p.compute.timeoutSeconds)));
+    const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.seconds(Math.min(900, Math.max(30, workTimeout))) });
     const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
     const fail = fn('Fail', 'fail');
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');

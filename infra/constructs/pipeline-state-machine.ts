@@ -44,6 +44,8 @@ export interface PipelineStateMachineProps {
 export const SluiceErrors = { transient: 'Sluice.TransientError' } as const;
 
 const LAMBDA_THROTTLES = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+/** A timed-out worker is retried like a transient error (the chunk checkpoint makes the retry safe). */
+const TIMEOUTS = ['Sandbox.Timedout', 'States.Timeout'];
 const ECS_CAPACITY = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException', 'ECS.LimitExceededException'];
 
 /**
@@ -64,9 +66,9 @@ export class PipelineStateMachine extends Construct {
       maxDelay: props.retry.maxDelay,
       jitterStrategy: JitterType.FULL,
     });
-    const invoke = (name: string, fn: IFunction, resultPath: string) => {
+    const invoke = (name: string, fn: IFunction, resultPath: string, extraRetry: string[] = []) => {
       const task = new LambdaInvoke(this, name, { lambdaFunction: fn, payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false });
-      task.addRetry(backoff([SluiceErrors.transient, ...LAMBDA_THROTTLES]));
+      task.addRetry(backoff([SluiceErrors.transient, ...LAMBDA_THROTTLES, ...extraRetry]));
       return task;
     };
 
@@ -81,7 +83,7 @@ export class PipelineStateMachine extends Construct {
     const fail = recordFailure.next(new Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
     const plan = invoke('Plan', props.plan, '$.plan');
-    const work = invoke('Work', props.work, JsonPath.DISCARD);
+    const work = invoke('Work', props.work, JsonPath.DISCARD, TIMEOUTS);
     const route = new Choice(this, 'Compute');
     if (props.fargate) {
       const ecs = new EcsRunTask(this, 'WorkOnFargate', {
@@ -96,7 +98,7 @@ export class PipelineStateMachine extends Construct {
         resultPath: JsonPath.DISCARD,
         taskTimeout: Timeout.duration(Duration.hours(2)),
       });
-      ecs.addRetry(backoff([SluiceErrors.transient, ...ECS_CAPACITY]));
+      ecs.addRetry(backoff([SluiceErrors.transient, ...ECS_CAPACITY, 'States.Timeout']));
       route.when(Condition.stringEquals('$.compute', 'fargate'), ecs);
     }
     route.otherwise(work);

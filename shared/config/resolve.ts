@@ -21,9 +21,14 @@ export function dialectOf(p: Pipeline): Dialect {
   return { delimiter, quote };
 }
 
-/** Stable hash of a pipeline's settings: part of the job id and of each chunk's fingerprint. */
+/**
+ * Stable hash of the settings that decide a job's outputs: part of the job id and of each chunk's
+ * fingerprint. Where and how it runs (compute, retry, schedule) is left out, so a rerun with
+ * more time or memory resumes the same job.
+ */
 export function pipelineHash(p: Pipeline): string {
-  return createHash('sha256').update(stableJson(p)).digest('hex').slice(0, 16);
+  const { compute: _compute, retry: _retry, schedule: _schedule, ...outputs } = p;
+  return createHash('sha256').update(stableJson(outputs)).digest('hex').slice(0, 16);
 }
 
 function stableJson(v: unknown): string {

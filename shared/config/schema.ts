@@ -109,6 +109,7 @@ export const RetrySchema = z.strictObject({
 export const ComputeSchema = z.strictObject({
   type: z.enum(['lambda', 'fargate']).default('lambda'),
   memoryMb: z.number().int().min(128).max(30720).default(1024),
+  timeoutSeconds: z.number().min(0.01).max(900).default(900).describe('A chunk running longer is stopped and retried (the work λ timeout in AWS)'),
   command: z.array(z.string()).min(1).optional().describe('Fargate only: external program run on the staged input'),
 });
 

@@ -54,7 +54,7 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
 }
 
 /** Work step: one chunk; a chunk already done with the same fingerprint is skipped (redrive). */
-export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; skipped: boolean }> {
+export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean }> {
   const pipeline = pipelineNamed(deps, task.pipeline);
   const plan = await loadPlan(deps, task.jobId);
   const chunk = plan.chunks[task.index];
@@ -62,13 +62,13 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
   const done = await deps.state.getChunk(task.jobId, task.index);
   if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {
     const s = done.result.stats;
-    return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, skipped: true };
+    return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: true };
   }
   const result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
   await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts: (done?.attempts ?? 0) + 1, finishedAt: new Date().toISOString(), result });
   const s = result.stats;
   deps.log.info('chunk done', { jobId: task.jobId, chunk: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
-  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, skipped: false };
+  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: false };
 }
 
 /** Finalize step: merge, dataset rules, gate, reports, _SUCCESS, JOB status, event. Safe to run twice. */
@@ -94,7 +94,8 @@ export async function finalizeStep(input: { jobId: string; pipeline: string }, d
   const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
   await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
   deps.log.info('finalized', detail);
-  return { jobId: plan.jobId, status: report.status, reportKey, successKey: successKey ?? null, ...report.accounting };
+  const durationMs = job ? Date.now() - Date.parse(job.createdAt) : 0;
+  return { jobId: plan.jobId, status: report.status, reportKey, successKey: successKey ?? null, durationMs, ...report.accounting };
 }
 
 /** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */

@@ -155,6 +155,17 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
 }
 
+/** Runs a chunk, stopping its worker thread when it exceeds the timeout (reported as transient, so it is retried). */
+async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: WorkerTask, seconds: number): Promise<WorkerReply> {
+  const signal = AbortSignal.timeout(Math.round(seconds * 1000));
+  try {
+    return await pool.run(task, { signal });
+  } catch (e) {
+    if (!signal.aborted) throw e;
+    return { ok: false, error: { name: 'TransientError', message: `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s`, retryable: true } };
+  }
+}
+
 async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>): Promise<JobOutcome> {
   const { plan, pipeline } = job;
   const startedAt = job.record.createdAt;
@@ -170,7 +181,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, output: 
         const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
         for (let attempt = 1; ; attempt++) {
           if (abort.signal.aborted) return;
-          const reply = await pool.run(task);
+          const reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
           if (reply.ok) {
             job.results[chunk.index] = reply.result;
             await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });

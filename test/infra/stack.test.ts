@@ -136,7 +136,8 @@ describe('state machine', () => {
       expect(retry.ErrorEquals.filter((e) => /Input|Config|States\.ALL|TaskFailed/.test(e)), name).toEqual([]);
     }
     for (const name of ['Plan', 'Work', 'Finalize']) expect(tasks[name]!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'Lambda.TooManyRequestsException']));
-    expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'ECS.AmazonECSException']));
+    expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'ECS.AmazonECSException', 'States.Timeout']));
+    expect(tasks.Work!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout']));
   });
 });
 

@@ -12,6 +12,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../../shared/config/schema.js';
 import { SluiceStack } from '../../infra/sluice-stack.js';
 import { inlineDistributedMaps, resolveDefinition, taskNames } from './asl.js';
@@ -43,7 +44,18 @@ export interface Faults {
   injected: { s3: number; dynamo: number };
 }
 
+export type Dispatch = (event: SQSEvent, context: never) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+/** One SQS message carrying S3's notification, the key URL-encoded as S3 sends it ('+' for space). */
+export function sqsMessage(key: string, id = key): SQSRecord {
+  const encoded = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  const body = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encoded, size: 1 } } }] };
+  return { messageId: id, body: JSON.stringify(body), receiptHandle: 'r', attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1' };
+}
+
 export interface Emulated {
+  /** The real dispatch handler, loaded once the environment points at the emulators. */
+  readonly dispatch: Dispatch;
   readonly faults: Faults;
   /** false: StartExecution is recorded but not run (for the dispatch burst). */
   runExecutions: boolean;
@@ -87,6 +99,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const dynamoProxyPort = await listen(dynamoProxy);
 
   const emulated: Emulated = {
+    dispatch: undefined as unknown as Dispatch,
     faults,
     runExecutions: true,
     s3: undefined as unknown as S3Client,
@@ -190,6 +203,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     Finalize: handlers.finalize,
     RecordFailure: handlers.fail,
   };
+  Object.assign(emulated, { dispatch: (await import('../../functions/dispatch.js')).handler as Dispatch });
   for (const reader of machine.readers) {
     local[reader] = async (params) => {
       const { Key } = params as { Key: string };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { TransientError } from '../../shared/errors.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, startEmulators, TABLE, type Emulated } from './harness.js';
+import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 const config = parseConfig({
@@ -17,19 +17,10 @@ const config = parseConfig({
 });
 
 let emu: Emulated;
-let dispatch: (event: SQSEvent, context: never) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-beforeAll(async () => {
-  emu = await startEmulators(config);
-  dispatch = (await import('../../functions/dispatch.js')).handler as never;
-}, 120_000);
+beforeAll(async () => void (emu = await startEmulators(config)), 120_000);
 afterAll(() => emu?.stop());
-
-/** An SQS message carrying S3's notification, with the key URL-encoded as S3 sends it. */
-function s3Event(key: string, id = key): SQSEvent {
-  const encoded = encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-  const body = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: BUCKET }, object: { key: encoded, size: 1 } } }] };
-  return { Records: [{ messageId: id, body: JSON.stringify(body), receiptHandle: 'r', attributes: {} as never, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1' }] };
-}
+const dispatch: Dispatch = (event, context) => emu.dispatch(event, context);
+const s3Event = (key: string, id = key): SQSEvent => ({ Records: [sqsMessage(key, id)] });
 
 async function upload(key: string, body: string) {
   await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

@@ -1,33 +1,18 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { verifyJob } from '../../shared/verify/verify.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, startEmulators, TABLE, type Emulated } from './harness.js';
+import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const config = parseConfig({ pipelines: [{ ...FLUX_CONFIG.pipelines[0], match: { prefix: 'flux/' } }] });
 let emu: Emulated;
-let dispatch: (event: SQSEvent, context: never) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
-beforeAll(async () => {
-  emu = await startEmulators(config);
-  dispatch = (await import('../../functions/dispatch.js')).handler as never;
-}, 120_000);
+beforeAll(async () => void (emu = await startEmulators(config)), 120_000);
 afterAll(() => emu?.stop());
-
-const message = (key: string, id: string) => ({
-  messageId: id,
-  body: JSON.stringify({ Records: [{ s3: { bucket: { name: BUCKET }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: 1 } } }] }),
-  receiptHandle: 'r',
-  attributes: {} as never,
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
-  awsRegion: 'us-east-1',
-});
+const dispatch: Dispatch = (event, context) => emu.dispatch(event, context);
+const message = (key: string, id: string) => sqsMessage(key, id);
 
 async function verify(jobId: string) {
   const store = new S3ObjectStore(new S3Client({ forcePathStyle: true }), BUCKET);

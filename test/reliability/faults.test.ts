@@ -52,6 +52,23 @@ describe('local faults', () => {
     await verified(second!.jobId, clean);
   });
 
+  it('stops a chunk that exceeds its timeout, retries it a bounded number of times, fails clearly, and resumes', async () => {
+    const file = join(dir, 'slow.tsv');
+    await writeFile(file, fluxTsv(60_000).text);
+    const out = join(dir, 'slow');
+    const pipeline = { ...FLUX_CONFIG.pipelines[0], chunking: { targetSize: '8MB' }, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } };
+    const events: RunEvent[] = [];
+    const tight = parseConfig({ pipelines: [{ ...pipeline, compute: { timeoutSeconds: 0.05 } }] });
+    const [slow] = await runLocal({ config: tight, files: [file], out, workers: 1, onEvent: (e) => events.push(e) });
+    expect(slow!.status).toBe('FAILED');
+    expect(slow!.error).toMatch(/TransientError: chunk 0 of slow\.tsv timed out after 0\.05 s/);
+    expect(events.filter((e) => e.type === 'retry')).toHaveLength(1);
+    const [resumed] = await runLocal({ config: parseConfig({ pipelines: [pipeline] }), files: [file], out, workers: 1 });
+    expect(resumed!.jobId).toBe(slow!.jobId);
+    expect(resumed!.status).toBe('SUCCEEDED');
+    await verified(resumed!.jobId, out);
+  });
+
   it('finalizes twice (a crash after the report, before the status) to the same outputs', async () => {
     const file = join(dir, 'twice.tsv');
     await writeFile(file, fluxTsv(2000).text);

@@ -61,6 +61,12 @@ describe('sluice run after SIGKILL', () => {
     expect(Object.keys(a).length).toBeGreaterThan(10);
     expect(b).toEqual(a);
     expect(await files(join(dir, 'killed'), 'rejects')).toEqual(await files(join(dir, 'clean'), 'rejects'));
+
+    // And the no-loss checker agrees: every record in exactly one place.
+    const jobId = (await readdir(join(dir, 'killed/state')))[0]!;
+    const verify = sluice(['verify', jobId, '--out', 'killed']);
+    expect(verify.stdout).toMatch(/verified: 0 lost, 0 duplicated/);
+    expect(verify.status).toBe(0);
   });
 
   it('prints one clear line and exits non-zero for a bad config or a missing file', async () => {
