@@ -42,7 +42,7 @@ export async function finalizeJob(
   now: () => Date = () => new Date(),
 ): Promise<FinalizeResult> {
   const ordered = [...results].sort((a, b) => a.index - b.index);
-  const stats = ordered.reduce<ChunkStats>((acc, r) => mergeStats(acc, r.stats), emptyStats());
+  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
@@ -92,6 +92,17 @@ export async function finalizeJob(
     await store.put(successKey, `${JSON.stringify(manifest, null, 2)}\n`);
   }
   return { report, reportKey: `${reportsPrefix}report.html`, successKey };
+}
+
+/** Chunks count lines from their own start; the report's samples show lines of the file. */
+function withAbsoluteLines(ordered: readonly ChunkResult[], headerLines: number): ChunkStats[] {
+  let base = headerLines;
+  return ordered.map((r) => {
+    const lineBase = base;
+    base += r.stats.lines;
+    const rules = Object.fromEntries(Object.entries(r.stats.rules).map(([k, t]) => [k, { ...t, samples: t.samples.map((x) => ({ ...x, line: x.line + lineBase })) }]));
+    return { ...r.stats, rules };
+  });
 }
 
 /** Copies each chunk's staged rejects to its final key with absolute line numbers, then drops the staging copy. */
