@@ -52,7 +52,7 @@ describe('runLocal', () => {
     // The report's samples name lines of the file too, not of their chunk.
     const samples = Object.values(report.stats.rules).flatMap((t) => t.samples);
     expect(samples.length).toBeGreaterThan(3);
-    for (const sample of samples) if (sample.value) expect(inputLines[sample.line - 1]!.split('\t')).toContain(sample.value);
+    for (const sample of samples) if (sample.column) expect(inputLines[sample.line - 1]!.split('\t')).toContain(sample.value);
     expect(report.datasetRules.map((d) => [d.type, d.passed])).toEqual([
       ['unique', true],
       ['completeness', true],
