@@ -32,7 +32,7 @@ export interface ReadTotals {
   bytes: number;
 }
 
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Streams records out of a byte source. Blocks are cut at the last line break so that
@@ -46,7 +46,8 @@ export async function readRecords(
   onRecord: (record: SourceRecord) => void,
   onBlockEnd: () => Promise<void> | void,
 ): Promise<ReadTotals> {
-  const decoder = new TextDecoder('utf-8');
+  // ignoreBOM: a U+FEFF inside the data is data; only the file's first bytes are a BOM (stripBom).
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let pendingBytes: Buffer | undefined;
   let carry = '';
   let carryOffset = options.startOffset;
@@ -97,7 +98,8 @@ export async function readRecords(
     record.object = undefined;
     record.malformed = undefined;
     record.fields = r.fields;
-    if (r.fields.length === 1 && r.fields[0] === '' && !r.unterminated) {
+    // Blank means no content at all: `""` on its own line is a record with one empty field.
+    if (r.fields.length === 1 && r.fields[0] === '' && !r.unterminated && (end - start === 0 || text.slice(start, end).trim() === '')) {
       blankLines++;
       return;
     }

@@ -78,8 +78,8 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   const boundaries =
     dialect.quote === ''
       ? await Promise.all(nominal.map((b) => nextLineStart(store, key, b, info.size, pipeline.format.maxLineBytes)))
-      : await quoteAwareBoundaries(store, key, dataStart, info.size, nominal, dialect.quote);
-  if (dialect.quote !== '') method += '; boundaries from a quote-parity scan';
+      : await quoteAwareBoundaries(store, key, dataStart, info.size, nominal, dialect);
+  if (dialect.quote !== '') method += '; boundaries from a quote-aware scan';
   const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < info.size))].sort((a, b) => a - b);
   const chunks = starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? info.size }));
   return { ...base, compression: 'none', ...head, method, chunks };
@@ -148,48 +148,53 @@ async function nextLineStart(store: ObjectStore, key: string, from: number, size
   return size;
 }
 
-/** Streams the file once, tracking quote parity, and takes the first unquoted line break at or after each nominal boundary. */
-async function quoteAwareBoundaries(store: ObjectStore, key: string, start: number, size: number, nominal: number[], quote: string): Promise<number[]> {
-  const q = quote.charCodeAt(0);
+/**
+ * Streams the file once with the tokenizer's quoting rules — a quote opens a field only at its
+ * start, `""` inside quotes is a quote, any other quote inside closes it — and takes the first
+ * line break outside quotes at or after each nominal boundary.
+ */
+async function quoteAwareBoundaries(store: ObjectStore, key: string, start: number, size: number, nominal: number[], dialect: Dialect): Promise<number[]> {
+  const q = dialect.quote.charCodeAt(0);
+  const d = dialect.delimiter.charCodeAt(0);
   const out: number[] = [];
   let inQuote = false;
+  // A quote just seen inside a quoted field: closing, unless the next byte is another quote.
+  let pendingClose = false;
+  let prev = 10; // the scan starts at a record start
   let next = 0;
   let offset = start;
   for await (const c of store.read(key, { start, end: size })) {
     const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    const len = buf.length;
-    let i = 0;
-    while (i < len && next < nominal.length) {
-      // The break must sit at or after nominal - 1 so that the boundary is at or after nominal.
-      const target = nominal[next]! - 1 - offset;
-      if (i < target) {
-        const stop = Math.min(len, target);
-        for (let j = buf.indexOf(q, i); j !== -1 && j < stop; j = buf.indexOf(q, j + 1)) inQuote = !inQuote;
-        i = stop;
-        continue;
-      }
-      const nq = buf.indexOf(q, i);
-      if (inQuote) {
-        if (nq === -1) i = len;
-        else {
-          inQuote = false;
-          i = nq + 1;
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (pendingClose) {
+        pendingClose = false;
+        if (b === q) {
+          prev = b;
+          continue; // an escaped quote: still inside
         }
+        inQuote = false;
+      }
+      if (inQuote) {
+        if (b === q) pendingClose = true;
+        else {
+          // Jump to the next quote: nothing else matters inside a quoted field.
+          const j = buf.indexOf(q, i + 1);
+          i = (j === -1 ? buf.length : j) - 1;
+        }
+        prev = b;
         continue;
       }
-      const nn = buf.indexOf(10, i);
-      if (nn !== -1 && (nq === -1 || nn < nq)) {
-        const boundary = offset + nn + 1;
+      if (b === q && (prev === d || prev === 10)) inQuote = true;
+      else if (b === 10 && offset + i + 1 >= nominal[next]!) {
+        const boundary = offset + i + 1;
         out.push(boundary);
         while (next < nominal.length && nominal[next]! <= boundary) next++;
-        i = nn + 1;
-      } else if (nq !== -1) {
-        inQuote = true;
-        i = nq + 1;
-      } else i = len;
+        if (next >= nominal.length) return out;
+      }
+      prev = b;
     }
-    if (next >= nominal.length) break;
-    offset += len;
+    offset += buf.length;
   }
   return out;
 }
@@ -198,7 +203,7 @@ async function quoteAwareBoundaries(store: ObjectStore, key: string, start: numb
 async function sampleRowBytes(store: ObjectStore, key: string, start: number, size: number): Promise<number> {
   let lines = 0;
   let bytes = 0;
-  for await (const c of store.read(key, { start, end: Math.min(size, start + 1 << 20) })) {
+  for await (const c of store.read(key, { start, end: Math.min(size, start + (1 << 20)) })) {
     bytes += c.byteLength;
     for (const b of c) if (b === 10) lines++;
   }

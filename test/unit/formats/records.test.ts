@@ -60,3 +60,17 @@ describe('readRecords', () => {
     expect(out.map((r) => r.malformed)).toEqual([undefined, 'not a JSON object', expect.stringMatching(/^invalid JSON/)]);
   });
 });
+
+describe('readRecords on single-column files', () => {
+  it('counts a quoted empty line as a record, not a blank line', async () => {
+    const { out, totals } = await read('a\n""\nb\n');
+    expect(out.map((r) => r.fields)).toEqual([['a'], [''], ['b']]);
+    expect(totals.blankLines).toBe(0);
+  });
+
+  it('keeps a U+FEFF that is data, past the start of the file', async () => {
+    const { out } = await read('a,1\n\uFEFFb,2\n', { chunk: 4 });
+    expect(out[1]!.fields).toEqual(['\uFEFFb', '2']);
+    expect(out[1]!.offset).toBe(104);
+  });
+});

@@ -76,6 +76,28 @@ describe('chunk plans', () => {
     );
   });
 
+  it('give the same output as one pass when unquoted fields hold stray quotes (12" pipe) next to quoted newlines', async () => {
+    const inch = fc.constantFrom('12" pipe', 'a"b', 'x""y', 'plain', '5"');
+    const quoted = field.map((v) => `"${v.replaceAll('"', '""')}"`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(inch, quoted, fc.oneof(inch, quoted)), { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: 8, max: 120 }),
+        async (rows, target) => {
+          const content = `a,b,c\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+          const schema = { columns: { a: {}, b: {}, c: {} } };
+          const format = { type: 'csv', nullValues: [] };
+          const whole = await runAll(content, { format, schema, chunking: { strategy: 'whole-file' } });
+          const chunked = await runAll(content, { format, schema, chunking: { targetSize: target } });
+          if (chunked.chunks > 1) multiChunk++;
+          expect(chunked.out).toBe(whole.out);
+          expect(chunked.rejects).toEqual(whole.rejects);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('give the same output and rejects as one pass for unquoted TSV with bad rows', async () => {
     const cell = fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom('NA', '', 'x', '-9999'));
     await fc.assert(
