@@ -105,6 +105,10 @@ export async function readRecords(
     }
     if (contentLength > options.maxLineBytes && Buffer.byteLength(text.slice(r.start, r.end)) > options.maxLineBytes) {
       record.malformed = `record longer than maxLineBytes (${options.maxLineBytes})`;
+      const full = record.raw();
+      const short = preview(Buffer.from(full));
+      onRecord({ ...record, raw: () => short, offset: () => record.offset() });
+      return;
     } else if (r.unterminated) {
       record.malformed = 'unterminated quoted field';
     } else if (current.invalid && text.slice(r.start, r.end).includes('\uFFFD')) {
@@ -167,14 +171,17 @@ export async function readRecords(
   // to its end, so memory stays bounded whatever the input.
   const overLimit = options.maxLineBytes * 2 + 4;
   let skipping = false;
+  const previewBytes = Math.min(256, options.maxLineBytes);
+  // An over-long record's raw text is a preview of its first bytes, whichever path found it.
+  const preview = (bytes: Buffer) => `${bytes.subarray(0, previewBytes).toString('utf8')}…`;
   const rejectOverlong = (bytesSoFar: Buffer, at: number) => {
-    const preview = bytesSoFar.subarray(0, Math.min(bytesSoFar.length, 256)).toString('utf8');
+    const text = preview(bytesSoFar);
     onRecord({
       fields: undefined,
       object: undefined,
       line,
       malformed: `record longer than maxLineBytes (${options.maxLineBytes})`,
-      raw: () => `${preview}…`,
+      raw: () => text,
       offset: () => at,
     });
   };

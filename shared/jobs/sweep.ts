@@ -35,7 +35,9 @@ export async function sweep(deps: CloudDeps & { starter: ExecutionStarter }, opt
     result.scanned++;
     const pipeline = matchPipeline(deps.config, object.key.slice(INCOMING_PREFIX.length));
     if (!pipeline || (options.pipeline && pipeline.name !== options.pipeline)) continue;
-    const jobId = jobIdFor(pipeline, { key: object.key, etag: object.etag, size: object.size, versionId: object.versionId });
+    // Listings carry no version id, and dispatch keyed the job by it: ask the object itself.
+    const info = (await deps.objects.head(object.key)) ?? object;
+    const jobId = jobIdFor(pipeline, { key: object.key, etag: info.etag, size: info.size, versionId: info.versionId });
     const job = await deps.state.getJob(jobId);
     if (!job) {
       const outcome = await dispatchObject({ key: object.key }, deps);

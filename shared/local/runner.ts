@@ -148,25 +148,50 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
   const outcomes: JobOutcome[] = [];
   try {
-    await Promise.all(jobs.map((job) => runJob(job, pool, output, state, options.out, emit).then((o) => outcomes.push(o))));
+    const running = slots(workers);
+    await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit).then((o) => outcomes.push(o))));
   } finally {
     await pool.destroy();
   }
   return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
 }
 
-/** Runs a chunk, stopping its worker thread when it exceeds the timeout (reported as transient, so it is retried). */
+/**
+ * Runs a chunk, stopping its worker thread when it exceeds the timeout. The pool only ever gets
+ * as many chunks as it has threads (see `slots`), so the clock measures running, not queueing.
+ * A timeout or a crashed thread (out of memory, say) comes back as a retryable failure.
+ */
 async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: WorkerTask, seconds: number): Promise<WorkerReply> {
   const signal = AbortSignal.timeout(Math.round(seconds * 1000));
   try {
     return await pool.run(task, { signal });
   } catch (e) {
-    if (!signal.aborted) throw e;
-    return { ok: false, error: { name: 'TransientError', message: `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s`, retryable: true } };
+    const message = signal.aborted ? `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s` : `worker thread failed on chunk ${task.chunk.index} of ${task.plan.input.key}: ${(e as Error).message}`;
+    return { ok: false, error: { name: 'TransientError', message, retryable: true } };
   }
 }
 
-async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>): Promise<JobOutcome> {
+/** A counting semaphore: at most `size` holders at once. */
+function slots(size: number) {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return {
+    async take(): Promise<void> {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    give(): void {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
+
+async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>): Promise<JobOutcome> {
   const { plan, pipeline } = job;
   const startedAt = job.record.createdAt;
   const abort = new AbortController();
@@ -181,7 +206,13 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, output: 
         const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
         for (let attempt = 1; ; attempt++) {
           if (abort.signal.aborted) return;
-          const reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
+          await running.take();
+          let reply: WorkerReply;
+          try {
+            reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
+          } finally {
+            running.give();
+          }
           if (reply.ok) {
             job.results[chunk.index] = reply.result;
             await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });

@@ -177,8 +177,15 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   }));
 
   const parts: PartInfo[] = [];
-  for (const w of [...writers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w)) parts.push(await w.close());
-  await rejectsTarget.commit();
+  const ordered = [...writers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
+  try {
+    for (const w of ordered) parts.push(await w.close());
+    await rejectsTarget.commit();
+  } catch (e) {
+    // Leave no temp file or open multipart upload behind; committed parts are overwritten by the retry.
+    await Promise.allSettled([...ordered.slice(parts.length).map((w) => w.abort()), rejectsTarget.abort()]);
+    throw e;
+  }
   const rejects: PartInfo = { key: rejectsKey, rows: stats.rowsRejected, bytes: rejectsBytes, sha256: rejectsHash.digest('hex') };
   const keyRuns: Record<string, string> = {};
   for (const u of uniques) {

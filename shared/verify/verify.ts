@@ -57,8 +57,9 @@ class DigestStore implements ObjectStore {
 /**
  * Checks that every input record of a job ended in exactly one place. A fresh single pass over
  * the input (no chunks, no retries, no resume) gives the expected results, rejects and filtered
- * count; the job's committed parts must match it by count and by content digest, `_SUCCESS` must
- * list exactly the parts that exist with their checksums, and no part may appear twice.
+ * count; the job's committed parts must match it by count and by content digest (so a part
+ * written twice shows as extra records), and `_SUCCESS` must list exactly the parts that exist,
+ * once each, with their checksums.
  */
 export async function verifyJob(jobId: string, stores: { input: ObjectStore; output: ObjectStore }): Promise<VerifyReport> {
   const { input, output } = stores;
@@ -90,9 +91,7 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   const missing = listedKeys.filter((k) => !existing.includes(k));
   const twice = listedKeys.filter((k, i) => listedKeys.indexOf(k) !== i);
   check('parts match _SUCCESS', !unlisted.length && !missing.length && !twice.length, `${listed.length} listed; unlisted: ${unlisted.join(', ') || 'none'}; missing: ${missing.join(', ') || 'none'}; listed twice: ${twice.join(', ') || 'none'}`);
-  const digests = new Set<string>();
   let badSums = 0;
-  let sameContent = 0;
   const actualResults = new MultisetDigest();
   const actualRejects = new MultisetDigest();
   for (const part of listed) {
@@ -105,13 +104,9 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
       }
     })();
     await digestPart(pipeline.output.format, tee, isReject ? actualRejects : actualResults, isReject);
-    const sum = hash.digest('hex');
-    if (sum !== part.sha256) badSums++;
-    if (part.rows > 0 && digests.has(sum)) sameContent++;
-    digests.add(sum);
+    if (hash.digest('hex') !== part.sha256) badSums++;
   }
   check('checksums', badSums === 0, `${listed.length - badSums} of ${listed.length} parts match their sha256`);
-  check('no duplicated part', sameContent === 0, `${sameContent} part(s) with the content of another`);
 
   // The reference: one sequential pass over the whole input.
   const reference = new DigestStore(pipeline.output.format);
@@ -128,8 +123,11 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   check('rejects by count', rejectRows === s.rowsRejected, `reject parts hold ${rejectRows}, expected ${s.rowsRejected}`);
   check('rejects by content', actualRejects.value === reference.rejects.value, `digest ${actualRejects.value}, expected ${reference.rejects.value}`);
   check('filtered', rows.filtered === s.rowsFiltered && (report.accounting?.rowsFiltered ?? rows.filtered) === s.rowsFiltered, `${rows.filtered} filtered, expected ${s.rowsFiltered}`);
+  // Counted from what was read, not from what the manifest claims. (CSV digests count lines, so
+  // for CSV the manifest's row counts stand in.)
+  const readOut = pipeline.output.format === 'csv' ? partRows : actualResults.count;
   const expected = s.rowsOut + s.rowsRejected + s.rowsFiltered;
-  const found = partRows + rejectRows + rows.filtered;
+  const found = readOut + actualRejects.count + rows.filtered;
   return {
     jobId,
     ok: checks.every((c) => c.ok),
