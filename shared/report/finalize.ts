@@ -5,7 +5,7 @@ import type { JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { parseInterval } from '../rules/time.js';
-import { countDuplicates } from '../rules/unique.js';
+import { countDuplicates, type SortedRun } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { renderReportHtml } from './html.js';
 import type { ColumnSummary, DatasetRuleResult, JobReport } from './job-report.js';
@@ -161,7 +161,12 @@ async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkR
   for (const [i, rule] of pipeline.rules.dataset.entries()) {
     const name = rule.name ?? `${rule.type}[${i}]`;
     if (rule.type === 'unique') {
-      const runs = ordered.flatMap((r) => (r.keyRuns[String(i)] ? [store.read(r.keyRuns[String(i)]!)] : []));
+      const runs: SortedRun[] = [];
+      for (const r of ordered) {
+        const key = r.keyRuns[String(i)];
+        const info = key ? await store.head(key) : undefined;
+        if (key && info) runs.push({ size: info.size, read: (start, end) => store.read(key, { start, end }) });
+      }
       const duplicates = await countDuplicates(runs);
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
     } else if (rule.type === 'completeness') {

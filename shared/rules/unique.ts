@@ -70,25 +70,35 @@ export class KeyHashes {
   }
 }
 
-/** Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, a block at a time. */
+/** A sorted run as a byte range that can be read a window at a time. */
+export interface SortedRun {
+  readonly size: number;
+  read(start: number, end: number): AsyncIterable<Uint8Array>;
+}
+
+/** Bytes read per run at a time: memory is this times the number of runs (chunks), whatever their size. */
+const RUN_WINDOW = 64 * 1024;
+
+/** Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, one small window at a time. */
 class RunCursor {
   private buf = Buffer.alloc(0);
   private pos = 0;
+  private at = 0;
   hi = 0;
   lo = 0;
-  constructor(private readonly source: AsyncIterator<Uint8Array>) {}
+  constructor(private readonly run: SortedRun) {}
 
   /** Moves to the next hash; false at the end of the run. */
   async next(): Promise<boolean> {
     if (this.pos + 8 > this.buf.length) {
-      let rest = this.buf.subarray(this.pos);
-      while (rest.length < 8) {
-        const r = await this.source.next();
-        if (r.done) return false;
-        rest = Buffer.concat([rest, Buffer.from(r.value)]);
-      }
-      this.buf = rest;
+      if (this.at >= this.run.size) return false;
+      const end = Math.min(this.run.size, this.at + RUN_WINDOW);
+      const parts: Buffer[] = [];
+      for await (const c of this.run.read(this.at, end)) parts.push(Buffer.from(c));
+      this.at = end;
+      this.buf = Buffer.concat(parts);
       this.pos = 0;
+      if (this.buf.length < 8) return false;
     }
     this.lo = this.buf.readUInt32LE(this.pos);
     this.hi = this.buf.readUInt32LE(this.pos + 4);
@@ -103,10 +113,10 @@ const less = (a: RunCursor, b: RunCursor) => a.hi < b.hi || (a.hi === b.hi && a.
  * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
  * memory stays at one block per run whatever the file size.
  */
-export async function countDuplicates(runs: readonly AsyncIterable<Uint8Array>[]): Promise<number> {
+export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
   const heap: RunCursor[] = [];
   for (const run of runs) {
-    const c = new RunCursor(run[Symbol.asyncIterator]());
+    const c = new RunCursor(run);
     if (await c.next()) heap.push(c);
   }
   const siftDown = (i: number) => {
