@@ -819,7 +819,7 @@ export async function generateSamples(dir = EXAMPLES_DIR): Promise<(GenerateResu
 // ---------------------------------------------------------------------------------------------
 // CLI.
 
-const USAGE = `usage: npx tsx examples/generate.ts --kind flux|orders --size 1GB --out <file> [--seed 42] [--defects 0.005]
+const USAGE = `usage: npx tsx examples/generate.ts --size 1GB [--kind flux|orders] [--out <file>] [--seed 42] [--defects 0.005]
        npx tsx examples/generate.ts --sample      (rewrites examples/flux/data/*.tsv and examples/orders/data/*.csv)`;
 
 async function main(argv: string[]): Promise<void> {
@@ -845,16 +845,19 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  if ((values.kind !== 'flux' && values.kind !== 'orders') || !values.size || !values.out) throw new Error(USAGE);
+  const kind = values.kind ?? 'flux';
+  if ((kind !== 'flux' && kind !== 'orders') || !values.size) throw new Error(USAGE);
+  // Default output: bench/data/, which git ignores.
+  const out = values.out ?? join(EXAMPLES_DIR, '..', 'bench', 'data', `${kind}-${values.size}.${kind === 'flux' ? 'tsv' : 'csv'}`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   const defects = values.defects === undefined ? undefined : Number(values.defects);
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error('--seed must be an integer');
   if (defects !== undefined && Number.isNaN(defects)) throw new Error('--defects must be a number such as 0.005');
   const started = performance.now();
-  const r = await generate({ kind: values.kind, size: values.size, out: values.out, seed, defects });
+  const r = await generate({ kind, size: values.size, out, seed, defects });
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `wrote ${values.out}: ${r.bytes.toLocaleString('en-US')} bytes, ${r.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${(r.bytes / 1e6 / seconds).toFixed(0)} MB/s)`,
+    `wrote ${relative(process.cwd(), out)}: ${r.bytes.toLocaleString('en-US')} bytes, ${r.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${(r.bytes / 1e6 / seconds).toFixed(0)} MB/s)`,
   );
 }
 
