@@ -43,6 +43,18 @@ async function runAll(content: string | Buffer, partial: Record<string, unknown>
 
 let multiChunk = 0;
 
+/** Runs the content as one chunk and as chunks of `target` bytes; both must give the same outputs and rejects. */
+async function expectSameAsOnePass(content: string, partial: Record<string, unknown>, target: number) {
+  const whole = await runAll(content, { ...partial, chunking: { strategy: 'whole-file' } });
+  const chunked = await runAll(content, { ...partial, chunking: { targetSize: target } });
+  if (chunked.chunks > 1) multiChunk++;
+  expect(chunked.out).toBe(whole.out);
+  expect(chunked.rejects).toEqual(whole.rejects);
+  return whole;
+}
+
+const csvColumns = { format: { type: 'csv', nullValues: [] }, schema: { columns: { a: {}, b: {}, c: {} } } };
+
 describe('chunk plans', () => {
   afterAll(() => {
     // The properties mean something only if many generated files really were split.
@@ -59,14 +71,7 @@ describe('chunk plans', () => {
         fc.integer({ min: 8, max: 120 }),
         async (rows, eol, bom, trailing, target) => {
           const body = ['a,b,c', ...rows.map((r) => r.map(quoteCsv).join(','))].join(eol) + (trailing ? eol : '');
-          const content = (bom ? '\uFEFF' : '') + body;
-          const schema = { columns: { a: {}, b: {}, c: {} } };
-          const format = { type: 'csv', nullValues: [] };
-          const whole = await runAll(content, { format, schema, chunking: { strategy: 'whole-file' } });
-          const chunked = await runAll(content, { format, schema, chunking: { targetSize: target } });
-          if (chunked.chunks > 1) multiChunk++;
-          expect(chunked.out).toBe(whole.out);
-          expect(chunked.rejects).toEqual(whole.rejects);
+          const whole = await expectSameAsOnePass((bom ? '\uFEFF' : '') + body, csvColumns, target);
           // And the single pass agrees with an independent CSV parser.
           const expected = (csvParse(body, { bom: true, columns: true, relax_column_count: true }) as Record<string, string>[]).map((r) => JSON.stringify(r) + '\n').join('');
           expect(whole.out).toBe(expected);
@@ -84,14 +89,7 @@ describe('chunk plans', () => {
         fc.array(fc.tuple(inch, quoted, fc.oneof(inch, quoted)), { minLength: 1, maxLength: 25 }),
         fc.integer({ min: 8, max: 120 }),
         async (rows, target) => {
-          const content = `a,b,c\n${rows.map((r) => r.join(',')).join('\n')}\n`;
-          const schema = { columns: { a: {}, b: {}, c: {} } };
-          const format = { type: 'csv', nullValues: [] };
-          const whole = await runAll(content, { format, schema, chunking: { strategy: 'whole-file' } });
-          const chunked = await runAll(content, { format, schema, chunking: { targetSize: target } });
-          if (chunked.chunks > 1) multiChunk++;
-          expect(chunked.out).toBe(whole.out);
-          expect(chunked.rejects).toEqual(whole.rejects);
+          await expectSameAsOnePass(`a,b,c\n${rows.map((r) => r.join(',')).join('\n')}\n`, csvColumns, target);
         },
       ),
       { numRuns: 100 },
@@ -111,11 +109,7 @@ describe('chunk plans', () => {
             format: { type: 'tsv', nullValues: ['NA', '', '-9999'] },
             schema: { columns: { a: { type: 'integer', required: true }, b: { type: 'number', max: 100 }, c: { type: 'integer' } } },
           };
-          const whole = await runAll(content, { ...partial, chunking: { strategy: 'whole-file' } });
-          const chunked = await runAll(content, { ...partial, chunking: { targetSize: target } });
-          if (chunked.chunks > 1) multiChunk++;
-          expect(chunked.out).toBe(whole.out);
-          expect(chunked.rejects).toEqual(whole.rejects);
+          await expectSameAsOnePass(content, partial, target);
         },
       ),
       { numRuns: 150 },
