@@ -1,0 +1,50 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../shared/config/load.js';
+import { sweep } from '../../../shared/jobs/sweep.js';
+import { FileStateStore } from '../../../shared/local/file-state-store.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { FLUX_CONFIG } from '../../fixtures.js';
+import { tempDir } from '../../helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+afterAll(() => cleanup());
+
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('sweep', () => {
+  it('dispatches files without a job, redrives stuck and transiently failed jobs up to the limit, and leaves permanent failures', async () => {
+    await mkdir(join(dir, 'bucket/incoming'), { recursive: true });
+    for (const name of ['new', 'stuck', 'transient', 'permanent', 'exhausted']) await writeFile(join(dir, 'bucket/incoming', `${name}.tsv`), `SITE_ID\n${name}\n`);
+    const objects = new FsObjectStore(join(dir, 'bucket'));
+    const state = new FileStateStore(join(dir, 'state'));
+    const started: { name: string; input: unknown }[] = [];
+    const deps = { config: parseConfig(FLUX_CONFIG), objects, state, log, starter: { start: async (name: string, input: unknown) => (started.push({ name, input }), 'started' as const) } };
+
+    // First sweep: every file is new, so each gets a job.
+    const first = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(first.dispatched).toHaveLength(5);
+    const ids = Object.fromEntries(started.map((s) => [(s.input as { key: string }).key.replace(/^incoming\/|\.tsv$/g, ''), s.name]));
+    const set = async (name: string, patch: Record<string, unknown>) => {
+      const job = (await state.getJob(ids[name]!))!;
+      await state.putJob({ ...job, ...patch });
+    };
+    const old = new Date(Date.now() - 3_600_000).toISOString();
+    await set('new', { status: 'SUCCEEDED' });
+    await set('stuck', { status: 'RUNNING', updatedAt: old });
+    await set('transient', { status: 'FAILED', error: { name: 'Sluice.TransientError', message: 'S3 503' } });
+    await set('permanent', { status: 'FAILED', error: { name: 'Sluice.InputError', message: 'bad header' } });
+    await set('exhausted', { status: 'FAILED', attempts: 3, error: { name: 'Sluice.TransientError', message: 'S3 503' } });
+    started.length = 0;
+
+    const second = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(second.dispatched).toEqual([]);
+    expect(second.redriven.sort()).toEqual([ids.stuck, ids.transient].sort());
+    expect(second.gaveUp).toEqual([ids.exhausted]);
+    expect(started.map((s) => s.name).sort()).toEqual([`${ids.stuck}-r2`, `${ids.transient}-r2`].sort());
+    expect((await state.getJob(ids.transient!))!).toMatchObject({ status: 'RUNNING', attempts: 2 });
+  });
+});
