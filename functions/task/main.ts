@@ -22,11 +22,12 @@ async function runExternal(command: readonly string[], input: string, outputDir:
   if (code !== 0) throw new InputError(input, 0, `external command ${command.join(' ')} exited with ${code}`);
 }
 
-export async function main(raw: string | undefined): Promise<void> {
+export async function main(): Promise<void> {
   const logger = new Logger({ serviceName: 'sluice-task' });
   const log = { info: (m: string, e?: Record<string, unknown>) => logger.info(m, e ?? {}), warn: (m: string, e?: Record<string, unknown>) => logger.warn(m, e ?? {}), error: (m: string, e?: Record<string, unknown>) => logger.error(m, e ?? {}) };
-  const context = cloudContext(loadLambdaEnv(), log);
-  const task: ChunkTask = ChunkTaskSchema.parse(JSON.parse(raw ?? '{}'));
+  const env = loadLambdaEnv();
+  const context = cloudContext(env, log);
+  const task: ChunkTask = ChunkTaskSchema.parse(JSON.parse(env.CHUNK_TASK ?? '{}'));
   logger.appendKeys({ jobId: task.jobId, pipeline: task.pipeline, chunk: task.index });
   const result = await workStep(task, context);
   const pipeline = pipelineNamed(context, task.pipeline);
@@ -51,7 +52,7 @@ export async function main(raw: string | undefined): Promise<void> {
 
 // The container's entry point: CHUNK_TASK comes from the state machine's container override.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  main(process.env.CHUNK_TASK).catch((e: unknown) => {
+  main().catch((e: unknown) => {
     console.error(`${(e as Error).name}: ${(e as Error).message}`);
     process.exit(1);
   });

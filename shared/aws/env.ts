@@ -12,6 +12,8 @@ export const LambdaEnv = z.object({
   AWS_ENDPOINT_URL: z.string().optional(),
   /** Path-style S3 URLs, for emulators (s3rver, LocalStack). */
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /** Fargate: the chunk to run, set by the state machine's container override. */
+  CHUNK_TASK: z.string().optional(),
   SWEEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   SWEEP_STUCK_MINUTES: z.coerce.number().int().min(1).default(120),
 });
