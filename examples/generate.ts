@@ -154,6 +154,11 @@ function putUint(b: Uint8Array, p: number, n: number): number {
 
 const SCALE = [1, 10, 100, 1000] as const;
 
+/** Fraction digits of NEE, GPP, RECO, LE, H, TA, VPD, SW_IN, P, USTAR, as the exports print them. */
+const FLUX_DIGITS = [3, 3, 3, 2, 2, 2, 3, 1, 1, 3] as const;
+/** P (precipitation) is missing as "NA" rather than -9999 in these files. */
+const RAIN = 8;
+
 /** Writes x with 1–3 fraction digits, as toFixed would for these magnitudes; returns the next position. */
 function putFixed(b: Uint8Array, p: number, x: number, digits: 1 | 2 | 3): number {
   const scale = SCALE[digits];
@@ -440,51 +445,13 @@ class FluxRows implements RowSource {
     b[p++] = TAB;
     for (let i = h * 12 + 12, e = i + 12; i < e; i++) b[p++] = st[i]!; // TIMESTAMP_END
     b[p++] = TAB;
-    if (miss === 0) {
-      p = putFixed(b, p, nee, 3);
+    // Bit k of `miss` blanks measurement k; NEE_QC goes missing with NEE (bit 0).
+    const values = [nee, gpp, reco, le, hf, ta, vpd, sw, rain, ustar];
+    for (let k = 0; k < values.length; k++) {
+      p = miss & (1 << k) ? putAscii(b, p, k === RAIN ? 'NA' : MISSING) : putFixed(b, p, values[k]!, FLUX_DIGITS[k]!);
       b[p++] = TAB;
-      p = putFixed(b, p, gpp, 3);
-      b[p++] = TAB;
-      p = putFixed(b, p, reco, 3);
-      b[p++] = TAB;
-      p = putFixed(b, p, le, 2);
-      b[p++] = TAB;
-      p = putFixed(b, p, hf, 2);
-      b[p++] = TAB;
-      p = putFixed(b, p, ta, 2);
-      b[p++] = TAB;
-      p = putFixed(b, p, vpd, 3);
-      b[p++] = TAB;
-      p = putFixed(b, p, sw, 1);
-      b[p++] = TAB;
-      p = putFixed(b, p, rain, 1);
-      b[p++] = TAB;
-      p = putFixed(b, p, ustar, 3);
-      b[p++] = TAB;
-      b[p++] = 48 + qc;
-    } else {
-      p = miss & 1 ? putAscii(b, p, MISSING) : putFixed(b, p, nee, 3);
-      b[p++] = TAB;
-      p = miss & 2 ? putAscii(b, p, MISSING) : putFixed(b, p, gpp, 3);
-      b[p++] = TAB;
-      p = miss & 4 ? putAscii(b, p, MISSING) : putFixed(b, p, reco, 3);
-      b[p++] = TAB;
-      p = miss & 8 ? putAscii(b, p, MISSING) : putFixed(b, p, le, 2);
-      b[p++] = TAB;
-      p = miss & 16 ? putAscii(b, p, MISSING) : putFixed(b, p, hf, 2);
-      b[p++] = TAB;
-      p = miss & 32 ? putAscii(b, p, MISSING) : putFixed(b, p, ta, 2);
-      b[p++] = TAB;
-      p = miss & 64 ? putAscii(b, p, MISSING) : putFixed(b, p, vpd, 3);
-      b[p++] = TAB;
-      p = miss & 128 ? putAscii(b, p, MISSING) : putFixed(b, p, sw, 1);
-      b[p++] = TAB;
-      p = miss & 256 ? putAscii(b, p, 'NA') : putFixed(b, p, rain, 1);
-      b[p++] = TAB;
-      p = miss & 512 ? putAscii(b, p, MISSING) : putFixed(b, p, ustar, 3);
-      b[p++] = TAB;
-      p = miss & 1 ? putAscii(b, p, MISSING) : putUint(b, p, qc);
     }
+    p = miss & 1 ? putAscii(b, p, MISSING) : putUint(b, p, qc);
     b[p++] = NL;
     this.rows++;
     if (defect === undefined) return p;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { cloudContext } from '../../shared/aws/context.js';
-import { loadLambdaEnv } from '../../shared/aws/env.js';
+import { childEnvironment, loadLambdaEnv } from '../../shared/aws/env.js';
 import { InputError } from '../../shared/errors.js';
 import { layout } from '../../shared/process/layout.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
@@ -17,7 +17,7 @@ const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), inde
 /** Runs `command` with SLUICE_INPUT (the chunk's results) and SLUICE_OUTPUT_DIR set; exit 0 or a clear error. */
 async function runExternal(command: readonly string[], input: string, outputDir: string): Promise<void> {
   const [program, ...args] = command;
-  const child = spawn(program!, args, { stdio: 'inherit', env: { ...process.env, SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir } });
+  const child = spawn(program!, args, { stdio: 'inherit', env: childEnvironment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
   const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', resolve));
   if (code !== 0) throw new InputError(input, 0, `external command ${command.join(' ')} exited with ${code}`);
 }

@@ -113,7 +113,7 @@ export async function readRecords(
       record.malformed = 'unterminated quoted field';
     } else if (current.invalid && text.slice(r.start, r.end).includes('\uFFFD')) {
       record.malformed = 'invalid UTF-8';
-    } else if (hasNul.value && text.slice(r.start, r.end).includes('\u0000')) {
+    } else if (hasNul && text.slice(r.start, r.end).includes('\u0000')) {
       record.malformed = 'NUL byte in record';
     }
     if (options.format === 'jsonl' && record.malformed === undefined) {
@@ -131,14 +131,14 @@ export async function readRecords(
   };
 
   const dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '' } : options.dialect;
-  const hasNul = { value: false };
+  let hasNul = false;
 
   const processText = async (text: string, offset: number, final: boolean) => {
     current.text = text;
     current.blockOffset = offset;
     current.charBase = 0;
     current.byteBase = 0;
-    hasNul.value = text.includes('\u0000');
+    hasNul = text.includes('\u0000');
     const { consumed, lines } = tokenizeBlock(text, dialect, line, final, emit);
     line += lines;
     carry = text.slice(consumed);

@@ -24,8 +24,8 @@ export interface RowWriter {
 
 const FLUSH_BYTES = 1 << 20;
 
-/** Counts bytes and hashes what goes to the object. */
-class HashingSink {
+/** Counts bytes and hashes what goes to an object, so every part can be listed with its sha256. */
+export class HashingSink {
   readonly hash: Hash = createHash('sha256');
   bytes = 0;
   constructor(
@@ -42,6 +42,9 @@ class HashingSink {
   async commit(rows: number): Promise<PartInfo> {
     await this.target.commit();
     return { key: this.key, rows, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+  abort(): Promise<void> {
+    return this.target.abort();
   }
 }
 
@@ -227,7 +230,7 @@ class ParquetRowWriter implements RowWriter {
     return this.sink.commit(this.rows);
   }
   abort(): Promise<void> {
-    return this.sink.target.abort();
+    return this.sink.abort();
   }
 }
 

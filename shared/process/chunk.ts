@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { dialectOf } from '../config/resolve.js';
@@ -6,7 +5,7 @@ import type { Pipeline } from '../config/schema.js';
 import { InputError, JobFailedError } from '../errors.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
-import { createRowWriter, type PartInfo, type RowWriter } from '../formats/writers.js';
+import { createRowWriter, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
 import { emptyStats, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { parseInterval } from '../rules/time.js';
@@ -63,9 +62,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     return w;
   };
   const rejectsKey = `${layout.rejectsStaging(pipeline.name, plan.jobId)}${part}.jsonl`;
-  const rejectsTarget = deps.output.writer(rejectsKey);
-  const rejectsHash = createHash('sha256');
-  let rejectsBytes = 0;
+  const rejectsSink = new HashingSink(rejectsKey, deps.output.writer(rejectsKey));
   const rejectBuffer: string[] = [];
 
   const profiler = new ColumnProfiler(row.columns);
@@ -133,9 +130,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     for (const w of writers.values()) await w.flush();
     if (rejectBuffer.length) {
       const text = Buffer.from(rejectBuffer.splice(0).join(''));
-      rejectsHash.update(text);
-      rejectsBytes += text.length;
-      await rejectsTarget.write(text);
+      await rejectsSink.write(text);
     }
   };
 
@@ -159,7 +154,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     await onBlockEnd();
   } catch (e) {
     await Promise.allSettled([...writers.values()].map((w) => w.abort()));
-    await rejectsTarget.abort();
+    await rejectsSink.abort();
     throw classifyReadError(e, file);
   }
   stats.lines = totals.lines;
@@ -177,16 +172,16 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   }));
 
   const parts: PartInfo[] = [];
+  let rejects: PartInfo;
   const ordered = [...writers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
   try {
     for (const w of ordered) parts.push(await w.close());
-    await rejectsTarget.commit();
+    rejects = await rejectsSink.commit(stats.rowsRejected);
   } catch (e) {
     // Leave no temp file or open multipart upload behind; committed parts are overwritten by the retry.
-    await Promise.allSettled([...ordered.slice(parts.length).map((w) => w.abort()), rejectsTarget.abort()]);
+    await Promise.allSettled([...ordered.slice(parts.length).map((w) => w.abort()), rejectsSink.abort()]);
     throw e;
   }
-  const rejects: PartInfo = { key: rejectsKey, rows: stats.rowsRejected, bytes: rejectsBytes, sha256: rejectsHash.digest('hex') };
   const keyRuns: Record<string, string> = {};
   for (const u of uniques) {
     const key = `${layout.manifests(plan.jobId)}unique/${u.i}/${part}.bin`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pipeline } from '../config/schema.js';
-import type { PartInfo } from '../formats/writers.js';
+import { HashingSink, type PartInfo } from '../formats/writers.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -126,16 +126,9 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
       continue;
     }
     // Streamed line by line: rejects of a chunk can be as large as the chunk.
-    const writer = store.writer(key);
-    const hash = createHash('sha256');
-    let bytes = 0;
+    const sink = new HashingSink(key, store.writer(key));
     let rest = '';
-    const emit = async (text: string) => {
-      const b = Buffer.from(text);
-      hash.update(b);
-      bytes += b.length;
-      await writer.write(b);
-    };
+    const emit = (text: string) => sink.write(text);
     const relabel = (l: string) => l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`);
     try {
       const decoder = new TextDecoder();
@@ -145,13 +138,12 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
         if (lines.length) await emit(`${lines.map(relabel).join('\n')}\n`);
       }
       if (rest) await emit(relabel(rest));
-      await writer.commit();
+      out.push(await sink.commit(r.rejects.rows));
     } catch (e) {
-      await writer.abort();
+      await sink.abort();
       throw e;
     }
     await store.delete(staged);
-    out.push({ key, rows: r.rejects.rows, bytes, sha256: hash.digest('hex') });
   }
   return out;
 }

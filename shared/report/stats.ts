@@ -1,4 +1,4 @@
-import { hllEstimate, hllMerge, hllNew } from './hll.js';
+import { hllEstimate, hllMerge } from './hll.js';
 
 /** Failures of one rule: how many rows, and the first few examples. */
 export interface RuleTally {
@@ -145,4 +145,3 @@ export function distinctEstimate(profile: ColumnProfile): number {
   return hllEstimate(Buffer.from(profile.hll, 'base64'));
 }
 
-export { hllNew };
