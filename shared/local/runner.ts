@@ -13,6 +13,7 @@ import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
 import { finalizeJob } from '../report/finalize.js';
+import { emptyStats, mergeStats, splitStats, type ChunkStats } from '../report/stats.js';
 import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
@@ -53,7 +54,9 @@ interface Job {
   pipeline: Pipeline;
   plan: JobPlan;
   inputRoot: string;
+  /** Finished chunks, holding only their ordered stats; the rest is folded into `folded`. */
   results: (ChunkResult | undefined)[];
+  folded: ChunkStats;
   failure?: FailureInfo;
   record: JobRecord;
 }
@@ -132,14 +135,14 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
     await state.putJob(record);
     if (options.force) await state.clearChunks(plan.jobId);
     for (const prefix of [layout.results(pipeline.name, plan.jobId), layout.rejects(pipeline.name, plan.jobId)]) await output.removeTemporaries(prefix);
-    const results: (ChunkResult | undefined)[] = [];
+    const job: Job = { file, pipeline, plan, inputRoot: root, results: [], folded: emptyStats(), record };
     for (const chunk of plan.chunks) {
       const done = await state.getChunk(plan.jobId, chunk.index);
-      results[chunk.index] = done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) ? done.result : undefined;
+      if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) keep(job, done.result);
     }
     await writeJobManifest(output, plan, pipeline);
-    emit({ type: 'planned', file, plan, skipped: results.filter(Boolean).length });
-    jobs.push({ file, pipeline, plan, inputRoot: root, results, record });
+    emit({ type: 'planned', file, plan, skipped: job.results.filter(Boolean).length });
+    jobs.push(job);
   }
 
   const workers = Math.max(1, options.workers ?? availableParallelism());
@@ -154,6 +157,13 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
     await pool.destroy();
   }
   return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
+}
+
+/** Records a finished chunk, folding its order-free stats so memory does not grow with the chunk count. */
+function keep(job: Job, result: ChunkResult): void {
+  const { ordered, foldable } = splitStats(result.stats);
+  job.folded = mergeStats(job.folded, foldable);
+  job.results[result.index] = { ...result, stats: ordered };
 }
 
 /**
@@ -214,7 +224,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
             running.give();
           }
           if (reply.ok) {
-            job.results[chunk.index] = reply.result;
+            keep(job, reply.result);
             await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
             emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
             return;
@@ -245,7 +255,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
     await finish('FAILED', { name: job.failure.name, message });
     return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
   }
-  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, job.results as ChunkResult[], output, startedAt);
+  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, job.results as ChunkResult[], output, startedAt, { folded: job.folded });
   const reportPath = join(out, reportKey);
   await finish(report.status, report.failure ? { name: 'JobFailedError', message: report.failure } : undefined, { reportKey, ...(successKey ? { successKey } : {}) });
   emit({ type: 'job', file: job.file, report, reportPath });

@@ -31,7 +31,8 @@ export interface FinalizeResult {
 /**
  * Merges chunk results, evaluates dataset rules, applies the quality gate, writes rejects with
  * absolute line numbers, report.json/html and, when the job passes, `_SUCCESS`. Re-running it
- * on the same chunk results writes the same objects.
+ * on the same chunk results writes the same objects. `folded` carries stats already merged out of
+ * order (see `splitStats`), whose results then hold only their ordered part.
  */
 export async function finalizeJob(
   pipeline: Pipeline,
@@ -39,10 +40,11 @@ export async function finalizeJob(
   results: readonly ChunkResult[],
   store: ObjectStore,
   startedAt: string,
-  now: () => Date = () => new Date(),
+  options: { now?: () => Date; folded?: ChunkStats } = {},
 ): Promise<FinalizeResult> {
+  const now = options.now ?? (() => new Date());
   const ordered = [...results].sort((a, b) => a.index - b.index);
-  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), emptyStats());
+  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
