@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashString, hllAdd, hllNew } from '../../../shared/report/hll.js';
-import { distinctEstimate, emptyStats, mergeStats, type ChunkStats } from '../../../shared/report/stats.js';
+import { distinctEstimate, emptyStats, mergeStats, splitStats, type ChunkStats } from '../../../shared/report/stats.js';
 
 const sketch = fc.array(fc.string({ maxLength: 4 }), { maxLength: 20 }).map((values) => {
   const r = hllNew();
@@ -44,6 +44,19 @@ describe('mergeStats', () => {
         expect(mergeStats(a, mergeStats(b, c))).toEqual(mergeStats(mergeStats(a, b), c));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('gives the same totals when profiles and coverage are folded in finishing order', () => {
+    fc.assert(
+      fc.property(fc.array(stats, { minLength: 1, maxLength: 8 }), fc.func(fc.integer()), (chunks, key) => {
+        const inOrder = chunks.reduce(mergeStats, emptyStats());
+        const finishing = chunks.map((s, i) => ({ s, k: key(i) })).sort((a, b) => a.k - b.k).map((x) => x.s);
+        const folded = finishing.reduce((acc, s) => mergeStats(acc, splitStats(s).foldable), emptyStats());
+        const merged = chunks.map((s) => splitStats(s).ordered).reduce(mergeStats, folded);
+        expect(merged).toEqual(inOrder);
+      }),
+      { numRuns: 200 },
     );
   });
 
