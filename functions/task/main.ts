@@ -9,6 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { cloudContext } from '../../shared/aws/context.js';
 import { childEnvironment, loadLambdaEnv } from '../../shared/aws/env.js';
 import { InputError } from '../../shared/errors.js';
+import { withRetries } from '../../shared/process/retry.js';
 import { layout } from '../../shared/process/layout.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
 
@@ -29,8 +30,10 @@ export async function main(): Promise<void> {
   const context = cloudContext(env, log);
   const task: ChunkTask = ChunkTaskSchema.parse(JSON.parse(env.CHUNK_TASK ?? '{}'));
   logger.appendKeys({ jobId: task.jobId, pipeline: task.pipeline, chunk: task.index });
-  const result = await workStep(task, context);
   const pipeline = pipelineNamed(context, task.pipeline);
+  // An ECS task ends with only an exit code, which the state machine cannot tell from a permanent
+  // failure, so transient ones are retried here.
+  const result = await withRetries(pipeline.retry, () => workStep(task, context), (attempt, delayMs, e) => log.warn('retrying chunk', { attempt, delayMs, error: `${e.name}: ${e.message}` }));
   if (!pipeline.compute.command) return;
   const work = await mkdtemp(join(tmpdir(), 'sluice-'));
   try {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChunkResult } from '../process/chunk.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
@@ -48,6 +48,25 @@ export class DynamoStateStore implements StateStore {
 
   async putJob(job: JobRecord): Promise<void> {
     await this.send('put job', () => this.doc.send(new PutCommand({ TableName: this.table, Item: this.jobItem(job) })));
+  }
+
+  async touchJob(jobId: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET updatedAt = :at, #job.updatedAt = :at',
+          // Only a running job: a finished or failed one keeps the time it ended.
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#job': 'job', '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':running': 'RUNNING' },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return;
+      throw classifyAwsError(e, `dynamodb ${this.table} touch job`);
+    }
   }
 
   private jobItem(job: JobRecord) {

@@ -1,8 +1,8 @@
 import type { Pipeline } from '../config/schema.js';
-import { ConfigError, InputError, JobFailedError } from '../errors.js';
+import { ConfigError, InputError, isRetryable, JobFailedError, TransientError } from '../errors.js';
 import { readJobPlan, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
-import { chunkFingerprint, processChunk } from '../process/chunk.js';
+import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
 import { finalizeJob } from '../report/finalize.js';
@@ -64,8 +64,21 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
     const s = done.result.stats;
     return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: true };
   }
-  const result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
-  await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts: (done?.attempts ?? 0) + 1, finishedAt: new Date().toISOString(), result });
+  const attempts = (done?.attempts ?? 0) + 1;
+  let result: ChunkResult;
+  try {
+    result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
+  } catch (e) {
+    // The chunk item keeps the real cause: a Distributed Map or an ECS task reports only its own.
+    const error = { name: isRetryable(e) ? TransientError.name : (e as Error).name, message: (e as Error).message };
+    await deps.state
+      .putChunk({ jobId: task.jobId, index: task.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts, finishedAt: new Date().toISOString(), error })
+      .catch((f: unknown) => deps.log.warn('could not record the chunk failure', { jobId: task.jobId, chunk: task.index, error: (f as Error).message }));
+    throw e;
+  }
+  const finishedAt = new Date().toISOString();
+  await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts, finishedAt, result });
+  await deps.state.touchJob(task.jobId, finishedAt);
   const s = result.stats;
   deps.log.info('chunk done', { jobId: task.jobId, chunk: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
   return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: false };
@@ -100,8 +113,18 @@ export async function finalizeStep(input: { jobId: string; pipeline: string }, d
 
 /** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */
 export async function failStep(input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }, deps: CloudDeps & { events: EventPublisher }) {
-  const name = input.error?.Error ?? 'Error';
-  const message = causeMessage(input.error?.Cause) ?? name;
+  let name = input.error?.Error ?? 'Error';
+  let message = causeMessage(input.error?.Cause) ?? name;
+  if (!name.startsWith('Sluice.')) {
+    // A failed Map (States.ExceedToleratedFailureThreshold) or ECS task (States.TaskFailed) hides
+    // the chunk's own error; its chunk item has it, and the sweep needs it to tell transient from permanent.
+    const chunks = await deps.state.listChunks(input.jobId).catch(() => []);
+    const failed = chunks.find((c) => c.status === 'FAILED' && c.error);
+    if (failed?.error) {
+      message = `chunk ${failed.index}: ${failed.error.name}: ${failed.error.message} (${name})`;
+      name = `Sluice.${failed.error.name}`;
+    }
+  }
   const job = await deps.state.getJob(input.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
   await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });

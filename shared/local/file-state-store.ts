@@ -65,6 +65,11 @@ export class FileStateStore implements StateStore {
     return this.write(join(this.jobDir(job.jobId), 'job.json'), job);
   }
 
+  async touchJob(jobId: string, at: string): Promise<void> {
+    const job = await this.getJob(jobId);
+    if (job?.status === 'RUNNING') await this.putJob({ ...job, updatedAt: at });
+  }
+
   getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined> {
     return this.read<ChunkRecord>(this.chunkFile(jobId, index), (v) => {
       const c = v as ChunkRecord | null;

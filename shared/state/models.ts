@@ -37,6 +37,8 @@ export interface StateStore {
   createJob(job: JobRecord): Promise<boolean>;
   /** Overwrites the job record (fields of `job` win). */
   putJob(job: JobRecord): Promise<void>;
+  /** Refreshes a RUNNING job's updatedAt, so the sweep does not take a long job for a stuck one. */
+  touchJob(jobId: string, at: string): Promise<void>;
   getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined>;
   putChunk(chunk: ChunkRecord): Promise<void>;
   listChunks(jobId: string): Promise<ChunkRecord[]>;

@@ -41,6 +41,8 @@ type Json = Record<string, unknown>;
 export interface Faults {
   s3Every: number;
   dynamoEvery: number;
+  /** An S3 outage that outlasts the SDK's own retries: the next `requests` matching requests get 503 SlowDown. */
+  s3Outage?: { requests: number; match: (method: string, url: string) => boolean };
   injected: { s3: number; dynamo: number };
 }
 
@@ -65,6 +67,10 @@ export interface Emulated {
   readonly events: { detailType: string; detail: Json }[];
   /** Hooks a test can set: runs before the work handler (fault injection). */
   beforeWork?: (task: Json) => void;
+  /** Runs before the ECS task's process starts. */
+  beforeTask?: () => void;
+  /** What the ECS task processes printed (their Powertools log lines). */
+  readonly taskOutput: string[];
   stop(): Promise<void>;
 }
 
@@ -83,7 +89,13 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const dynamoPort = await listen(dynamoServer);
 
   const faults: Faults = { s3Every: 0, dynamoEvery: 0, injected: { s3: 0, dynamo: 0 } };
-  const s3Proxy = faultProxy(s3Port, () => {
+  const s3Proxy = faultProxy(s3Port, (method, url) => {
+    const outage = faults.s3Outage;
+    if (outage && outage.requests > 0 && outage.match(method, url)) {
+      outage.requests--;
+      faults.injected.s3++;
+      return { status: 503, type: 'application/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected outage</Message></Error>' };
+    }
     if (!faults.s3Every || ++counters.s3 % faults.s3Every) return undefined;
     faults.injected.s3++;
     const code = faults.injected.s3 % 2 ? 'SlowDown' : 'InternalError';
@@ -106,6 +118,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     dynamo: undefined as unknown as DynamoDBClient,
     executions: new Map(),
     events: [],
+    taskOutput: [],
     async stop() {
       await Promise.allSettled([...this.executions.values()]);
       shim.close();
@@ -199,7 +212,10 @@ export async function startEmulators(config: Config): Promise<Emulated> {
       emulated.beforeWork?.(task as Json);
       return handlers.work(task);
     },
-    WorkOnFargate: (input) => runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment),
+    WorkOnFargate: (input) => {
+      emulated.beforeTask?.();
+      return runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment, emulated.taskOutput);
+    },
     Finalize: handlers.finalize,
     RecordFailure: handlers.fail,
   };
@@ -222,9 +238,9 @@ export async function startEmulators(config: Config): Promise<Emulated> {
 }
 
 /** Forwards to an emulator, or answers with the fault `decide` returns. */
-function faultProxy(targetPort: number, decide: () => { status: number; type: string; body: string } | undefined): Server {
+function faultProxy(targetPort: number, decide: (method: string, url: string) => { status: number; type: string; body: string } | undefined): Server {
   return createServer((req, res) => {
-    const fault = decide();
+    const fault = decide(req.method ?? 'GET', req.url ?? '/');
     if (fault) {
       req.resume();
       req.on('end', () => {
@@ -245,22 +261,28 @@ function faultProxy(targetPort: number, decide: () => { status: number; type: st
   });
 }
 
-/** The ECS task as a child process: the container's environment, our task entry. */
-async function runTaskProcess(environment: { Name: string; Value: string }[]): Promise<unknown> {
+/**
+ * The ECS task as a child process: the container's environment, our task entry. A non-zero exit
+ * fails the way RunTask .sync does: States.TaskFailed, with the stopped task (no message of ours)
+ * as the cause.
+ */
+async function runTaskProcess(environment: { Name: string; Value: string }[], output: string[]): Promise<unknown> {
   const child = spawn(process.execPath, ['--import', TSX, TASK_ENTRY], {
     env: { ...process.env, ...Object.fromEntries(environment.map((e) => [e.Name, e.Value])) },
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  let printed = '';
+  child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (printed += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  output.push(printed);
+  const stopped = { LastStatus: 'STOPPED', StopCode: 'EssentialContainerExited', StoppedReason: 'Essential container in task exited', Containers: [{ Name: 'worker', ExitCode: code }] };
   if (code !== 0) {
-    const line = stderr.trim().split('\n').pop() ?? '';
-    const error = new Error(line);
-    error.name = /TransientError/.test(line) ? 'Sluice.TransientError' : 'States.TaskFailed';
+    const error = new Error(JSON.stringify(stopped));
+    error.name = 'States.TaskFailed';
     throw error;
   }
-  return { StoppedReason: 'Essential container in task exited', ExitCode: 0 };
+  return stopped;
 }
 
 /** The stack's state machine as runnable ASL. */

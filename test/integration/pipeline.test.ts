@@ -117,6 +117,45 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 600 });
   });
 
+  it('retries an S3 outage inside the fargate task, which ECS reports only as an exit code', async () => {
+    const key = 'incoming/fargate/outage.tsv';
+    await upload(key, fluxTsv(300).text);
+    // One chunk, and more failures than the SDK's own three attempts, on reads of the input only.
+    emu.beforeTask = () => void (emu.faults.s3Outage ??= { requests: 4, match: (method, url) => method === 'GET' && url.includes('/incoming/fargate/outage') });
+    try {
+      const result = await runOnce(key);
+      expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 300 });
+      expect(emu.faults.s3Outage!.requests).toBe(0);
+      const chunks = await chunkItems(result.jobId);
+      expect(chunks).toEqual([expect.objectContaining({ status: 'DONE', attempts: 2 })]);
+      expect(emu.taskOutput.join('')).toContain('retrying chunk');
+    } finally {
+      emu.beforeTask = undefined;
+      emu.faults.s3Outage = undefined;
+    }
+  });
+
+  it('records a fargate chunk that stays failing as a transient failure of that chunk, so the sweep can redrive it', async () => {
+    const key = 'incoming/fargate/down.tsv';
+    await upload(key, fluxTsv(300).text);
+    emu.beforeTask = () => void (emu.faults.s3Outage ??= { requests: 1_000, match: (method, url) => method === 'GET' && url.includes('/incoming/fargate/down') });
+    try {
+      const before = new Set(emu.executions.keys());
+      await dispatch(s3Event(key), {} as never);
+      const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
+      await expect(emu.executions.get(name)).rejects.toBeDefined();
+      const job = await jobItem(name);
+      expect(job).toMatchObject({ status: 'FAILED' });
+      const error = (job!.job as { error: { name: string; message: string } }).error;
+      expect(error.name).toBe('Sluice.TransientError');
+      expect(error.message).toMatch(/^chunk 0: TransientError: .*SlowDown.*\(States\.TaskFailed\)$/s);
+      expect(await chunkItems(name)).toEqual([expect.objectContaining({ status: 'FAILED', attempts: 3 })]);
+    } finally {
+      emu.beforeTask = undefined;
+      emu.faults.s3Outage = undefined;
+    }
+  });
+
   it('records a permanent failure through the catch-all: JOB FAILED with the cause and a JobFailed event', async () => {
     await upload('incoming/flux/empty.tsv', '');
     const before = new Set(emu.executions.keys());
