@@ -6,7 +6,7 @@ import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chu
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
 import { finalizeJob } from '../report/finalize.js';
-import { JobStatus } from '../state/models.js';
+import { JobStatus, type ChunkRecord } from '../state/models.js';
 import type { ExecutionInput } from './dispatch.js';
 import type { CloudDeps, EventPublisher } from './ports.js';
 
@@ -113,23 +113,35 @@ export async function finalizeStep(input: { jobId: string; pipeline: string }, d
 
 /** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */
 export async function failStep(input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }, deps: CloudDeps & { events: EventPublisher }) {
-  let name = input.error?.Error ?? 'Error';
-  let message = causeMessage(input.error?.Cause) ?? name;
-  if (!name.startsWith('Sluice.')) {
-    // A failed Map (States.ExceedToleratedFailureThreshold) or ECS task (States.TaskFailed) hides
-    // the chunk's own error; its chunk item has it, and the sweep needs it to tell transient from permanent.
-    const chunks = await deps.state.listChunks(input.jobId).catch(() => []);
-    const failed = chunks.find((c) => c.status === 'FAILED' && c.error);
-    if (failed?.error) {
-      message = `chunk ${failed.index}: ${failed.error.name}: ${failed.error.message} (${name})`;
-      name = `Sluice.${failed.error.name}`;
-    }
-  }
   const job = await deps.state.getJob(input.jobId);
+  const { name, message } = await failureCause(input.error, job?.chunks ?? 0, () => deps.state.listChunks(input.jobId));
   if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
   await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });
   deps.log.error('job failed', { jobId: input.jobId, error: name, cause: message });
   return { jobId: input.jobId, status: 'FAILED', error: name, message };
+}
+
+/**
+ * The error a failed job records. A failed Map (States.ExceedToleratedFailureThreshold) or ECS
+ * task (States.TaskFailed) hides the chunk's own error, so it is read back from the chunk items:
+ * the first FAILED chunk's error, or, when chunks are missing and none said why, a worker that was
+ * stopped (killed, out of memory, timed out), which counts as transient so the sweep redrives it.
+ */
+async function failureCause(error: { Error?: string; Cause?: string } | undefined, planned: number, listChunks: () => Promise<ChunkRecord[]>): Promise<{ name: string; message: string }> {
+  const name = error?.Error ?? 'Error';
+  const message = causeMessage(error?.Cause) ?? name;
+  if (name.startsWith('Sluice.') || planned === 0) return { name, message };
+  const chunks = await listChunks().catch(() => undefined);
+  if (!chunks) return { name, message };
+  const failed = chunks.find((c) => c.status === 'FAILED' && c.error);
+  if (failed?.error) return { name: `Sluice.${failed.error.name}`, message: `chunk ${failed.index}: ${failed.error.name}: ${failed.error.message} (${name})` };
+  const done = new Set(chunks.filter((c) => c.status === 'DONE').map((c) => c.index));
+  const missing = Array.from({ length: planned }, (_, i) => i).filter((i) => !done.has(i));
+  if (missing.length === 0) return { name, message };
+  return {
+    name: `Sluice.${TransientError.name}`,
+    message: `${missing.length} of ${planned} chunk(s) did not finish (first: chunk ${missing[0]}) and none reported an error: a worker was stopped (killed, out of memory or timed out) (${name}: ${message})`,
+  };
 }
 
 /** Lambda puts `{"errorMessage": …}` JSON in Cause; ECS puts text. */

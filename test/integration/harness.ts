@@ -2,10 +2,10 @@
 // a small HTTP shim for StartExecution and PutEvents, and aws-local-stepfunctions running the
 // synthesized state machine with its Lambda tasks bound to our handlers and the ECS task to the
 // task entry as a child process.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { App } from 'aws-cdk-lib';
@@ -43,6 +43,8 @@ export interface Faults {
   dynamoEvery: number;
   /** An S3 outage that outlasts the SDK's own retries: the next `requests` matching requests get 503 SlowDown. */
   s3Outage?: { requests: number; match: (method: string, url: string) => boolean };
+  /** Sees every S3 request before it is forwarded (to act at a precise moment, such as killing a task). */
+  s3Watch?: (method: string, url: string) => void;
   injected: { s3: number; dynamo: number };
 }
 
@@ -69,6 +71,10 @@ export interface Emulated {
   beforeWork?: (task: Json) => void;
   /** Runs before the ECS task's process starts. */
   beforeTask?: () => void;
+  /** Gets each ECS task's process as it starts. */
+  onTaskStart?: (task: ChildProcess) => void;
+  /** The real sweep handler (the EventBridge schedule's target). */
+  readonly sweep: (event?: { pipeline?: string; prefix?: string }) => Promise<{ redriven: string[]; dispatched: string[]; gaveUp: string[] }>;
   /** What the ECS task processes printed (their Powertools log lines). */
   readonly taskOutput: string[];
   stop(): Promise<void>;
@@ -90,6 +96,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
 
   const faults: Faults = { s3Every: 0, dynamoEvery: 0, injected: { s3: 0, dynamo: 0 } };
   const s3Proxy = faultProxy(s3Port, (method, url) => {
+    faults.s3Watch?.(method, url);
     const outage = faults.s3Outage;
     if (outage && outage.requests > 0 && outage.match(method, url)) {
       outage.requests--;
@@ -112,6 +119,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
 
   const emulated: Emulated = {
     dispatch: undefined as unknown as Dispatch,
+    sweep: undefined as unknown as Emulated['sweep'],
     faults,
     runExecutions: true,
     s3: undefined as unknown as S3Client,
@@ -214,12 +222,12 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     },
     WorkOnFargate: (input) => {
       emulated.beforeTask?.();
-      return runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment, emulated.taskOutput);
+      return runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment, emulated.taskOutput, emulated.onTaskStart);
     },
     Finalize: handlers.finalize,
     RecordFailure: handlers.fail,
   };
-  Object.assign(emulated, { dispatch: (await import('../../functions/dispatch.js')).handler as Dispatch });
+  Object.assign(emulated, { dispatch: (await import('../../functions/dispatch.js')).handler as Dispatch, sweep: (await import('../../functions/sweep.js')).handler });
   for (const reader of machine.readers) {
     local[reader] = async (params) => {
       const { Key } = params as { Key: string };
@@ -266,15 +274,17 @@ function faultProxy(targetPort: number, decide: (method: string, url: string) =>
  * fails the way RunTask .sync does: States.TaskFailed, with the stopped task (no message of ours)
  * as the cause.
  */
-async function runTaskProcess(environment: { Name: string; Value: string }[], output: string[]): Promise<unknown> {
+async function runTaskProcess(environment: { Name: string; Value: string }[], output: string[], onStart?: (task: ChildProcess) => void): Promise<unknown> {
   const child = spawn(process.execPath, ['--import', TSX, TASK_ENTRY], {
     env: { ...process.env, ...Object.fromEntries(environment.map((e) => [e.Name, e.Value])) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onStart?.(child);
   let printed = '';
   child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
   child.stderr.on('data', (c: Buffer) => (printed += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // A signal shows as 128 + its number, as in a container's exit code (SIGKILL: 137).
+  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? 128 + (signal ? constants.signals[signal] : 0))));
   output.push(printed);
   const stopped = { LastStatus: 'STOPPED', StopCode: 'EssentialContainerExited', StoppedReason: 'Essential container in task exited', Containers: [{ Name: 'worker', ExitCode: code }] };
   if (code !== 0) {

@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
@@ -7,7 +8,13 @@ import { verifyJob } from '../../shared/verify/verify.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
 import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
 
-const config = parseConfig({ pipelines: [{ ...FLUX_CONFIG.pipelines[0], match: { prefix: 'flux/' } }] });
+const flux = FLUX_CONFIG.pipelines[0]!;
+const config = parseConfig({
+  pipelines: [
+    { ...flux, match: { prefix: 'flux/' } },
+    { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
+  ],
+});
 let emu: Emulated;
 beforeAll(async () => void (emu = await startEmulators(config)), 120_000);
 afterAll(() => emu?.stop());
@@ -21,7 +28,61 @@ async function verify(jobId: string) {
   return v;
 }
 
+async function runToEnd(key: string, id: string) {
+  const before = new Set(emu.executions.keys());
+  expect((await dispatch({ Records: [message(key, id)] }, {} as never)).batchItemFailures).toEqual([]);
+  const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
+  return { name, outcome: emu.executions.get(name)! };
+}
+
+async function successOf(jobId: string) {
+  const store = new S3ObjectStore(new S3Client({ forcePathStyle: true }), BUCKET);
+  const success = JSON.parse((await store.get(`results/flux-fargate/${jobId}/_SUCCESS`))!.toString('utf8')) as { parts: { rows: number; sha256: string }[]; rejects: { rows: number; sha256: string }[] };
+  return { parts: success.parts.map((p) => [p.rows, p.sha256]), rejects: success.rejects.map((p) => [p.rows, p.sha256]) };
+}
+
 describe('emulated cloud under faults', () => {
+  it('fails a job whose Fargate worker is killed mid-chunk with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
+    const body = fluxTsv(1500).text;
+    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/clean.tsv', Body: body }));
+    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/killed.tsv', Body: body }));
+    const clean = await runToEnd('incoming/fargate/clean.tsv', 'c1');
+    expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED' } });
+
+    // SIGKILL the first task the moment it starts writing a chunk's output to S3.
+    let task: ChildProcess | undefined;
+    let killed = false;
+    emu.onTaskStart = (child) => void (task ??= child);
+    emu.faults.s3Watch = (method, url) => {
+      if (!killed && task && method === 'PUT' && /\/(results|rejects)\//.test(url)) {
+        killed = task.kill('SIGKILL');
+      }
+    };
+    let failedRun: Awaited<ReturnType<typeof runToEnd>>;
+    try {
+      failedRun = await runToEnd('incoming/fargate/killed.tsv', 'k1');
+      await expect(failedRun.outcome).rejects.toBeDefined();
+    } finally {
+      emu.onTaskStart = undefined;
+      emu.faults.s3Watch = undefined;
+    }
+    expect(killed).toBe(true);
+    const jobId = failedRun.name;
+    const failed = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${jobId}` }, ':sk': { S: 'META' } } }));
+    const error = (failed.Items![0]!.job!.M!.error!.M!) as { name: { S: string }; message: { S: string } };
+    expect(error.name.S).toBe('Sluice.TransientError');
+    expect(error.message.S).toMatch(/did not finish .* a worker was stopped .*States\.TaskFailed/);
+    expect(error.message.S).toContain('"ExitCode":137');
+
+    // The schedule's sweep starts it again; finished chunks are skipped, the killed one runs again.
+    const swept = await emu.sweep({});
+    expect(swept.redriven).toEqual([jobId]);
+    await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 1500 } });
+    const v = await verify(jobId);
+    expect([v.lost, v.duplicated]).toEqual([0, 0]);
+    expect(await successOf(jobId)).toEqual(await successOf(clean.name));
+  });
+
   it('retries injected S3 SlowDown/5xx and DynamoDB throttling and ends with verified results', async () => {
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/faults.tsv', Body: fluxTsv(3000).text }));
     emu.faults.s3Every = 5;
