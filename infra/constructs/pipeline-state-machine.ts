@@ -61,7 +61,8 @@ export class PipelineStateMachine extends Construct {
     const backoff = (errors: string[]): RetryProps => ({
       errors,
       interval: props.retry.baseDelay,
-      maxAttempts: props.retry.maxAttempts,
+      // The config counts attempts in all; Step Functions counts retries after the first.
+      maxAttempts: props.retry.maxAttempts - 1,
       backoffRate: 2,
       maxDelay: props.retry.maxDelay,
       jitterStrategy: JitterType.FULL,
@@ -98,7 +99,8 @@ export class PipelineStateMachine extends Construct {
         resultPath: JsonPath.DISCARD,
         taskTimeout: Timeout.duration(Duration.hours(2)),
       });
-      ecs.addRetry(backoff([SluiceErrors.transient, ...ECS_CAPACITY, 'States.Timeout']));
+      // The container retries its own transient errors (it ends with only an exit code); here only capacity and timeouts.
+      ecs.addRetry(backoff([...ECS_CAPACITY, 'States.Timeout']));
       route.when(Condition.stringEquals('$.compute', 'fargate'), ecs);
     }
     route.otherwise(work);

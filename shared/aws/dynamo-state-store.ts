@@ -91,7 +91,17 @@ export class DynamoStateStore implements StateStore {
       ...(resultKey ? { resultKey, rowsIn: result!.stats.rowsIn, rowsOut: result!.stats.rowsOut, rowsRejected: result!.stats.rowsRejected } : {}),
       expiresAt: Math.floor(Date.now() / 1000) + CHUNK_TTL_SECONDS,
     };
-    await this.send('put chunk', () => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
+    if (chunk.status !== 'FAILED') {
+      await this.send('put chunk', () => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
+      return;
+    }
+    // A failure never replaces a result another execution of the same chunk (same fingerprint) has written.
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(#status) OR #status <> :done OR fingerprint <> :fp', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':done': 'DONE', ':fp': chunk.fingerprint } }));
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') return;
+      throw classifyAwsError(e, `dynamodb ${this.table} put chunk`);
+    }
   }
 
   private async fromItem(item: Record<string, unknown>): Promise<ChunkRecord> {

@@ -1,5 +1,5 @@
 import type { Pipeline } from '../config/schema.js';
-import { ConfigError, InputError, isRetryable, JobFailedError, TransientError } from '../errors.js';
+import { ConfigError, InputError, isRetryable, JobFailedError, SluiceError, TransientError } from '../errors.js';
 import { readJobPlan, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
@@ -69,8 +69,9 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
   try {
     result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
   } catch (e) {
-    // The chunk item keeps the real cause: a Distributed Map or an ECS task reports only its own.
-    const error = { name: isRetryable(e) ? TransientError.name : (e as Error).name, message: (e as Error).message };
+    // The chunk item keeps the real cause, named as Step Functions would see it: a Distributed Map
+    // or an ECS task reports only its own.
+    const error = { name: stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) };
     await deps.state
       .putChunk({ jobId: task.jobId, index: task.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts, finishedAt: new Date().toISOString(), error })
       .catch((f: unknown) => deps.log.warn('could not record the chunk failure', { jobId: task.jobId, chunk: task.index, error: (f as Error).message }));
@@ -78,7 +79,8 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
   }
   const finishedAt = new Date().toISOString();
   await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts, finishedAt, result });
-  await deps.state.touchJob(task.jobId, finishedAt);
+  // Best effort: a missed heartbeat at worst lets the sweep redrive a job that was still running.
+  await deps.state.touchJob(task.jobId, finishedAt).catch((f: unknown) => deps.log.warn('could not refresh the job', { jobId: task.jobId, error: (f as Error).message }));
   const s = result.stats;
   deps.log.info('chunk done', { jobId: task.jobId, chunk: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
   return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: false };
@@ -121,26 +123,36 @@ export async function failStep(input: { jobId: string; pipeline: string; error?:
   return { jobId: input.jobId, status: 'FAILED', error: name, message };
 }
 
+/** Errors that hide a chunk's own error: a failed Distributed Map, a failed ECS task. */
+const OPAQUE_FAILURES = new Set(['States.ExceedToleratedFailureThreshold', 'States.TaskFailed']);
+
+/** The name an error reaches Step Functions with: `Sluice.<Name>` for ours and for anything retryable. */
+function stepFunctionsName(e: unknown): string {
+  if (isRetryable(e)) return `Sluice.${TransientError.name}`;
+  const name = e instanceof Error ? e.name : 'Error';
+  return e instanceof SluiceError && !name.startsWith('Sluice.') ? `Sluice.${name}` : name;
+}
+
 /**
- * The error a failed job records. A failed Map (States.ExceedToleratedFailureThreshold) or ECS
- * task (States.TaskFailed) hides the chunk's own error, so it is read back from the chunk items:
- * the first FAILED chunk's error, or, when chunks are missing and none said why, a worker that was
- * stopped (killed, out of memory, timed out), which counts as transient so the sweep redrives it.
+ * The error a failed job records. When the Map or an ECS task reports only its own failure, the
+ * chunk items tell: the latest FAILED chunk's error; or, when chunks are missing and none left an
+ * error, a worker that stopped without a word (killed, out of memory, timed out, or failed before
+ * its chunk started), counted as transient so the sweep redrives it, at most its max attempts.
  */
 async function failureCause(error: { Error?: string; Cause?: string } | undefined, planned: number, listChunks: () => Promise<ChunkRecord[]>): Promise<{ name: string; message: string }> {
   const name = error?.Error ?? 'Error';
   const message = causeMessage(error?.Cause) ?? name;
-  if (name.startsWith('Sluice.') || planned === 0) return { name, message };
+  if (!OPAQUE_FAILURES.has(name) || planned === 0) return { name, message };
   const chunks = await listChunks().catch(() => undefined);
   if (!chunks) return { name, message };
-  const failed = chunks.find((c) => c.status === 'FAILED' && c.error);
-  if (failed?.error) return { name: `Sluice.${failed.error.name}`, message: `chunk ${failed.index}: ${failed.error.name}: ${failed.error.message} (${name})` };
+  const failed = chunks.filter((c) => c.status === 'FAILED' && c.error).sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
+  if (failed?.error) return { name: failed.error.name, message: `chunk ${failed.index}: ${failed.error.message} (${name})` };
   const done = new Set(chunks.filter((c) => c.status === 'DONE').map((c) => c.index));
   const missing = Array.from({ length: planned }, (_, i) => i).filter((i) => !done.has(i));
   if (missing.length === 0) return { name, message };
   return {
     name: `Sluice.${TransientError.name}`,
-    message: `${missing.length} of ${planned} chunk(s) did not finish (first: chunk ${missing[0]}) and none reported an error: a worker was stopped (killed, out of memory or timed out) (${name}: ${message})`,
+    message: `${missing.length} of ${planned} chunk(s) did not finish (first: chunk ${missing[0]}) and none left an error: its worker stopped without a word (killed, out of memory, timed out, or failed before the chunk started; see the worker's log) (${name}: ${message})`,
   };
 }
 

@@ -77,8 +77,13 @@ export class FileStateStore implements StateStore {
     });
   }
 
-  putChunk(chunk: ChunkRecord): Promise<void> {
-    return this.write(this.chunkFile(chunk.jobId, chunk.index), chunk);
+  async putChunk(chunk: ChunkRecord): Promise<void> {
+    // A failure never replaces a finished result of the same chunk (same fingerprint).
+    if (chunk.status === 'FAILED') {
+      const done = await this.getChunk(chunk.jobId, chunk.index);
+      if (done?.status === 'DONE' && done.fingerprint === chunk.fingerprint) return;
+    }
+    await this.write(this.chunkFile(chunk.jobId, chunk.index), chunk);
   }
 
   async listChunks(jobId: string): Promise<ChunkRecord[]> {

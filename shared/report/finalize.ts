@@ -44,7 +44,9 @@ export async function finalizeJob(
 ): Promise<FinalizeResult> {
   const now = options.now ?? (() => new Date());
   const ordered = [...results].sort((a, b) => a.index - b.index);
-  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
+  const merged = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
+  // Buckets in time order, whatever order the chunks were merged in (negative keys keep insertion order).
+  const stats = { ...merged, coverage: merged.coverage.map((c) => ({ ...c, buckets: Object.fromEntries(Object.entries(c.buckets).sort(([a], [b]) => Number(a) - Number(b))) })) };
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);

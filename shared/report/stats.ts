@@ -145,12 +145,11 @@ export function distinctEstimate(profile: ColumnProfile): number {
   return hllEstimate(Buffer.from(profile.hll, 'base64'));
 }
 
-
 /**
  * Splits stats into what finalize needs per chunk, in file order (counts, rule samples by
  * chunk-relative line), and what merges in any order (column profiles, time coverage). Holding
- * only the first per chunk and folding the second as chunks finish keeps a job's memory flat
- * however many chunks it has.
+ * only the first per chunk and folding the second as chunks finish keeps the bulky part of a
+ * job's stats (sketches and coverage buckets) at one copy however many chunks it has.
  */
 export function splitStats(s: ChunkStats): { ordered: ChunkStats; foldable: ChunkStats } {
   return { ordered: { ...s, columns: {}, coverage: [] }, foldable: { ...emptyStats(), columns: s.columns, coverage: s.coverage } };

@@ -120,7 +120,7 @@ describe('state machine', () => {
   it('retries transient errors, Lambda throttles and ECS capacity with exponential backoff, full jitter and a max delay, and never permanent errors', () => {
     const { sm } = definition();
     const asl = resolveDefinition(sm.Properties.DefinitionString as never, template.toJSON().Resources as never);
-    const tasks: Record<string, { Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] }> = {};
+    const tasks: Record<string, { Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] }> = {};
     const visit = (m: { States: Record<string, never> }) => {
       for (const [name, st] of Object.entries(m.States) as [string, { Type: string; ItemProcessor?: never }][]) {
         if (st.Type === 'Task') tasks[name] = st as never;
@@ -136,7 +136,9 @@ describe('state machine', () => {
       expect(retry.ErrorEquals.filter((e) => /Input|Config|States\.ALL|TaskFailed/.test(e)), name).toEqual([]);
     }
     for (const name of ['Plan', 'Work', 'Finalize']) expect(tasks[name]!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'Lambda.TooManyRequestsException']));
-    expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'ECS.AmazonECSException', 'States.Timeout']));
+    expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['ECS.AmazonECSException', 'States.Timeout']));
+    // The default policy is 3 attempts in all: the first and 2 retries.
+    expect(tasks.Work!.Retry![0]!.MaxAttempts).toBe(2);
     expect(tasks.Work!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout']));
   });
 });

@@ -284,7 +284,7 @@ async function runTaskProcess(environment: { Name: string; Value: string }[], ou
   child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
   child.stderr.on('data', (c: Buffer) => (printed += c.toString()));
   // A signal shows as 128 + its number, as in a container's exit code (SIGKILL: 137).
-  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? 128 + (signal ? constants.signals[signal] : 0))));
+  const code = await new Promise<number>((resolve) => child.once('close', (c, signal) => resolve(c ?? 128 + (signal ? constants.signals[signal] : 0))));
   output.push(printed);
   const stopped = { LastStatus: 'STOPPED', StopCode: 'EssentialContainerExited', StoppedReason: 'Essential container in task exited', Containers: [{ Name: 'worker', ExitCode: code }] };
   if (code !== 0) {

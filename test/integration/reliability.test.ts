@@ -43,13 +43,14 @@ async function successOf(jobId: string) {
 
 describe('emulated cloud under faults', () => {
   it('fails a job whose Fargate worker is killed mid-chunk with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
-    const body = fluxTsv(1500).text;
+    // One chunk, so the task that writes is the one killed, while it waits for its PUT.
+    const body = fluxTsv(300).text;
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/clean.tsv', Body: body }));
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/killed.tsv', Body: body }));
     const clean = await runToEnd('incoming/fargate/clean.tsv', 'c1');
     expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED' } });
 
-    // SIGKILL the first task the moment it starts writing a chunk's output to S3.
+    // SIGKILL the task the moment it starts writing its chunk's output to S3.
     let task: ChildProcess | undefined;
     let killed = false;
     emu.onTaskStart = (child) => void (task ??= child);
@@ -71,13 +72,13 @@ describe('emulated cloud under faults', () => {
     const failed = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${jobId}` }, ':sk': { S: 'META' } } }));
     const error = (failed.Items![0]!.job!.M!.error!.M!) as { name: { S: string }; message: { S: string } };
     expect(error.name.S).toBe('Sluice.TransientError');
-    expect(error.message.S).toMatch(/did not finish .* a worker was stopped .*States\.TaskFailed/);
+    expect(error.message.S).toMatch(/^1 of 1 chunk\(s\) did not finish \(first: chunk 0\) and none left an error: its worker stopped without a word/);
     expect(error.message.S).toContain('"ExitCode":137');
 
     // The schedule's sweep starts it again; finished chunks are skipped, the killed one runs again.
     const swept = await emu.sweep({});
     expect(swept.redriven).toEqual([jobId]);
-    await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 1500 } });
+    await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 300 } });
     const v = await verify(jobId);
     expect([v.lost, v.duplicated]).toEqual([0, 0]);
     expect(await successOf(jobId)).toEqual(await successOf(clean.name));

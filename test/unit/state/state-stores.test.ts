@@ -1,0 +1,88 @@
+// The StateStore contract, run against both implementations: JSON files, and DynamoDB (dynalite over HTTP).
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStateStore } from '../../../shared/aws/dynamo-state-store.js';
+import { FileStateStore } from '../../../shared/local/file-state-store.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { JobStatus, type ChunkRecord, type JobRecord, type StateStore } from '../../../shared/state/models.js';
+
+let dir: string;
+let dynalite: Server;
+const stores: Record<string, StateStore> = {};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-state-'));
+  const start = (await import('dynalite')).default as (o: Record<string, unknown>) => Server;
+  dynalite = start({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynalite.listen(0, '127.0.0.1', resolve));
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'jobs',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: 'jobs' });
+  stores.files = new FileStateStore(join(dir, 'state'));
+  stores.dynamodb = new DynamoStateStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), 'jobs', new FsObjectStore(join(dir, 'objects')));
+}, 30_000);
+afterAll(async () => {
+  dynalite?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const job = (jobId: string, status: JobRecord['status']): JobRecord => ({
+  jobId,
+  pipeline: 'p',
+  input: { key: 'incoming/a.csv', size: 1, etag: 'e' },
+  status,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  chunks: 1,
+  attempts: 1,
+});
+const chunk = (jobId: string, status: ChunkRecord['status'], fingerprint = 'f1'): ChunkRecord => ({
+  jobId,
+  index: 0,
+  status,
+  fingerprint,
+  attempts: 1,
+  finishedAt: '2026-01-01T00:00:00.000Z',
+  ...(status === 'FAILED' ? { error: { name: 'TransientError', message: 'late duplicate failed' } } : {}),
+});
+
+describe.each(['files', 'dynamodb'])('%s state store', (name) => {
+  it('keeps a finished chunk when a duplicate run of it fails later', async () => {
+    const s = stores[name]!;
+    await s.putChunk(chunk(`${name}-1`, 'DONE'));
+    await s.putChunk(chunk(`${name}-1`, 'FAILED'));
+    expect(await s.getChunk(`${name}-1`, 0)).toMatchObject({ status: 'DONE', fingerprint: 'f1' });
+  });
+
+  it('records a failure over a finished chunk of another input version or config', async () => {
+    const s = stores[name]!;
+    await s.putChunk(chunk(`${name}-2`, 'DONE', 'old'));
+    await s.putChunk(chunk(`${name}-2`, 'FAILED', 'new'));
+    expect(await s.getChunk(`${name}-2`, 0)).toMatchObject({ status: 'FAILED', fingerprint: 'new', error: { name: 'TransientError' } });
+  });
+
+  it('refreshes updatedAt of a running job only', async () => {
+    const s = stores[name]!;
+    await s.putJob(job(`${name}-run`, JobStatus.RUNNING));
+    await s.putJob(job(`${name}-done`, JobStatus.SUCCEEDED));
+    await s.touchJob(`${name}-run`, '2026-05-05T05:05:05.000Z');
+    await s.touchJob(`${name}-done`, '2026-05-05T05:05:05.000Z');
+    await s.touchJob(`${name}-missing`, '2026-05-05T05:05:05.000Z');
+    expect((await s.getJob(`${name}-run`))?.updatedAt).toBe('2026-05-05T05:05:05.000Z');
+    expect((await s.getJob(`${name}-done`))?.updatedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(await s.getJob(`${name}-missing`)).toBeUndefined();
+  });
+});
