@@ -68,7 +68,12 @@ export interface Emulated {
   readonly executions: Map<string, Promise<unknown>>;
   readonly events: { detailType: string; detail: Json }[];
   /** Hooks a test can set: runs before the work handler (fault injection). */
-  beforeWork?: (task: Json) => void;
+  beforeWork?: (task: Json) => void | Promise<void>;
+  /**
+   * The work λ's timeout, enforced the way Lambda does (the task fails with Sandbox.Timedout).
+   * From the template (compute.timeoutSeconds, 30 s at least); a test may shorten it.
+   */
+  workTimeoutMs: number;
   /** Runs before the ECS task's process starts. */
   beforeTask?: () => void;
   /** Gets each ECS task's process as it starts. */
@@ -127,6 +132,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     executions: new Map(),
     events: [],
     taskOutput: [],
+    workTimeoutMs: 0,
     async stop() {
       await Promise.allSettled([...this.executions.values()]);
       shim.close();
@@ -213,12 +219,30 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     fail: (await import('../../functions/fail.js')).handler as Handler,
   };
   const machine = await synthesizedMachine(config);
+  emulated.workTimeoutMs = machine.workTimeoutSeconds * 1000;
   const { StateMachine } = await import('aws-local-stepfunctions');
   const local: Record<string, Handler> = {
     Plan: handlers.plan,
     Work: async (task) => {
-      emulated.beforeWork?.(task as Json);
-      return handlers.work(task);
+      // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler never starts.
+      let timedOut = false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          reject(Object.assign(new Error(`Task timed out after ${(emulated.workTimeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' }));
+        }, emulated.workTimeoutMs);
+      });
+      const run = (async () => {
+        await emulated.beforeWork?.(task as Json);
+        if (timedOut) return undefined;
+        return handlers.work(task);
+      })();
+      try {
+        return await Promise.race([run, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     WorkOnFargate: (input) => {
       emulated.beforeTask?.();
@@ -301,5 +325,7 @@ async function synthesizedMachine(config: Config) {
   const stack = new SluiceStack(app, 'Emulated', { config, removal: 'destroy', workerMemoryMb: 1024, fargate: true });
   const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }> };
   const sm = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
-  return inlineDistributedMaps(resolveDefinition(sm.Properties.DefinitionString as never, template.Resources));
+  const work = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Work'))!;
+  const workTimeoutSeconds = (work[1].Properties as { Timeout: number }).Timeout;
+  return { ...inlineDistributedMaps(resolveDefinition(sm.Properties.DefinitionString as never, template.Resources)), workTimeoutSeconds };
 }

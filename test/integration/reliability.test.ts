@@ -84,6 +84,30 @@ describe('emulated cloud under faults', () => {
     expect(await successOf(jobId)).toEqual(await successOf(clean.name));
   });
 
+  it('retries a work λ that runs past its timeout (Sandbox.Timedout) and ends with verified results', async () => {
+    expect(emu.workTimeoutMs).toBe(900_000); // the template's, from compute.timeoutSeconds
+    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/slow.tsv', Body: fluxTsv(800).text }));
+    const timeout = emu.workTimeoutMs;
+    let stalled = 0;
+    // Shortened so the test takes a second, not 15 minutes; the first run of chunk 1 stalls past it.
+    emu.workTimeoutMs = 300;
+    emu.beforeWork = async (task) => {
+      if (task.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, 1_000));
+    };
+    try {
+      const { name, outcome } = await runToEnd('incoming/flux/slow.tsv', 's1');
+      expect(await outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
+      expect(stalled).toBe(2);
+      const chunks = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${name}` }, ':sk': { S: 'CHUNK#000001' } } }));
+      expect(chunks.Items![0]!.status!.S).toBe('DONE');
+      const v = await verify(name);
+      expect([v.lost, v.duplicated]).toEqual([0, 0]);
+    } finally {
+      emu.workTimeoutMs = timeout;
+      emu.beforeWork = undefined;
+    }
+  });
+
   it('retries injected S3 SlowDown/5xx and DynamoDB throttling and ends with verified results', async () => {
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/faults.tsv', Body: fluxTsv(3000).text }));
     emu.faults.s3Every = 5;
