@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { TransientError } from '../errors.js';
-import type { ObjectInfo, ObjectStore, ObjectWriter } from '../store/object-store.js';
+import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
 
 /** Errors the SDK already retried that may still heal: throttling and 5xx become TransientError for Step Functions. */
 export function classifyAwsError(e: unknown, what: string): unknown {
@@ -43,13 +43,19 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async *read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+  async *read(key: string, range?: { start: number; end: number }, version?: ObjectVersion): AsyncIterable<Uint8Array> {
     if (range && range.end <= range.start) return;
+    // A versioned bucket keeps the planned bytes readable after an overwrite; otherwise IfMatch
+    // refuses a changed object.
+    const pin = version ? (version.versionId ? { VersionId: version.versionId } : { IfMatch: `"${version.etag}"` }) : {};
     let body: Readable;
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...pin, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
       body = r.Body as Readable;
     } catch (e) {
+      if (version && ((e as Error).name === 'PreconditionFailed' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)) {
+        throw changedSincePlanned(`s3://${this.bucket}/${key}`, version, 'a different etag');
+      }
       throw classifyAwsError(e, `s3://${this.bucket}/${key}`);
     }
     try {

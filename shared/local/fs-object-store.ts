@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { once } from 'node:events';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ObjectInfo, ObjectStore, ObjectWriter } from '../store/object-store.js';
+import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
 
 const READ_CHUNK = 1 << 20;
 
@@ -32,12 +32,21 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array> {
+  read(key: string, range?: { start: number; end: number }, version?: ObjectVersion): AsyncIterable<Uint8Array> {
     if (range && range.end <= range.start) return (async function* () {})();
-    return createReadStream(this.path(key), {
-      highWaterMark: READ_CHUNK,
-      ...(range ? { start: range.start, end: range.end - 1 } : {}),
-    });
+    const open = () =>
+      createReadStream(this.path(key), {
+        highWaterMark: READ_CHUNK,
+        ...(range ? { start: range.start, end: range.end - 1 } : {}),
+      });
+    if (!version) return open();
+    // A local file has one version: check it is still the one planned before reading.
+    const head = () => this.head(key);
+    return (async function* () {
+      const now = await head();
+      if (now?.etag !== version.etag) throw changedSincePlanned(key, version, now?.etag ?? 'deleted');
+      yield* open();
+    })();
   }
 
   async get(key: string): Promise<Buffer | undefined> {

@@ -46,8 +46,10 @@ const WINDOW = 64 * 1024;
 export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline): Promise<JobPlan> {
   const info = await store.head(key);
   if (!info) throw new InputError(key, 0, 'file not found');
+  // Every read is of the version just seen: a plan never mixes the bytes of two uploads.
+  const source: Source = { key, size: info.size, read: (range) => store.read(key, range, info) };
   const dialect = dialectOf(pipeline);
-  const gzip = pipeline.format.compression === 'gzip' || (pipeline.format.compression === 'auto' && (key.endsWith('.gz') || (await isGzip(store, key, info.size))));
+  const gzip = pipeline.format.compression === 'gzip' || (pipeline.format.compression === 'auto' && (key.endsWith('.gz') || (await isGzip(source))));
   const base = {
     jobId: jobIdFor(pipeline, { key, etag: info.etag, size: info.size, versionId: info.versionId }),
     pipeline: pipeline.name,
@@ -55,12 +57,12 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
     input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) },
   };
   if (gzip) {
-    const head = await readHeader(gunzipped(store, key), key, pipeline, dialect).catch((e: unknown) => {
+    const head = await readHeader(Readable.from(source.read()).pipe(createGunzip()), key, pipeline, dialect).catch((e: unknown) => {
       throw classifyReadError(e, key);
     });
     return { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] };
   }
-  const head = await readHeader(store.read(key, { start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline, dialect);
+  const head = await readHeader(source.read({ start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline, dialect);
   const { dataStart } = head;
   const one = (method: string): JobPlan => ({ ...base, compression: 'none', ...head, method, chunks: [{ index: 0, start: dataStart, end: info.size }] });
   if (pipeline.chunking.strategy === 'whole-file') return one('whole-file: as configured');
@@ -68,7 +70,7 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   let target = parseByteSize(pipeline.chunking.targetSize);
   let method = `bytes: ~${target} per chunk`;
   if (pipeline.chunking.strategy === 'rows') {
-    const bytesPerRow = await sampleRowBytes(store, key, dataStart, info.size);
+    const bytesPerRow = await sampleRowBytes(source, dataStart);
     target = Math.max(WINDOW, Math.round(bytesPerRow * pipeline.chunking.targetRows));
     method = `rows: ~${pipeline.chunking.targetRows} rows per chunk (${bytesPerRow.toFixed(0)} B/row sampled)`;
   }
@@ -77,23 +79,25 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   for (let b = dataStart + target; b < info.size; b += target) nominal.push(b);
   const boundaries =
     dialect.quote === ''
-      ? await Promise.all(nominal.map((b) => nextLineStart(store, key, b, info.size, pipeline.format.maxLineBytes)))
-      : await quoteAwareBoundaries(store, key, dataStart, info.size, nominal, dialect);
+      ? await Promise.all(nominal.map((b) => nextLineStart(source, b, pipeline.format.maxLineBytes)))
+      : await quoteAwareBoundaries(source, dataStart, nominal, dialect);
   if (dialect.quote !== '') method += '; boundaries from a quote-aware scan';
   const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < info.size))].sort((a, b) => a - b);
   const chunks = starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? info.size }));
   return { ...base, compression: 'none', ...head, method, chunks };
 }
 
-async function isGzip(store: ObjectStore, key: string, size: number): Promise<boolean> {
-  if (size < 2) return false;
-  for await (const c of store.read(key, { start: 0, end: 2 })) return c[0] === 0x1f && c[1] === 0x8b;
-  return false;
+/** One object version, as the planner reads it. */
+interface Source {
+  readonly key: string;
+  readonly size: number;
+  read(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
 }
 
-/** Decompressed bytes of a gzip object. */
-export function gunzipped(store: ObjectStore, key: string): AsyncIterable<Uint8Array> {
-  return Readable.from(store.read(key)).pipe(createGunzip());
+async function isGzip(source: Source): Promise<boolean> {
+  if (source.size < 2) return false;
+  for await (const c of source.read({ start: 0, end: 2 })) return c[0] === 0x1f && c[1] === 0x8b;
+  return false;
 }
 
 /** Reads the header record: its fields, how many lines and bytes it takes. */
@@ -131,13 +135,14 @@ async function readHeader(
 }
 
 /** First byte after the first line break at or after `from` (never splits a line). */
-async function nextLineStart(store: ObjectStore, key: string, from: number, size: number, maxLine: number): Promise<number> {
+async function nextLineStart(source: Source, from: number, maxLine: number): Promise<number> {
+  const { size } = source;
   // The byte before `from` tells whether `from` already starts a line.
   let pos = from - 1;
   while (pos < size) {
     const end = Math.min(size, pos + WINDOW);
     let at = 0;
-    for await (const c of store.read(key, { start: pos, end })) {
+    for await (const c of source.read({ start: pos, end })) {
       const i = Buffer.from(c.buffer, c.byteOffset, c.byteLength).indexOf(10);
       if (i !== -1) return pos + at + i + 1;
       at += c.byteLength;
@@ -153,7 +158,8 @@ async function nextLineStart(store: ObjectStore, key: string, from: number, size
  * start, `""` inside quotes is a quote, any other quote inside closes it — and takes the first
  * line break outside quotes at or after each nominal boundary.
  */
-async function quoteAwareBoundaries(store: ObjectStore, key: string, start: number, size: number, nominal: number[], dialect: Dialect): Promise<number[]> {
+async function quoteAwareBoundaries(source: Source, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
+  const { size } = source;
   const q = dialect.quote.charCodeAt(0);
   const d = dialect.delimiter.charCodeAt(0);
   const out: number[] = [];
@@ -163,7 +169,7 @@ async function quoteAwareBoundaries(store: ObjectStore, key: string, start: numb
   let prev = 10; // the scan starts at a record start
   let next = 0;
   let offset = start;
-  for await (const c of store.read(key, { start, end: size })) {
+  for await (const c of source.read({ start, end: size })) {
     const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     for (let i = 0; i < buf.length; i++) {
       const b = buf[i]!;
@@ -200,10 +206,11 @@ async function quoteAwareBoundaries(store: ObjectStore, key: string, start: numb
 }
 
 /** Average bytes per record in a sample after the header, for the rows strategy. */
-async function sampleRowBytes(store: ObjectStore, key: string, start: number, size: number): Promise<number> {
+async function sampleRowBytes(source: Source, start: number): Promise<number> {
+  const { size } = source;
   let lines = 0;
   let bytes = 0;
-  for await (const c of store.read(key, { start, end: Math.min(size, start + (1 << 20)) })) {
+  for await (const c of source.read({ start, end: Math.min(size, start + (1 << 20)) })) {
     bytes += c.byteLength;
     for (const b of c) if (b === 10) lines++;
   }

@@ -194,8 +194,8 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
 
 /** The chunk's bytes; for gzip, the decompressed stream after the header. */
 function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange): AsyncIterable<Uint8Array> {
-  if (plan.compression === 'none') return store.read(plan.input.key, { start: chunk.start, end: chunk.end });
-  return skipBytes(Readable.from(store.read(plan.input.key)).pipe(createGunzip()), plan.dataStart);
+  if (plan.compression === 'none') return store.read(plan.input.key, { start: chunk.start, end: chunk.end }, plan.input);
+  return skipBytes(Readable.from(store.read(plan.input.key, undefined, plan.input)).pipe(createGunzip()), plan.dataStart);
 }
 
 async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {

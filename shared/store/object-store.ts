@@ -1,9 +1,19 @@
+import { InputError } from '../errors.js';
+
 /** What a store knows about one object. `etag` changes when the content does. */
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
   readonly etag: string;
   readonly versionId?: string;
+}
+
+/** The version of an object a job planned against. */
+export type ObjectVersion = Pick<ObjectInfo, 'etag' | 'versionId'>;
+
+/** An InputError for a read of an object that changed since the job planned it. */
+export function changedSincePlanned(key: string, version: ObjectVersion, now: string): InputError {
+  return new InputError(key, 0, `changed since the job was planned (etag ${version.etag}, now ${now}); the new upload has its own job`);
 }
 
 /** A pending object: it becomes visible under its key only on `commit` (temp + rename, or a completed upload). */
@@ -16,8 +26,12 @@ export interface ObjectWriter {
 /** The engine's only view of storage: local files or an S3 bucket. */
 export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** Bytes of `key`; `end` is exclusive. */
-  read(key: string, range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
+  /**
+   * Bytes of `key`; `end` is exclusive. With `version`, the bytes of that version: S3 reads the
+   * version id when the bucket is versioned, otherwise any read of a changed object fails with an
+   * InputError (a job must never mix the bytes of two uploads).
+   */
+  read(key: string, range?: { start: number; end: number }, version?: ObjectVersion): AsyncIterable<Uint8Array>;
   get(key: string): Promise<Buffer | undefined>;
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** Opens lazily: nothing touches storage until the first write or commit. */

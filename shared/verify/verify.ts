@@ -1,6 +1,7 @@
 import type { SuccessManifest } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
 import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
+import { InputError } from '../errors.js';
 import { processChunk } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import type { ObjectInfo, ObjectStore, ObjectWriter } from '../store/object-store.js';
@@ -76,9 +77,11 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   const success = JSON.parse(successBody.toString('utf8')) as SuccessManifest;
   const report = JSON.parse((await output.get(success.report))?.toString('utf8') ?? '{}') as Partial<JobReport>;
 
-  // The input must still be the version the job read.
-  const now = await input.head(plan.input.key);
-  check('input unchanged', now?.etag === plan.input.etag && now?.size === plan.input.size, now ? `${plan.input.key}: size ${now.size}, etag ${now.etag}` : `${plan.input.key} not found`);
+  // The input must still be the version the job read (a versioned bucket keeps it by version id).
+  if (!plan.input.versionId) {
+    const now = await input.head(plan.input.key);
+    check('input unchanged', now?.etag === plan.input.etag && now?.size === plan.input.size, now ? `${plan.input.key}: size ${now.size}, etag ${now.etag}` : `${plan.input.key} not found`);
+  }
 
   // _SUCCESS lists exactly the parts that exist, each with its checksum, none twice.
   const listed = [...success.parts, ...success.rejects];
@@ -111,7 +114,14 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   // The reference: one sequential pass over the whole input.
   const reference = new DigestStore(pipeline.output.format);
   const whole = { index: 0, start: plan.chunks[0]?.start ?? plan.dataStart, end: plan.input.size };
-  const ref = await processChunk(pipeline, plan, whole, { input, output: reference });
+  let ref;
+  try {
+    ref = await processChunk(pipeline, plan, whole, { input, output: reference });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    check('input readable as planned', false, e.message);
+    return { jobId, ok: false, lost: 0, duplicated: 0, checks };
+  }
   const s = ref.stats;
   const rows = success.rows;
   check('accounting', rows.in === rows.out + rows.rejected + rows.filtered, `${rows.in} in = ${rows.out} out + ${rows.rejected} rejected + ${rows.filtered} filtered`);

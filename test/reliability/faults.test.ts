@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,25 @@ describe('local faults', () => {
     expect(b!.jobId).not.toBe(a!.jobId);
     expect(b!.report!.accounting.rowsIn).toBe(700);
     expect(JSON.parse(await readFile(join(out, 'results/flux', a!.jobId, '_SUCCESS'), 'utf8')).rows.in).toBe(500);
+    await verified(b!.jobId, out);
+    // The first job's input is gone (a local file has one version): verify says so instead of comparing against the new bytes.
+    const stale = await verifyJob(a!.jobId, { input: new FsObjectStore(dir), output: new FsObjectStore(out) });
+    expect(stale.ok).toBe(false);
+    expect(stale.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['input unchanged', 'input readable as planned']);
+  });
+
+  it('fails a job whose input changes after planning, naming the file, instead of mixing two uploads', async () => {
+    const file = join(dir, 'changing.tsv');
+    await writeFile(file, fluxTsv(800).text);
+    const out = join(dir, 'changing');
+    // Rewritten after the plan and before any chunk reads it.
+    const [a] = await runLocal({ config, files: [file], out, workers: 1, onEvent: (e) => void (e.type === 'planned' && writeFileSync(file, fluxTsv(900).text)) });
+    expect(a!.status).toBe('FAILED');
+    expect(a!.error).toMatch(/chunk\(s\) failed; first: InputError: changing\.tsv: changed since the job was planned \(etag \S+, now \S+\); the new upload has its own job$/);
+    expect(await readdir(join(out, 'results/flux', a!.jobId)).catch(() => [])).toEqual([]);
+    const [b] = await runLocal({ config, files: [file], out, workers: 1 });
+    expect(b!.jobId).not.toBe(a!.jobId);
+    expect(b!.report!.accounting.rowsIn).toBe(900);
     await verified(b!.jobId, out);
   });
 });
