@@ -9,10 +9,20 @@ import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
 import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
+// An external program: reads the staged JSONL, writes a summary and a nested file to its output folder.
+const SUMMARIZE = `
+const fs = require('node:fs'), path = require('node:path');
+const rows = fs.readFileSync(process.env.SLUICE_INPUT, 'utf8').trim().split('\\n').map((l) => JSON.parse(l));
+fs.writeFileSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'summary.json'), JSON.stringify({ input: path.basename(process.env.SLUICE_INPUT), rows: rows.length, sites: [...new Set(rows.map((r) => r.SITE_ID))] }));
+fs.mkdirSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'plots'));
+fs.writeFileSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'plots', 'nee.txt'), String(rows.filter((r) => r.NEE !== null).length));
+`;
 const config = parseConfig({
   pipelines: [
     { ...flux, name: 'flux', match: { prefix: 'flux/' } },
     { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
+    // The instrument-software case: one container run per site-year file, on its validated rows.
+    { ...flux, name: 'flux-external', match: { prefix: 'external/' }, chunking: { strategy: 'whole-file' }, compute: { type: 'fargate', memoryMb: 2048, command: [process.execPath, '-e', SUMMARIZE] } },
   ],
 });
 
@@ -115,6 +125,16 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     await upload('incoming/fargate/site.tsv', fluxTsv(600).text);
     const result = await runOnce('incoming/fargate/site.tsv');
     expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 600 });
+  });
+
+  it('runs the pipeline\'s external command in the fargate task on the validated rows and uploads what it writes', async () => {
+    const { text: body, bad } = fluxTsv(400);
+    await upload('incoming/external/US-Ha1_2019.tsv', body);
+    const result = await runOnce('incoming/external/US-Ha1_2019.tsv');
+    expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 400, rowsOut: 400 - bad });
+    const prefix = `results/flux-external/${result.jobId}/external/part-00000/`;
+    expect(JSON.parse(await text(`${prefix}summary.json`))).toEqual({ input: 'part-00000.jsonl', rows: 400 - bad, sites: ['US-Ha1'] });
+    expect(Number(await text(`${prefix}plots/nee.txt`))).toBeGreaterThan(0);
   });
 
   it('retries an S3 outage inside the fargate task, which ECS reports only as an exit code', async () => {
