@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../shared/config/load.js';
+import { loadConfig, parseConfig } from '../../../shared/config/load.js';
 import { runLocal } from '../../../shared/local/runner.js';
 import type { SuccessManifest } from '../../../shared/report/finalize.js';
 import type { JobReport } from '../../../shared/report/job-report.js';
@@ -59,6 +59,15 @@ describe('runLocal', () => {
     ]);
     const html = await readFile(join(out, 'reports/flux', job!.jobId, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
+  });
+
+  it('reports each column\'s distinct estimate within HyperLogLog error and never above its non-null count', async () => {
+    // The bundled sample: its TIMESTAMP_START estimate comes out above the row count before clamping.
+    const [job] = await runLocal({ config: await loadConfig('examples/flux/pipeline.yaml'), files: ['examples/flux/data/US-Ha1_2019.tsv'], out: join(dir, 'sample'), workers: 1, force: true });
+    const columns = Object.fromEntries(job!.report!.columns.map((c) => [c.name, c]));
+    for (const c of Object.values(columns)) expect(c.distinct, c.name).toBeLessThanOrEqual(c.count - c.nulls);
+    expect(columns.TIMESTAMP_START!.distinct).toBeGreaterThan((columns.TIMESTAMP_START!.count - columns.TIMESTAMP_START!.nulls) * 0.97);
+    expect(columns.SITE_ID!.distinct).toBe(1);
   });
 
   it('fails the job on the quality gate and writes no _SUCCESS', async () => {
