@@ -104,13 +104,13 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  private async fromItem(item: Record<string, unknown>): Promise<ChunkRecord> {
+  private async fromItem(item: Record<string, unknown>, withResult = true): Promise<ChunkRecord> {
     const { pk: _pk, sk: _sk, resultKey, expiresAt: _e, rowsIn: _i, rowsOut: _o, rowsRejected: _r, ...rest } = item;
-    const body = typeof resultKey === 'string' ? await this.objects.get(resultKey) : undefined;
+    const body = withResult && typeof resultKey === 'string' ? await this.objects.get(resultKey) : undefined;
     return { ...(rest as unknown as ChunkRecord), ...(body ? { result: JSON.parse(body.toString('utf8')) as ChunkResult } : {}) };
   }
 
-  async listChunks(jobId: string): Promise<ChunkRecord[]> {
+  async listChunks(jobId: string, options: { results?: boolean } = {}): Promise<ChunkRecord[]> {
     const out: ChunkRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -125,7 +125,7 @@ export class DynamoStateStore implements StateStore {
           }),
         ),
       );
-      for (const item of r.Items ?? []) out.push(await this.fromItem(item));
+      for (const item of r.Items ?? []) out.push(await this.fromItem(item, options.results !== false));
       start = r.LastEvaluatedKey;
     } while (start);
     return out;

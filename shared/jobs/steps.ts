@@ -5,7 +5,7 @@ import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
-import { finalizeJob } from '../report/finalize.js';
+import { FinishedChunks } from '../report/finalize.js';
 import { JobStatus, type ChunkRecord } from '../state/models.js';
 import type { ExecutionInput } from './dispatch.js';
 import type { CloudDeps, EventPublisher } from './ports.js';
@@ -90,12 +90,18 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
 export async function finalizeStep(input: { jobId: string; pipeline: string }, deps: CloudDeps & { events: EventPublisher }) {
   const pipeline = pipelineNamed(deps, input.pipeline);
   const plan = await loadPlan(deps, input.jobId);
-  const chunks = await deps.state.listChunks(input.jobId);
-  const done = plan.chunks.map((c) => chunks.find((x) => x.index === c.index && x.status === 'DONE' && x.fingerprint === chunkFingerprint(plan, c) && x.result));
-  const missing = done.filter((d) => !d).length;
+  const chunks = await deps.state.listChunks(input.jobId, { results: false });
+  const missing = plan.chunks.filter((c) => !chunks.some((x) => x.index === c.index && x.status === 'DONE' && x.fingerprint === chunkFingerprint(plan, c))).length;
   if (missing) throw new JobFailedError(`${missing} of ${plan.chunks.length} chunk(s) of ${plan.input.key} did not finish`);
+  // One result at a time, folded as read: a job of thousands of chunks fits the λ's memory.
+  const finished = new FinishedChunks();
+  for (const c of plan.chunks) {
+    const result = (await deps.state.getChunk(input.jobId, c.index))?.result;
+    if (!result) throw new JobFailedError(`chunk ${c.index} of ${plan.input.key} has no stored result`);
+    finished.add(result);
+  }
   const job = await deps.state.getJob(input.jobId);
-  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, done.map((d) => d!.result!), deps.objects, job?.createdAt ?? new Date().toISOString());
+  const { report, reportKey, successKey } = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString());
   if (job) {
     await deps.state.putJob({
       ...job,
@@ -116,7 +122,7 @@ export async function finalizeStep(input: { jobId: string; pipeline: string }, d
 /** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */
 export async function failStep(input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }, deps: CloudDeps & { events: EventPublisher }) {
   const job = await deps.state.getJob(input.jobId);
-  const { name, message } = await failureCause(input.error, job?.chunks ?? 0, () => deps.state.listChunks(input.jobId));
+  const { name, message } = await failureCause(input.error, job?.chunks ?? 0, () => deps.state.listChunks(input.jobId, { results: false }));
   if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
   await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });
   deps.log.error('job failed', { jobId: input.jobId, error: name, cause: message });

@@ -86,7 +86,7 @@ export class FileStateStore implements StateStore {
     await this.write(this.chunkFile(chunk.jobId, chunk.index), chunk);
   }
 
-  async listChunks(jobId: string): Promise<ChunkRecord[]> {
+  async listChunks(jobId: string, options: { results?: boolean } = {}): Promise<ChunkRecord[]> {
     let names: string[];
     try {
       names = await readdir(this.jobDir(jobId));
@@ -97,7 +97,11 @@ export class FileStateStore implements StateStore {
     const out: ChunkRecord[] = [];
     for (const n of names.filter((n) => /^chunk-\d{6}\.json$/.test(n)).sort()) {
       const c = await this.getChunk(jobId, Number(n.slice(6, 12)));
-      if (c) out.push(c);
+      if (!c) continue;
+      if (options.results === false) {
+        const { result: _result, ...rest } = c;
+        out.push(rest);
+      } else out.push(c);
     }
     return out;
   }

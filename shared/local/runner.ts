@@ -8,12 +8,11 @@ import { matchPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import { writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
-import { chunkFingerprint, type ChunkResult } from '../process/chunk.js';
+import { chunkFingerprint } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
-import { finalizeJob } from '../report/finalize.js';
-import { emptyStats, mergeStats, splitStats, type ChunkStats } from '../report/stats.js';
+import { FinishedChunks } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
@@ -54,9 +53,7 @@ interface Job {
   pipeline: Pipeline;
   plan: JobPlan;
   inputRoot: string;
-  /** Finished chunks, holding only their ordered stats; the rest is folded into `folded`. */
-  results: (ChunkResult | undefined)[];
-  folded: ChunkStats;
+  finished: FinishedChunks;
   failure?: FailureInfo;
   record: JobRecord;
 }
@@ -135,13 +132,13 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
     await state.putJob(record);
     if (options.force) await state.clearChunks(plan.jobId);
     for (const prefix of [layout.results(pipeline.name, plan.jobId), layout.rejects(pipeline.name, plan.jobId)]) await output.removeTemporaries(prefix);
-    const job: Job = { file, pipeline, plan, inputRoot: root, results: [], folded: emptyStats(), record };
+    const job: Job = { file, pipeline, plan, inputRoot: root, finished: new FinishedChunks(), record };
     for (const chunk of plan.chunks) {
       const done = await state.getChunk(plan.jobId, chunk.index);
-      if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) keep(job, done.result);
+      if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) job.finished.add(done.result);
     }
     await writeJobManifest(output, plan, pipeline);
-    emit({ type: 'planned', file, plan, skipped: job.results.filter(Boolean).length });
+    emit({ type: 'planned', file, plan, skipped: plan.chunks.filter((c) => job.finished.has(c.index)).length });
     jobs.push(job);
   }
 
@@ -157,13 +154,6 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
     await pool.destroy();
   }
   return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
-}
-
-/** Records a finished chunk, folding its order-free stats so memory does not grow with the chunk count. */
-function keep(job: Job, result: ChunkResult): void {
-  const { ordered, foldable } = splitStats(result.stats);
-  job.folded = mergeStats(job.folded, foldable);
-  job.results[result.index] = { ...result, stats: ordered };
 }
 
 /**
@@ -206,12 +196,12 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
   const startedAt = job.record.createdAt;
   const abort = new AbortController();
   for (const chunk of plan.chunks) {
-    const r = job.results[chunk.index];
+    const r = job.finished.byIndex[chunk.index];
     if (r) emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: r.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: true });
   }
   await Promise.all(
     plan.chunks
-      .filter((c) => !job.results[c.index])
+      .filter((c) => !job.finished.has(c.index))
       .map(async (chunk) => {
         const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
         for (let attempt = 1; ; attempt++) {
@@ -224,7 +214,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
             running.give();
           }
           if (reply.ok) {
-            keep(job, reply.result);
+            job.finished.add(reply.result);
             await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
             emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
             return;
@@ -250,12 +240,12 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
     await state.putJob(job.record);
   };
   if (job.failure) {
-    const failed = plan.chunks.filter((c) => !job.results[c.index]).length;
+    const failed = plan.chunks.filter((c) => !job.finished.has(c.index)).length;
     const message = `${failed} of ${plan.chunks.length} chunk(s) failed; first: ${job.failure.name}: ${job.failure.message}`;
     await finish('FAILED', { name: job.failure.name, message });
     return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
   }
-  const { report, reportKey, successKey } = await finalizeJob(pipeline, plan, job.results as ChunkResult[], output, startedAt, { folded: job.folded });
+  const { report, reportKey, successKey } = await job.finished.finalize(pipeline, plan, output, startedAt);
   const reportPath = join(out, reportKey);
   await finish(report.status, report.failure ? { name: 'JobFailedError', message: report.failure } : undefined, { reportKey, ...(successKey ? { successKey } : {}) });
   emit({ type: 'job', file: job.file, report, reportPath });

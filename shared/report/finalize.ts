@@ -9,7 +9,32 @@ import { countDuplicates, type SortedRun } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { renderReportHtml } from './html.js';
 import type { ColumnSummary, DatasetRuleResult, JobReport } from './job-report.js';
-import { distinctEstimate, emptyStats, mergeStats, type ChunkStats } from './stats.js';
+import { distinctEstimate, emptyStats, mergeStats, splitStats, type ChunkStats } from './stats.js';
+
+/**
+ * The finished chunks of a job as finalize needs them, by chunk index. Column profiles and
+ * coverage are folded as each chunk is added (see `splitStats`), so memory holds one copy of
+ * them however many chunks the job has.
+ */
+export class FinishedChunks {
+  readonly byIndex: (ChunkResult | undefined)[] = [];
+  folded: ChunkStats = emptyStats();
+
+  add(result: ChunkResult): void {
+    const { ordered, foldable } = splitStats(result.stats);
+    this.folded = mergeStats(this.folded, foldable);
+    this.byIndex[result.index] = { ...result, stats: ordered };
+  }
+
+  has(index: number): boolean {
+    return this.byIndex[index] !== undefined;
+  }
+
+  /** Finalizes the job from the chunks added, which must be all of them. */
+  finalize(pipeline: Pipeline, plan: JobPlan, store: ObjectStore, startedAt: string): Promise<FinalizeResult> {
+    return finalizeJob(pipeline, plan, this.byIndex as ChunkResult[], store, startedAt, { folded: this.folded });
+  }
+}
 
 /** The commit marker: a job's results are valid only once this lists them. */
 export interface SuccessManifest {

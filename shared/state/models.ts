@@ -41,7 +41,8 @@ export interface StateStore {
   touchJob(jobId: string, at: string): Promise<void>;
   getChunk(jobId: string, index: number): Promise<ChunkRecord | undefined>;
   putChunk(chunk: ChunkRecord): Promise<void>;
-  listChunks(jobId: string): Promise<ChunkRecord[]>;
+  /** Every chunk record of a job; with `results: false`, without their results (read those one at a time with getChunk). */
+  listChunks(jobId: string, options?: { results?: boolean }): Promise<ChunkRecord[]>;
   /** Forgets every chunk of a job (for --force). */
   clearChunks(jobId: string): Promise<void>;
 }

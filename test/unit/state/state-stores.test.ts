@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../../shared/aws/dynamo-state-store.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { emptyStats } from '../../../shared/report/stats.js';
 import { JobStatus, type ChunkRecord, type JobRecord, type StateStore } from '../../../shared/state/models.js';
 
 let dir: string;
@@ -72,6 +73,17 @@ describe.each(['files', 'dynamodb'])('%s state store', (name) => {
     await s.putChunk(chunk(`${name}-2`, 'DONE', 'old'));
     await s.putChunk(chunk(`${name}-2`, 'FAILED', 'new'));
     expect(await s.getChunk(`${name}-2`, 0)).toMatchObject({ status: 'FAILED', fingerprint: 'new', error: { name: 'TransientError' } });
+  });
+
+  it('lists chunk records without their results when asked, and reads each result on its own', async () => {
+    const s = stores[name]!;
+    const result = { index: 0, fingerprint: 'f1', stats: { ...emptyStats(), rowsIn: 7 }, parts: [], rejects: undefined, keyRuns: {} };
+    await s.putChunk({ ...chunk(`${name}-3`, 'DONE'), result });
+    const [listed] = await s.listChunks(`${name}-3`, { results: false });
+    expect(listed).toMatchObject({ index: 0, status: 'DONE', fingerprint: 'f1' });
+    expect(listed!.result).toBeUndefined();
+    expect((await s.listChunks(`${name}-3`))[0]!.result!.stats.rowsIn).toBe(7);
+    expect((await s.getChunk(`${name}-3`, 0))!.result!.stats.rowsIn).toBe(7);
   });
 
   it('refreshes updatedAt of a running job only', async () => {
