@@ -168,7 +168,7 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
       expect(job).toMatchObject({ status: 'FAILED' });
       const error = (job!.job as { error: { name: string; message: string } }).error;
       expect(error.name).toBe('Sluice.TransientError');
-      expect(error.message).toMatch(/^chunk 0: .*SlowDown.*\(States\.TaskFailed\)$/s);
+      expect(error.message).toMatch(/^chunk 0: .*SlowDown.*\(States\.ExceedToleratedFailureThreshold\)$/s);
       expect(await chunkItems(name)).toEqual([expect.objectContaining({ status: 'FAILED', attempts: 3 })]);
     } finally {
       emu.beforeTask = undefined;
