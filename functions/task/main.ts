@@ -23,10 +23,24 @@ export async function main(): Promise<void> {
   // failure, so transient ones are retried here.
   const result = await withRetries(pipeline.retry, () => workStep(task, context), (attempt, delayMs, e) => log.warn('retrying chunk', { attempt, delayMs, error: `${e.name}: ${e.message}` }));
   if (!pipeline.compute.command) return;
-  const chunk = await context.state.getChunk(task.jobId, task.index);
-  const written = await runExternalCommand(
-    { command: pipeline.compute.command, parts: chunk?.result?.parts ?? [], resultsPrefix: layout.results(pipeline.name, task.jobId), name: layout.part(task.index), environment: childEnvironment },
-    context.objects,
+  const command = pipeline.compute.command;
+  const written = await withRetries(
+    pipeline.retry,
+    async () => {
+      const chunk = await context.state.getChunk(task.jobId, task.index);
+      const run = {
+        command,
+        parts: chunk?.result?.parts ?? [],
+        partitioned: pipeline.output.partitionBy.length > 0,
+        emptyInputName: `${layout.part(task.index)}.${pipeline.output.format}`,
+        resultsPrefix: layout.results(pipeline.name, task.jobId),
+        name: layout.part(task.index),
+        configPath: `pipelines[${pipeline.name}].compute.command`,
+        environment: childEnvironment,
+      };
+      return runExternalCommand(run, context.objects);
+    },
+    (attempt, delayMs, e) => log.warn('retrying external command', { attempt, delayMs, error: `${e.name}: ${e.message}` }),
   );
   log.info('external command done', { rowsIn: result.rowsIn, written: written.length });
 }

@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { TransientError } from '../errors.js';
+import { InputError, TransientError } from '../errors.js';
 import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
 
 /** Errors the SDK already retried that may still heal: throttling and 5xx become TransientError for Step Functions. */
@@ -53,8 +53,12 @@ export class S3ObjectStore implements ObjectStore {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...pin, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}) }));
       body = r.Body as Readable;
     } catch (e) {
-      if (version && ((e as Error).name === 'PreconditionFailed' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (version && ((e as Error).name === 'PreconditionFailed' || status === 412)) {
         throw changedSincePlanned(`s3://${this.bucket}/${key}`, version, 'a different etag');
+      }
+      if (version && status === 404) {
+        throw new InputError(`s3://${this.bucket}/${key}`, 0, `the planned version (${version.versionId ?? `etag ${version.etag}`}) no longer exists`);
       }
       throw classifyAwsError(e, `s3://${this.bucket}/${key}`);
     }

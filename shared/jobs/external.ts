@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { InputError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import type { PartInfo } from '../formats/writers.js';
 import type { ObjectStore } from '../store/object-store.js';
 
@@ -11,6 +11,12 @@ export interface ExternalRun {
   readonly command: readonly string[];
   /** The chunk's validated output parts, staged as the program's input. */
   readonly parts: readonly PartInfo[];
+  /** Partitioned output: the input is a folder of `col=value/` parts, even when there is one. */
+  readonly partitioned: boolean;
+  /** The input file's name when the chunk has no output rows (the program gets an empty file). */
+  readonly emptyInputName: string;
+  /** Names the setting in errors, e.g. `pipelines[flux].compute.command`. */
+  readonly configPath: string;
   /** Where the parts live; what the program writes goes under `<resultsPrefix>external/<name>/`. */
   readonly resultsPrefix: string;
   readonly name: string;
@@ -20,14 +26,17 @@ export interface ExternalRun {
 
 /**
  * Runs an external program (the instrument-software case) on a chunk's validated output and
- * uploads every file it writes. SLUICE_INPUT is the staged part, or a folder of them when the
- * output is partitioned; SLUICE_OUTPUT_DIR is an empty folder for its results. Returns the keys written.
+ * uploads every file it writes. SLUICE_INPUT is the staged part (an empty file when the chunk
+ * has no output rows), or a folder of them when the output is partitioned; SLUICE_OUTPUT_DIR is an
+ * empty folder for its results. Outputs go to deterministic keys, so a rerun overwrites them.
+ * Returns the keys written.
  */
 export async function runExternalCommand(run: ExternalRun, objects: ObjectStore): Promise<string[]> {
   const work = await mkdtemp(join(tmpdir(), 'sluice-'));
   try {
     const inputDir = join(work, 'input');
     const outputDir = join(work, 'output');
+    await mkdir(inputDir, { recursive: true });
     await mkdir(outputDir, { recursive: true });
     const staged: string[] = [];
     for (const part of run.parts) {
@@ -36,11 +45,21 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
       await writeFile(file, (await objects.get(part.key)) ?? '');
       staged.push(file);
     }
-    const input = staged.length === 1 ? staged[0]! : inputDir;
+    let input = inputDir;
+    if (!run.partitioned) {
+      input = staged[0] ?? join(inputDir, run.emptyInputName);
+      if (!staged.length) await writeFile(input, '');
+    }
     const [program, ...args] = run.command;
     const child = spawn(program!, args, { stdio: 'inherit', env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
-    const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', resolve));
-    if (code !== 0) throw new InputError(run.name, 0, `external command ${run.command.join(' ')} exited with ${code}`);
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' || e.code === 'EACCES' ? new ConfigError(run.configPath, `cannot run ${program}: ${e.code}`) : e));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    if (exit.code !== 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with ${exit.code}`;
+      throw new InputError(run.name, 0, `external command ${run.command.join(' ')} ${how}`);
+    }
     const written: string[] = [];
     for (const f of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
       if (!f.isFile()) continue;

@@ -25,6 +25,9 @@ export interface PlanOutput {
   readonly chunks: number;
 }
 
+/** Chunk results finalize reads at once. */
+const FINALIZE_READS = 16;
+
 const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
 
 export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
@@ -90,15 +93,18 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
 export async function finalizeStep(input: { jobId: string; pipeline: string }, deps: CloudDeps & { events: EventPublisher }) {
   const pipeline = pipelineNamed(deps, input.pipeline);
   const plan = await loadPlan(deps, input.jobId);
-  const chunks = await deps.state.listChunks(input.jobId, { results: false });
-  const missing = plan.chunks.filter((c) => !chunks.some((x) => x.index === c.index && x.status === 'DONE' && x.fingerprint === chunkFingerprint(plan, c))).length;
+  const records = new Map((await deps.state.listChunks(input.jobId, { results: false })).map((c) => [c.index, c]));
+  const missing = plan.chunks.filter((c) => records.get(c.index)?.status !== 'DONE' || records.get(c.index)?.fingerprint !== chunkFingerprint(plan, c)).length;
   if (missing) throw new JobFailedError(`${missing} of ${plan.chunks.length} chunk(s) of ${plan.input.key} did not finish`);
-  // One result at a time, folded as read: a job of thousands of chunks fits the λ's memory.
+  // Results are read a few at a time and folded as they arrive: a job of thousands of chunks
+  // fits the λ's memory and its timeout.
   const finished = new FinishedChunks();
-  for (const c of plan.chunks) {
-    const result = (await deps.state.getChunk(input.jobId, c.index))?.result;
-    if (!result) throw new JobFailedError(`chunk ${c.index} of ${plan.input.key} has no stored result`);
-    finished.add(result);
+  for (let i = 0; i < plan.chunks.length; i += FINALIZE_READS) {
+    const batch = plan.chunks.slice(i, i + FINALIZE_READS);
+    for (const [k, record] of (await Promise.all(batch.map((c) => deps.state.getChunk(input.jobId, c.index)))).entries()) {
+      if (!record?.result) throw new JobFailedError(`chunk ${batch[k]!.index} of ${plan.input.key} has no stored result`);
+      finished.add(record.result);
+    }
   }
   const job = await deps.state.getJob(input.jobId);
   const { report, reportKey, successKey } = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString());

@@ -1,11 +1,15 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open as fsOpen, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
 
 const READ_CHUNK = 1 << 20;
+
+/** Size, modification time and inode: any rewrite or replacement of the file changes it. */
+const etagOf = (s: Stats) => `${s.size}-${Math.trunc(s.mtimeMs)}-${s.ino}`;
 
 /** Objects as files under a root folder. Writes go to a temp file and appear by rename on commit. */
 export class FsObjectStore implements ObjectStore {
@@ -25,7 +29,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       const s = await stat(this.path(key));
       if (!s.isFile()) return undefined;
-      return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}-${s.ino}` };
+      return { key, size: s.size, etag: etagOf(s) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
@@ -40,12 +44,27 @@ export class FsObjectStore implements ObjectStore {
         ...(range ? { start: range.start, end: range.end - 1 } : {}),
       });
     if (!version) return open();
-    // A local file has one version: check it is still the one planned before reading.
-    const head = () => this.head(key);
+    // A local file has one version: the open file must be the one planned, before and after reading.
+    const path = this.path(key);
     return (async function* () {
-      const now = await head();
-      if (now?.etag !== version.etag) throw changedSincePlanned(key, version, now?.etag ?? 'deleted');
-      yield* open();
+      let handle;
+      try {
+        handle = await fsOpen(path, 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw changedSincePlanned(key, version, 'deleted');
+        throw e;
+      }
+      try {
+        const check = async () => {
+          const now = etagOf(await handle.stat());
+          if (now !== version.etag) throw changedSincePlanned(key, version, now);
+        };
+        await check();
+        yield* handle.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+        await check();
+      } finally {
+        await handle.close();
+      }
     })();
   }
 

@@ -74,13 +74,13 @@ export function inlineDistributedMaps(asl: Record<string, Json>): { asl: Record<
       if (rest.Catch) states[reader]!.Catch = rest.Catch;
       // A Distributed Map whose items fail beyond the tolerance reports its own error, not the
       // item's (an Inline Map passes the item's on): each catch goes through a state that says so.
-      const catches = (states[name]!.Catch as { ErrorEquals: string[]; Next: string; ResultPath?: string }[] | undefined) ?? [];
+      const catches = (states[name]!.Catch as { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[] | undefined) ?? [];
       states[name]!.Catch = catches.map((c, i) => {
         const relabel = `${name}__Failed${i}`;
         states[relabel] = {
           Type: 'Pass',
           Result: { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'The specified tolerated failure threshold was exceeded' },
-          ResultPath: c.ResultPath ?? '$',
+          ResultPath: 'ResultPath' in c ? (c.ResultPath as Json) : '$',
           Next: c.Next,
         };
         return { ...c, Next: relabel };

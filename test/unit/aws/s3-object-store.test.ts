@@ -31,4 +31,12 @@ describe('S3ObjectStore reads of a planned version', () => {
     });
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toMatchObject({ IfMatch: '"e1"' });
   });
+
+  it('fails permanently when the planned version no longer exists', async () => {
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchVersion', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'The specified version does not exist.' }));
+    await expect(text(store.read('incoming/a.csv', undefined, { etag: 'e1', versionId: 'v1' }))).rejects.toMatchObject({
+      name: 'InputError',
+      message: 's3://bucket/incoming/a.csv: the planned version (v1) no longer exists',
+    });
+  });
 });

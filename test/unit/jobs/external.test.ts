@@ -1,0 +1,56 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runExternalCommand, type ExternalRun } from '../../../shared/jobs/external.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { tempDir } from '../../helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+afterAll(() => cleanup());
+
+// Writes what it was given: SLUICE_INPUT's kind, name and the files under it.
+const DESCRIBE = `
+const fs = require('node:fs'), path = require('node:path');
+const input = process.env.SLUICE_INPUT;
+const files = fs.statSync(input).isDirectory() ? fs.readdirSync(input, { recursive: true }).map(String).sort() : [];
+fs.writeFileSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'seen.json'), JSON.stringify({ name: path.basename(input), dir: files.length > 0 || fs.statSync(input).isDirectory(), files, bytes: files.length ? 0 : fs.statSync(input).size }));
+`;
+
+function run(over: Partial<ExternalRun>): ExternalRun {
+  return {
+    command: [process.execPath, '-e', DESCRIBE],
+    parts: [],
+    partitioned: false,
+    emptyInputName: 'part-00003.jsonl',
+    resultsPrefix: 'results/p/job/',
+    name: 'part-00003',
+    configPath: 'pipelines[p].compute.command',
+    environment: (vars) => ({ ...process.env, ...vars }),
+    ...over,
+  };
+}
+
+describe('runExternalCommand', () => {
+  const store = () => new FsObjectStore(join(dir, 'bucket'));
+  const seen = async () => JSON.parse((await store().get('results/p/job/external/part-00003/seen.json'))!.toString()) as { name: string; dir: boolean; files: string[]; bytes: number };
+
+  it('gives a chunk without output rows an empty input file', async () => {
+    expect(await runExternalCommand(run({}), store())).toEqual(['results/p/job/external/part-00003/seen.json']);
+    expect(await seen()).toEqual({ name: 'part-00003.jsonl', dir: false, files: [], bytes: 0 });
+  });
+
+  it('gives partitioned output as a folder with its col=value paths, even for one part', async () => {
+    await mkdir(join(dir, 'bucket/results/p/job/year=2019'), { recursive: true });
+    await writeFile(join(dir, 'bucket/results/p/job/year=2019/part-00003.jsonl'), '{"a":1}\n');
+    const parts = [{ key: 'results/p/job/year=2019/part-00003.jsonl', rows: 1, bytes: 8, sha256: 'x' }];
+    await runExternalCommand(run({ parts, partitioned: true }), store());
+    expect(await seen()).toEqual({ name: 'input', dir: true, files: ['year=2019', 'year=2019/part-00003.jsonl'], bytes: 0 });
+  });
+
+  it('names the setting when the program cannot be started, and the signal when it is killed', async () => {
+    await expect(runExternalCommand(run({ command: ['/no/such/program'] }), store())).rejects.toMatchObject({ name: 'ConfigError', message: 'pipelines[p].compute.command: cannot run /no/such/program: ENOENT' });
+    await expect(runExternalCommand(run({ command: [process.execPath, '-e', 'process.kill(process.pid, "SIGKILL")'] }), store())).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/was killed by SIGKILL$/) });
+  });
+});
