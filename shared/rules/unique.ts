@@ -76,8 +76,11 @@ export interface SortedRun {
   read(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
-/** Bytes read per run at a time: memory is this times the number of runs (chunks), whatever their size. */
+/** Bytes read per run at a time, at most; memory is the window times the number of runs (chunks), whatever their size. */
 const RUN_WINDOW = 64 * 1024;
+/** All windows together stay under this, however many runs: many chunks get smaller windows. */
+const WINDOWS_BUDGET = 4 << 20;
+const MIN_WINDOW = 8 * 1024;
 
 /** Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, one small window at a time. */
 class RunCursor {
@@ -86,13 +89,16 @@ class RunCursor {
   private at = 0;
   hi = 0;
   lo = 0;
-  constructor(private readonly run: SortedRun) {}
+  constructor(
+    private readonly run: SortedRun,
+    private readonly window: number,
+  ) {}
 
   /** Moves to the next hash; false at the end of the run. */
   async next(): Promise<boolean> {
     if (this.pos + 8 > this.buf.length) {
       if (this.at >= this.run.size) return false;
-      const end = Math.min(this.run.size, this.at + RUN_WINDOW);
+      const end = Math.min(this.run.size, this.at + this.window);
       const parts: Buffer[] = [];
       for await (const c of this.run.read(this.at, end)) parts.push(Buffer.from(c));
       this.at = end;
@@ -115,8 +121,10 @@ const less = (a: RunCursor, b: RunCursor) => a.hi < b.hi || (a.hi === b.hi && a.
  */
 export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
   const heap: RunCursor[] = [];
+  // A multiple of 8 bytes, so a window never splits a hash.
+  const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / Math.max(1, runs.length) / 8) * 8));
   for (const run of runs) {
-    const c = new RunCursor(run);
+    const c = new RunCursor(run, window);
     if (await c.next()) heap.push(c);
   }
   const siftDown = (i: number) => {

@@ -19,6 +19,18 @@ describe('countDuplicates', () => {
     expect(await countDuplicates([run(a.sortedBytes()), run(b.sortedBytes())])).toBe(5_001);
   });
 
+  it('reads smaller windows when there are many runs, so their buffers stay within a fixed budget, and still counts right', async () => {
+    const largest: number[] = [];
+    const runs = Array.from({ length: 1_000 }, (_, r) => {
+      const k = new KeyHashes([0]);
+      for (let i = 0; i < 3_000; i++) k.add([r * 2_000 + i]); // each run overlaps the next by 1,000 keys
+      const inner = run(k.sortedBytes());
+      return { size: inner.size, read: (start: number, end: number) => (largest.push(end - start), inner.read(start, end)) };
+    });
+    expect(await countDuplicates(runs)).toBe(999 * 1_000);
+    expect(Math.max(...largest)).toBe(8 * 1024);
+  });
+
   it('tells ("ab","c") from ("a","bc") and finds none among distinct keys', async () => {
     const k = new KeyHashes([0, 1]);
     k.add(['ab', 'c']);
