@@ -20,8 +20,8 @@ export interface ExternalRun {
   /** Where the parts live; what the program writes goes under `<resultsPrefix>external/<name>/`. */
   readonly resultsPrefix: string;
   readonly name: string;
-  /** Builds the child's environment from the variables Sluice sets (the env loader owns process.env). */
-  readonly environment: (vars: Record<string, string>) => NodeJS.ProcessEnv;
+  /** Builds the child's environment from the variables Sluice sets; the caller owns the parent environment. */
+  readonly environment: (vars: Record<string, string>) => Record<string, string | undefined>;
 }
 
 /**
