@@ -85,6 +85,19 @@ export interface Emulated {
   stop(): Promise<void>;
 }
 
+/**
+ * Sends one S3 event through the real dispatch handler and returns the one execution it started
+ * (its name is the job id) and that execution's outcome. The batch must report no failures.
+ */
+export async function startJob(emu: Emulated, key: string, id = key): Promise<{ name: string; outcome: Promise<unknown> }> {
+  const before = new Set(emu.executions.keys());
+  const r = await emu.dispatch({ Records: [sqsMessage(key, id)] }, {} as never);
+  if (r.batchItemFailures.length) throw new Error(`dispatch failed for ${key}: ${JSON.stringify(r.batchItemFailures)}`);
+  const started = [...emu.executions.keys()].filter((k) => !before.has(k));
+  if (started.length !== 1) throw new Error(`expected one new execution for ${key}, got ${started.length}`);
+  return { name: started[0]!, outcome: emu.executions.get(started[0]!)! };
+}
+
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { TransientError } from '../../shared/errors.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
+import { BUCKET, sqsMessage, startEmulators, startJob, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 // An external program: reads the staged JSONL, writes a summary and a nested file to its output folder.
@@ -48,12 +48,8 @@ async function chunkItems(jobId: string) {
   return (r.Items ?? []).map((i) => unmarshall(i));
 }
 async function runOnce(key: string) {
-  const before = new Set(emu.executions.keys());
-  const r = await dispatch(s3Event(key), {} as never);
-  expect(r.batchItemFailures).toEqual([]);
-  const started = [...emu.executions.keys()].filter((k) => !before.has(k));
-  expect(started).toHaveLength(1);
-  const output = (await emu.executions.get(started[0]!)) as { result: { jobId: string; status: string; rowsIn: number; rowsOut: number; rowsRejected: number; reportKey: string; successKey: string } };
+  const { outcome } = await startJob(emu, key);
+  const output = (await outcome) as { result: { jobId: string; status: string; rowsIn: number; rowsOut: number; rowsRejected: number; reportKey: string; successKey: string } };
   return output.result;
 }
 
@@ -160,10 +156,8 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     await upload(key, fluxTsv(300).text);
     emu.beforeTask = () => void (emu.faults.s3Outage ??= { requests: 1_000, match: (method, url) => method === 'GET' && url.includes('/incoming/fargate/down') });
     try {
-      const before = new Set(emu.executions.keys());
-      await dispatch(s3Event(key), {} as never);
-      const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
-      await expect(emu.executions.get(name)).rejects.toBeDefined();
+      const { name, outcome } = await startJob(emu, key);
+      await expect(outcome).rejects.toBeDefined();
       const job = await jobItem(name);
       expect(job).toMatchObject({ status: 'FAILED' });
       const error = (job!.job as { error: { name: string; message: string } }).error;
@@ -178,10 +172,8 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
 
   it('records a permanent failure through the catch-all: JOB FAILED with the cause and a JobFailed event', async () => {
     await upload('incoming/flux/empty.tsv', '');
-    const before = new Set(emu.executions.keys());
-    await dispatch(s3Event('incoming/flux/empty.tsv'), {} as never);
-    const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
-    await expect(emu.executions.get(name)).rejects.toBeDefined();
+    const { name, outcome } = await startJob(emu, 'incoming/flux/empty.tsv');
+    await expect(outcome).rejects.toBeDefined();
     const job = await jobItem(name);
     expect(job).toMatchObject({ status: 'FAILED' });
     expect((job!.job as { error: { name: string; message: string } }).error).toMatchObject({ name: 'Sluice.InputError', message: expect.stringContaining('file is empty') });

@@ -6,7 +6,7 @@ import { parseConfig } from '../../shared/config/load.js';
 import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { verifyJob } from '../../shared/verify/verify.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, sqsMessage, startEmulators, TABLE, type Dispatch, type Emulated } from './harness.js';
+import { BUCKET, sqsMessage, startEmulators, startJob, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 const config = parseConfig({
@@ -28,13 +28,6 @@ async function verify(jobId: string) {
   return v;
 }
 
-async function runToEnd(key: string, id: string) {
-  const before = new Set(emu.executions.keys());
-  expect((await dispatch({ Records: [message(key, id)] }, {} as never)).batchItemFailures).toEqual([]);
-  const name = [...emu.executions.keys()].find((k) => !before.has(k))!;
-  return { name, outcome: emu.executions.get(name)! };
-}
-
 async function successOf(jobId: string) {
   const store = new S3ObjectStore(new S3Client({ forcePathStyle: true }), BUCKET);
   const success = JSON.parse((await store.get(`results/flux-fargate/${jobId}/_SUCCESS`))!.toString('utf8')) as { parts: { rows: number; sha256: string }[]; rejects: { rows: number; sha256: string }[] };
@@ -47,7 +40,7 @@ describe('emulated cloud under faults', () => {
     const body = fluxTsv(300).text;
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/clean.tsv', Body: body }));
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/killed.tsv', Body: body }));
-    const clean = await runToEnd('incoming/fargate/clean.tsv', 'c1');
+    const clean = await startJob(emu, 'incoming/fargate/clean.tsv', 'c1');
     expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED' } });
 
     // SIGKILL the task the moment it starts writing its chunk's output to S3.
@@ -59,9 +52,9 @@ describe('emulated cloud under faults', () => {
         killed = task.kill('SIGKILL');
       }
     };
-    let failedRun: Awaited<ReturnType<typeof runToEnd>>;
+    let failedRun: Awaited<ReturnType<typeof startJob>>;
     try {
-      failedRun = await runToEnd('incoming/fargate/killed.tsv', 'k1');
+      failedRun = await startJob(emu, 'incoming/fargate/killed.tsv', 'k1');
       await expect(failedRun.outcome).rejects.toBeDefined();
     } finally {
       emu.onTaskStart = undefined;
@@ -95,7 +88,7 @@ describe('emulated cloud under faults', () => {
       if (task.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, 1_000));
     };
     try {
-      const { name, outcome } = await runToEnd('incoming/flux/slow.tsv', 's1');
+      const { name, outcome } = await startJob(emu, 'incoming/flux/slow.tsv', 's1');
       expect(await outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
       expect(stalled).toBe(2);
       const chunks = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${name}` }, ':sk': { S: 'CHUNK#000001' } } }));
@@ -114,10 +107,9 @@ describe('emulated cloud under faults', () => {
     emu.faults.dynamoEvery = 4;
     let name: string;
     try {
-      const before = new Set(emu.executions.keys());
-      expect((await dispatch({ Records: [message('incoming/flux/faults.tsv', 'f1')] }, {} as never)).batchItemFailures).toEqual([]);
-      name = [...emu.executions.keys()].find((k) => !before.has(k))!;
-      const out = (await emu.executions.get(name)) as { result: { status: string; rowsIn: number } };
+      const started = await startJob(emu, 'incoming/flux/faults.tsv', 'f1');
+      name = started.name;
+      const out = (await started.outcome) as { result: { status: string; rowsIn: number } };
       expect(out.result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 3000 });
     } finally {
       emu.faults.s3Every = 0;
