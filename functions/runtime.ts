@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { cloudContext } from '../shared/aws/context.js';
 import { loadLambdaEnv } from '../shared/aws/env.js';
-import { SluiceError } from '../shared/errors.js';
+import { stepFunctionsName } from '../shared/errors.js';
 
 /** Built once per container: env, logger, metrics and the engine's AWS adapters. */
 export const env = loadLambdaEnv();
@@ -16,11 +16,8 @@ const log = {
 export const context = cloudContext(env, log);
 export { MetricUnit };
 
-/**
- * Our errors reach Step Functions as `Sluice.<Name>` (e.g. Sluice.TransientError), the names the
- * state machine's Retry and Catch match; anything else keeps its own name.
- */
+/** Renames our errors as Step Functions must see them (see `stepFunctionsName`). */
 export function forStepFunctions(e: unknown): unknown {
-  if (e instanceof SluiceError && !e.name.startsWith('Sluice.')) e.name = `Sluice.${e.name}`;
+  if (e instanceof Error) e.name = stepFunctionsName(e);
   return e;
 }

@@ -47,3 +47,12 @@ export function isRetryable(error: unknown): boolean {
   if (code === 'ENOSPC' || code === 'EACCES' || code === 'ENOENT' || code === 'EISDIR') return false;
   return true;
 }
+
+/**
+ * The name an error reaches Step Functions with: `Sluice.<Name>` for ours (the names the state
+ * machine's Retry and Catch match); anything else keeps its own.
+ */
+export function stepFunctionsName(error: unknown): string {
+  const name = error instanceof Error ? error.name : 'Error';
+  return error instanceof SluiceError && !name.startsWith('Sluice.') ? `Sluice.${name}` : name;
+}

@@ -1,5 +1,5 @@
 import type { Pipeline } from '../config/schema.js';
-import { ConfigError, InputError, isRetryable, JobFailedError, SluiceError, TransientError } from '../errors.js';
+import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
@@ -74,7 +74,8 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
   } catch (e) {
     // The chunk item keeps the real cause, named as Step Functions would see it: a Distributed Map
     // or an ECS task reports only its own.
-    const error = { name: stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) };
+    // Anything retryable is recorded as transient, so the sweep may redrive the job.
+    const error = { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) };
     await deps.state
       .putChunk({ jobId: task.jobId, index: task.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts, finishedAt: new Date().toISOString(), error })
       .catch((f: unknown) => deps.log.warn('could not record the chunk failure', { jobId: task.jobId, chunk: task.index, error: (f as Error).message }));
@@ -137,13 +138,6 @@ export async function failStep(input: { jobId: string; pipeline: string; error?:
 
 /** Errors that hide a chunk's own error: a failed Distributed Map, a failed ECS task. */
 const OPAQUE_FAILURES = new Set(['States.ExceedToleratedFailureThreshold', 'States.TaskFailed']);
-
-/** The name an error reaches Step Functions with: `Sluice.<Name>` for ours and for anything retryable. */
-function stepFunctionsName(e: unknown): string {
-  if (isRetryable(e)) return `Sluice.${TransientError.name}`;
-  const name = e instanceof Error ? e.name : 'Error';
-  return e instanceof SluiceError && !name.startsWith('Sluice.') ? `Sluice.${name}` : name;
-}
 
 /**
  * The error a failed job records. When the Map or an ECS task reports only its own failure, the
