@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -89,7 +90,7 @@ export class S3ObjectStore implements ObjectStore {
 
   writer(key: string): ObjectWriter {
     const body = new PassThrough({ highWaterMark: 8 << 20 });
-    // lib-storage buffers 5 MiB parts (S3's minimum part size) and uploads up to 4 at once.
+    // lib-storage buffers 8 MiB parts and uploads two at once.
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, queueSize: 2, partSize: 8 << 20 });
     const done = upload.done().catch((e: unknown) => {
       throw classifyAwsError(e, `s3://${this.bucket}/${key}`);
@@ -97,7 +98,8 @@ export class S3ObjectStore implements ObjectStore {
     done.catch(() => undefined);
     return {
       async write(chunk) {
-        if (!body.write(chunk)) await new Promise<void>((resolve) => body.once('drain', resolve));
+        // A failed upload stops reading the body, so its error must end the wait for drain.
+        if (!body.write(chunk)) await Promise.race([once(body, 'drain'), done]);
       },
       async commit() {
         body.end();

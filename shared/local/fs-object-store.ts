@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open as fsOpen, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
@@ -123,7 +124,8 @@ export class FsObjectStore implements ObjectStore {
       async commit() {
         const s = await open();
         s.end();
-        await once(s, 'close');
+        // finished() also settles for a stream that a write error has already closed; once('close') would wait forever.
+        await finished(s).catch(() => undefined);
         if (failed) {
           await rm(temp, { force: true });
           throw failed;
@@ -133,7 +135,7 @@ export class FsObjectStore implements ObjectStore {
       async abort() {
         if (stream) {
           stream.destroy();
-          await once(stream, 'close').catch(() => undefined);
+          await finished(stream).catch(() => undefined);
         }
         await rm(temp, { force: true });
       },

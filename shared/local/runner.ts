@@ -146,14 +146,14 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   const { filename, execArgv } = workerFile();
   // A chunk streams, so a worker needs little heap; capped generations keep RSS flat whatever the file size.
   const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
-  const outcomes: JobOutcome[] = [];
-  try {
-    const running = slots(workers);
-    await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit).then((o) => outcomes.push(o))));
-  } finally {
-    await pool.destroy();
-  }
-  return jobs.map((j) => outcomes.find((o) => o.jobId === j.plan.jobId && o.file === j.file)!);
+  // An error that is no chunk's fault (the state disk is full, say) stops every job. The run
+  // throws only once no chunk is left running: Piscina would take tasks even after destroy().
+  const fatal = new AbortController();
+  const running = slots(workers);
+  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e))));
+  await pool.destroy();
+  if (fatal.signal.aborted) throw fatal.signal.reason;
+  return outcomes as JobOutcome[];
 }
 
 /**
@@ -191,47 +191,58 @@ function slots(size: number) {
   };
 }
 
-async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>): Promise<JobOutcome> {
+async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController): Promise<JobOutcome> {
   const { plan, pipeline } = job;
   const startedAt = job.record.createdAt;
   const abort = new AbortController();
+  const stop = AbortSignal.any([abort.signal, fatal.signal]);
   for (const chunk of plan.chunks) {
     const r = job.finished.byIndex[chunk.index];
     if (r) emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: r.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: true });
   }
+  // A chunk that fails is recorded on its job; anything else thrown stops the run (see runAll).
+  const runChunk = async (chunk: JobPlan['chunks'][number]): Promise<void> => {
+    const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
+    for (let attempt = 1; ; attempt++) {
+      if (stop.aborted) return;
+      await running.take();
+      if (stop.aborted) {
+        running.give();
+        return;
+      }
+      let reply: WorkerReply;
+      try {
+        reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
+      } finally {
+        running.give();
+      }
+      if (reply.ok) {
+        job.finished.add(reply.result);
+        await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
+        emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
+        return;
+      }
+      if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
+        const delayMs = backoffDelay(pipeline.retry, attempt);
+        emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });
+        await sleep(delayMs);
+        continue;
+      }
+      await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts: attempt, finishedAt: new Date().toISOString(), error: { name: reply.error.name, message: reply.error.message } });
+      job.failure ??= reply.error;
+      if (reply.error.name === JobFailedError.name) abort.abort();
+      return;
+    }
+  };
   await Promise.all(
     plan.chunks
       .filter((c) => !job.finished.has(c.index))
-      .map(async (chunk) => {
-        const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
-        for (let attempt = 1; ; attempt++) {
-          if (abort.signal.aborted) return;
-          await running.take();
-          let reply: WorkerReply;
-          try {
-            reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
-          } finally {
-            running.give();
-          }
-          if (reply.ok) {
-            job.finished.add(reply.result);
-            await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
-            emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
-            return;
-          }
-          if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
-            const delayMs = backoffDelay(pipeline.retry, attempt);
-            emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });
-            await sleep(delayMs);
-            continue;
-          }
-          await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts: attempt, finishedAt: new Date().toISOString(), error: { name: reply.error.name, message: reply.error.message } });
-          job.failure ??= reply.error;
-          if (reply.error.name === JobFailedError.name) abort.abort();
-          return;
-        }
-      }),
+      .map((chunk) =>
+        runChunk(chunk).catch((e: unknown) => fatal.abort(e)),
+      ),
   );
+  // Thrown here or by another job: this job's chunks are stopped, and it is not finalized.
+  if (fatal.signal.aborted) throw fatal.signal.reason;
 
   const resultsDir = join(out, 'results', pipeline.name, plan.jobId);
   const finish = async (status: JobOutcome['status'], error?: { name: string; message: string }, extra: Partial<JobRecord> = {}) => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +71,35 @@ describe('local faults', () => {
     await verified(resumed!.jobId, out);
   });
 
+  it('stops every job when a checkpoint cannot be written, runs nothing after it throws, and resumes to identical results', async () => {
+    const files = [join(dir, 'stop-a.tsv'), join(dir, 'stop-b.tsv')];
+    await writeFile(files[0]!, fluxTsv(8000).text);
+    await writeFile(files[1]!, fluxTsv(8000, 89).text);
+    const out = join(dir, 'stop');
+    let jobA = '';
+    let broken = '';
+    // After A's first checkpoint, A's state folder becomes a file: its next checkpoint write fails.
+    const breakState = (e: RunEvent) => {
+      if (e.type === 'planned' && e.file === files[0]) jobA = e.plan.jobId;
+      if (broken || e.type !== 'chunk' || e.skipped || e.jobId !== jobA) return;
+      broken = join(out, 'state', e.jobId);
+      rmSync(broken, { recursive: true });
+      writeFileSync(broken, '');
+    };
+    await expect(runLocal({ config, files, out, workers: 2, onEvent: breakState })).rejects.toThrow(/E(NOTDIR|EXIST)/);
+    const after = await tree(out);
+    await sleep(1000);
+    expect(await tree(out)).toEqual(after);
+
+    await rm(broken);
+    const resumed = await runLocal({ config, files, out, workers: 2 });
+    expect(resumed.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const clean = join(dir, 'stop-clean');
+    await runLocal({ config, files, out: clean, workers: 2 });
+    for (const sub of ['results', 'rejects']) expect(await tree(join(out, sub))).toEqual(await tree(join(clean, sub)));
+    for (const j of resumed) await verified(j.jobId, out);
+  });
+
   it('finalizes twice (a crash after the report, before the status) to the same outputs', async () => {
     const file = join(dir, 'twice.tsv');
     await writeFile(file, fluxTsv(2000).text);
@@ -137,6 +167,17 @@ describe.skipIf(!tiny)('disk full', () => {
   afterAll(async () => {
     execFileSync('umount', [tiny!]);
     await rm(tiny!, { recursive: true, force: true });
+  });
+
+  it('rejects a write that runs out of space, then aborts without hanging and leaves no temp file', async () => {
+    const w = new FsObjectStore(tiny!).writer('big.bin');
+    const fill = async () => {
+      for (let i = 0; i < 64; i++) await w.write(Buffer.alloc(64 << 10));
+      await w.commit();
+    };
+    await expect(fill()).rejects.toThrow(/ENOSPC/);
+    await w.abort();
+    expect((await readdir(tiny!)).filter((f) => f.startsWith('big.bin'))).toEqual([]);
   });
 
   it('fails the job with a clear error, leaves no partial output, and resumes to identical results', async () => {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -38,5 +38,18 @@ describe('S3ObjectStore reads of a planned version', () => {
       name: 'InputError',
       message: 's3://bucket/incoming/a.csv: the planned version (v1) no longer exists',
     });
+  });
+});
+
+describe('S3ObjectStore writer', () => {
+  it('rejects a write when the upload has failed, instead of waiting for a drain that never comes', async () => {
+    s3.on(CreateMultipartUploadCommand).rejects(new S3ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
+    const w = store.writer('results/p/j/part-00000.jsonl');
+    const fill = async () => {
+      for (let i = 0; i < 64; i++) await w.write(Buffer.alloc(1 << 20));
+      await w.commit();
+    };
+    await expect(fill()).rejects.toMatchObject({ name: 'TransientError', message: 's3://bucket/results/p/j/part-00000.jsonl: ServiceUnavailable (503)' });
+    await w.abort();
   });
 });
