@@ -45,8 +45,8 @@ describe.skipIf(!process.env.SLUICE_SOAK)('soak', () => {
     for (const o of outcomes) {
       const v = await verifyJob(o.jobId, { input: new FsObjectStore(join(dir, 'in')), output: new FsObjectStore(out) });
       expect(v.checks.filter((c) => !c.ok)).toEqual([]);
-      lost += v.lost;
-      duplicated += v.duplicated;
+      lost += v.lost!;
+      duplicated += v.duplicated!;
     }
     console.log(`soak: verified ${outcomes.length} jobs: ${lost} lost, ${duplicated} duplicated`);
     expect(peak / 2 ** 20).toBeLessThan(1024);
