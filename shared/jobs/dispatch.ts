@@ -45,17 +45,19 @@ export async function dispatchObject(event: ObjectEvent, deps: CloudDeps & { sta
   if (!pipeline) return { outcome: 'ignored', reason: 'no pipeline matches' };
   const info = await deps.objects.head(key);
   if (!info) return { outcome: 'ignored', reason: 'object no longer exists' };
-  const jobId = jobIdFor(pipeline, { key, etag: info.etag, size: info.size, versionId: info.versionId ?? event.versionId });
+  const versionId = info.versionId ?? event.versionId;
+  const input = { key, size: info.size, etag: info.etag, ...(versionId ? { versionId } : {}) };
+  const jobId = jobIdFor(pipeline, input);
   const now = new Date().toISOString();
-  const job: JobRecord = { jobId, pipeline: pipeline.name, input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) }, status: JobStatus.PLANNED, createdAt: now, updatedAt: now, chunks: 0, attempts: 1 };
+  // The recorded version is the one the plan step reads, whatever the key holds by then.
+  const job: JobRecord = { jobId, pipeline: pipeline.name, input, status: JobStatus.PLANNED, createdAt: now, updatedAt: now, chunks: 0, attempts: 1 };
   const created = await deps.state.createJob(job);
   if (!created) {
     const existing = await deps.state.getJob(jobId);
     // A job whose start was interrupted (PLANNED, never ran) is started again; anything else is a duplicate.
     if (existing && existing.status !== JobStatus.PLANNED) return { outcome: 'duplicate', jobId };
   }
-  const input: ExecutionInput = { jobId, pipeline: pipeline.name, key };
-  const started = await deps.starter.start(jobId, input);
+  const started = await deps.starter.start(jobId, { jobId, pipeline: pipeline.name, key } satisfies ExecutionInput);
   deps.log.info('dispatched', { jobId, pipeline: pipeline.name, key, started });
   return started === 'started' ? { outcome: 'started', jobId } : { outcome: 'duplicate', jobId };
 }

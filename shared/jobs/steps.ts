@@ -41,16 +41,18 @@ const loadPlan = (deps: CloudDeps, jobId: string): Promise<JobPlan> => readJobPl
 /** Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. */
 export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<PlanOutput> {
   const pipeline = pipelineNamed(deps, input.pipeline);
-  const plan = await planChunks(deps.objects, input.key, pipeline);
+  // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
+  // not matter; in an unversioned one the read of the changed object fails as an InputError.
+  const job = await deps.state.getJob(input.jobId);
+  const plan = await planChunks(deps.objects, input.key, pipeline, job?.input.key === input.key ? job.input : undefined);
   compileRowProcessor(pipeline, plan.header, 'pipeline', input.key);
   if (plan.jobId !== input.jobId) {
-    // The object changed between the event and planning: this execution's job no longer describes it.
+    // No recorded version and the object changed since the event: this execution's job no longer describes it.
     throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
   }
   const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type }));
   await writeJobManifest(deps.objects, plan, pipeline);
   await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
-  const job = await deps.state.getJob(plan.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });
   deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
   return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length };

@@ -42,11 +42,15 @@ export function jobIdFor(pipeline: Pipeline, input: { key: string; etag: string;
 
 const WINDOW = 64 * 1024;
 
-/** Plans record-aligned chunks, reading only the header and a small window at each boundary (plus a quote scan for quoted formats). */
-export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline): Promise<JobPlan> {
-  const info = await store.head(key);
+/**
+ * Plans record-aligned chunks, reading only the header and a small window at each boundary (plus
+ * a quote scan for quoted formats). With `version`, plans that version of the object (the one an
+ * event announced) rather than whatever the key holds now.
+ */
+export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input']): Promise<JobPlan> {
+  const info = version ?? (await store.head(key));
   if (!info) throw new InputError(key, 0, 'file not found');
-  // Every read is of the version just seen: a plan never mixes the bytes of two uploads.
+  // Every read is of one version: a plan never mixes the bytes of two uploads.
   const source: Source = { key, size: info.size, read: (range) => store.read(key, range, info) };
   const dialect = dialectOf(pipeline);
   const gzip = pipeline.format.compression === 'gzip' || (pipeline.format.compression === 'auto' && (key.endsWith('.gz') || (await isGzip(source))));
