@@ -33,7 +33,7 @@ export class SluiceFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
-      environment: { ...props.environment, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1', POWERTOOLS_SERVICE_NAME: 'sluice' },
+      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: 'sluice' },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
