@@ -89,17 +89,22 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   writer(key: string): ObjectWriter {
+    const where = `s3://${this.bucket}/${key}`;
     const body = new PassThrough({ highWaterMark: 8 << 20 });
     // lib-storage buffers 8 MiB parts and uploads two at once.
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, queueSize: 2, partSize: 8 << 20 });
     const done = upload.done().catch((e: unknown) => {
-      throw classifyAwsError(e, `s3://${this.bucket}/${key}`);
+      throw classifyAwsError(e, where);
     });
     done.catch(() => undefined);
     return {
       async write(chunk) {
         // A failed upload stops reading the body, so its error must end the wait for drain.
-        if (!body.write(chunk)) await Promise.race([once(body, 'drain'), done]);
+        if (!body.write(chunk)) {
+          await Promise.race([once(body, 'drain'), done]).catch((e: unknown) => {
+            throw classifyAwsError(e, where);
+          });
+        }
       },
       async commit() {
         body.end();

@@ -45,7 +45,8 @@ export async function dispatchObject(event: ObjectEvent, deps: CloudDeps & { sta
   if (!pipeline) return { outcome: 'ignored', reason: 'no pipeline matches' };
   const info = await deps.objects.head(key);
   if (!info) return { outcome: 'ignored', reason: 'object no longer exists' };
-  const versionId = info.versionId ?? event.versionId;
+  // "null" is S3's version id of an object written while versioning was off: no version, as head() reports it.
+  const versionId = info.versionId ?? (event.versionId === 'null' ? undefined : event.versionId);
   const input = { key, size: info.size, etag: info.etag, ...(versionId ? { versionId } : {}) };
   const jobId = jobIdFor(pipeline, input);
   const now = new Date().toISOString();

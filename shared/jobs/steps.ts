@@ -43,8 +43,8 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   const pipeline = pipelineNamed(deps, input.pipeline);
   // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
   // not matter; in an unversioned one the read of the changed object fails as an InputError.
-  const job = await deps.state.getJob(input.jobId);
-  const plan = await planChunks(deps.objects, input.key, pipeline, job?.input.key === input.key ? job.input : undefined);
+  const recorded = (await deps.state.getJob(input.jobId))?.input;
+  const plan = await planChunks(deps.objects, input.key, pipeline, recorded?.key === input.key ? recorded : undefined);
   compileRowProcessor(pipeline, plan.header, 'pipeline', input.key);
   if (plan.jobId !== input.jobId) {
     // No recorded version and the object changed since the event: this execution's job no longer describes it.
@@ -53,6 +53,8 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type }));
   await writeJobManifest(deps.objects, plan, pipeline);
   await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
+  // Read again: planning can take a while, and the sweep may have updated the item meanwhile.
+  const job = await deps.state.getJob(plan.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });
   deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
   return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length };

@@ -125,7 +125,7 @@ export class FsObjectStore implements ObjectStore {
         const s = await open();
         s.end();
         // finished() also settles for a stream that a write error has already closed; once('close') would wait forever.
-        await finished(s).catch(() => undefined);
+        await finished(s).catch((e: Error) => void (failed ??= e));
         if (failed) {
           await rm(temp, { force: true });
           throw failed;

@@ -148,9 +148,10 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
   // An error that is no chunk's fault (the state disk is full, say) stops every job. The run
   // throws only once no chunk is left running: Piscina would take tasks even after destroy().
+  // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
   const fatal = new AbortController();
   const running = slots(workers);
-  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e))));
+  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e ?? new Error('unknown failure')))));
   await pool.destroy();
   if (fatal.signal.aborted) throw fatal.signal.reason;
   return outcomes as JobOutcome[];
@@ -225,7 +226,8 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
       if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
         const delayMs = backoffDelay(pipeline.retry, attempt);
         emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });
-        await sleep(delayMs);
+        // An abort cuts the wait short; the loop then stops.
+        await sleep(delayMs, undefined, { signal: stop }).catch(() => undefined);
         continue;
       }
       await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts: attempt, finishedAt: new Date().toISOString(), error: { name: reply.error.name, message: reply.error.message } });
@@ -238,7 +240,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
     plan.chunks
       .filter((c) => !job.finished.has(c.index))
       .map((chunk) =>
-        runChunk(chunk).catch((e: unknown) => fatal.abort(e)),
+        runChunk(chunk).catch((e: unknown) => fatal.abort(e ?? new Error('unknown failure'))),
       ),
   );
   // Thrown here or by another job: this job's chunks are stopped, and it is not finalized.

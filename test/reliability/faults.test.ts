@@ -171,11 +171,14 @@ describe.skipIf(!tiny)('disk full', () => {
 
   it('rejects a write that runs out of space, then aborts without hanging and leaves no temp file', async () => {
     const w = new FsObjectStore(tiny!).writer('big.bin');
+    // 16 MiB: past the stream's 8 MiB buffer, so a write itself must wait for the disk and see its error.
+    let written = 0;
     const fill = async () => {
-      for (let i = 0; i < 64; i++) await w.write(Buffer.alloc(64 << 10));
-      await w.commit();
+      for (; written < 16; written++) await w.write(Buffer.alloc(1 << 20));
     };
     await expect(fill()).rejects.toThrow(/ENOSPC/);
+    expect(written).toBeLessThan(16);
+    await expect(w.commit()).rejects.toThrow(/ENOSPC/);
     await w.abort();
     expect((await readdir(tiny!)).filter((f) => f.startsWith('big.bin'))).toEqual([]);
   });

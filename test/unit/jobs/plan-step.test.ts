@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../shared/aws/s3-object-store.js';
 import { parseConfig } from '../../../shared/config/load.js';
+import { dispatchObject, type ExecutionInput } from '../../../shared/jobs/dispatch.js';
 import { planStep } from '../../../shared/jobs/steps.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { jobIdFor } from '../../../shared/plan/plan.js';
@@ -66,5 +67,26 @@ describe('plan step', () => {
       name: 'InputError',
       message: 's3://bucket/incoming/site.tsv: changed since the job was planned (etag e1, now a different etag); the new upload has its own job',
     });
+  });
+
+  it('plans what dispatch recorded: the event is dispatched on v1, the key holds v2 by the plan step', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e1"', ContentLength: v1.length, VersionId: 'v1' });
+    s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => slice(input.VersionId === 'v1' ? v1 : v2, input));
+    const deps = { config, objects: new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), 'bucket'), state: new FileStateStore(`${dir}/dispatched`), log };
+    const started: ExecutionInput[] = [];
+    const starter = { start: async (_name: string, input: unknown) => (started.push(input as ExecutionInput), 'started' as const) };
+    const dispatched = await dispatchObject({ key, size: v1.length, etag: 'e1', versionId: 'v1' }, { ...deps, starter });
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e2"', ContentLength: v2.length, VersionId: 'v2' });
+    const out = await planStep(started[0]!, deps);
+    expect(dispatched).toEqual({ outcome: 'started', jobId: out.jobId });
+    expect((await deps.state.getJob(out.jobId))!.input).toEqual({ key, size: v1.length, etag: 'e1', versionId: 'v1' });
+  });
+
+  it('treats an event version id of "null" (written while versioning was off) as no version, as head() and the sweep do', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e1"', ContentLength: v1.length });
+    const deps = { config, objects: new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), 'bucket'), state: new FileStateStore(`${dir}/null-version`), log };
+    const starter = { start: async () => 'started' as const };
+    const dispatched = await dispatchObject({ key, size: v1.length, etag: 'e1', versionId: 'null' }, { ...deps, starter });
+    expect(dispatched).toEqual({ outcome: 'started', jobId: jobIdFor(pipeline, { key, size: v1.length, etag: 'e1' }) });
   });
 });

@@ -16,22 +16,27 @@ let jobId: string;
 let success: SuccessManifest;
 let base: string;
 
+/** One sound job's output folder, to be copied and damaged. */
+async function soundJob(name: string, pipeline: Record<string, unknown>) {
+  const out = join(dir, name);
+  const [job] = await runLocal({ config: parseConfig({ pipelines: [pipeline] }), files: [join(dir, 'flux.tsv')], out, workers: 1 });
+  const manifest = JSON.parse(await readFile(join(out, 'results/flux', job!.jobId, '_SUCCESS'), 'utf8')) as SuccessManifest;
+  return { jobId: job!.jobId, success: manifest, base: out };
+}
+
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
   await writeFile(join(dir, 'flux.tsv'), fluxTsv(3000).text);
-  base = join(dir, 'base');
-  const [job] = await runLocal({ config: parseConfig(FLUX_CONFIG), files: [join(dir, 'flux.tsv')], out: base, workers: 1 });
-  jobId = job!.jobId;
-  success = JSON.parse(await readFile(join(base, 'results/flux', jobId, '_SUCCESS'), 'utf8')) as SuccessManifest;
+  ({ jobId, success, base } = await soundJob('base', FLUX_CONFIG.pipelines[0]!));
 });
 afterAll(() => cleanup());
 
 let copies = 0;
-async function damaged(damage: (out: string) => Promise<void>) {
+async function damaged(damage: (out: string) => Promise<void>, job = { jobId, base }) {
   const out = join(dir, `copy-${copies++}`);
-  await cp(base, out, { recursive: true });
+  await cp(job.base, out, { recursive: true });
   await damage(out);
-  const v = await verifyJob(jobId, { input: new FsObjectStore(dir), output: new FsObjectStore(out) });
+  const v = await verifyJob(job.jobId, { input: new FsObjectStore(dir), output: new FsObjectStore(out) });
   return { ...v, failed: v.checks.filter((c) => !c.ok).map((c) => c.name) };
 }
 
@@ -82,6 +87,14 @@ describe('sluice verify catches an unsound job', () => {
     expect(v.failed).toEqual(['parts match _SUCCESS', 'rejects by content']);
     expect(v.checks.find((c) => c.name === 'parts match _SUCCESS')!.detail).toMatch(/unlisted: .*part-99999\.jsonl; missing: .*rejects\/flux\/.*part-\d+\.jsonl;/);
     expect(v.lost).toBe(success.rejects[0]!.rows);
+  });
+
+  it('counts the rows of a missing CSV part as lost (CSV counts come from the parts that exist)', async () => {
+    const csv = await soundJob('csv', { ...FLUX_CONFIG.pipelines[0]!, output: { format: 'csv' } });
+    const gone = csv.success.parts[1]!;
+    const v = await damaged((out) => rm(join(out, gone.key)), csv);
+    expect([v.ok, v.lost, v.duplicated]).toEqual([false, gone.rows, 0]);
+    expect(v.failed).toEqual(['parts match _SUCCESS', 'results by content']);
   });
 
   it('catches a record changed in place, with the counts intact', async () => {
