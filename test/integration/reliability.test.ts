@@ -82,10 +82,11 @@ describe('emulated cloud under faults', () => {
     await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/slow.tsv', Body: fluxTsv(800).text }));
     const timeout = emu.workTimeoutMs;
     let stalled = 0;
-    // Shortened so the test takes a second, not 15 minutes; the first run of chunk 1 stalls past it.
-    emu.workTimeoutMs = 300;
+    // Shortened so the test takes seconds, not 15 minutes, yet long enough that no other run hits it
+    // on a loaded machine; the first run of chunk 1 stalls past it.
+    emu.workTimeoutMs = 3_000;
     emu.beforeWork = async (task) => {
-      if (task.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, 1_000));
+      if (task.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, emu.workTimeoutMs + 500));
     };
     try {
       const { name, outcome } = await startJob(emu, 'incoming/flux/slow.tsv', 's1');
