@@ -33,6 +33,7 @@ export const BUCKET = 'sluice-data';
 export const TABLE = 'sluice-jobs';
 const TSX = import.meta.resolve('tsx');
 const TASK_ENTRY = new URL('../../functions/task/main.ts', import.meta.url).pathname;
+const LAMBDA_CHILD = new URL('./lambda-child.ts', import.meta.url).pathname;
 
 type Handler = (input: unknown) => Promise<unknown>;
 type Json = Record<string, unknown>;
@@ -74,6 +75,8 @@ export interface Emulated {
    * From the template (compute.timeoutSeconds, 30 s at least); a test may shorten it.
    */
   workTimeoutMs: number;
+  /** Set: each work λ invocation runs in its own process, handed here as it starts (so a test can kill it). */
+  onWorkProcess?: (invocation: ChildProcess, task: Json) => void;
   /** Runs before the ECS task's process starts. */
   beforeTask?: () => void;
   /** Gets each ECS task's process as it starts. */
@@ -249,7 +252,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
       const run = (async () => {
         await emulated.beforeWork?.(task as Json);
         if (timedOut) return undefined;
-        return handlers.work(task);
+        return emulated.onWorkProcess ? invokeInProcess(task as Json, emulated.onWorkProcess) : handlers.work(task);
       })();
       try {
         return await Promise.race([run, timeout]);
@@ -330,6 +333,19 @@ async function runTaskProcess(environment: { Name: string; Value: string }[], ou
     throw error;
   }
   return stopped;
+}
+
+/** A work λ invocation in a child process; killed, it fails as Lambda reports a sandbox that died. */
+async function invokeInProcess(task: Json, onStart: (invocation: ChildProcess, task: Json) => void): Promise<unknown> {
+  const child = spawn(process.execPath, ['--import', TSX, LAMBDA_CHILD], { env: { ...process.env, LAMBDA_EVENT: JSON.stringify(task) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  onStart(child, task);
+  let printed = '';
+  child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
+  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, s) => resolve(s)));
+  if (signal) throw Object.assign(new Error(`Runtime exited with error: signal: ${signal === 'SIGKILL' ? 'killed' : signal}`), { name: 'Runtime.ExitError' });
+  const out = JSON.parse(printed) as { result?: unknown; errorType?: string; errorMessage?: string };
+  if (out.errorType) throw Object.assign(new Error(out.errorMessage), { name: out.errorType });
+  return out.result;
 }
 
 /** The stack's state machine as runnable ASL. */

@@ -28,10 +28,24 @@ async function verify(jobId: string) {
   return v;
 }
 
-async function successOf(jobId: string) {
+async function successOf(jobId: string, pipeline = 'flux-fargate') {
   const store = new S3ObjectStore(new S3Client({ forcePathStyle: true }), BUCKET);
-  const success = JSON.parse((await store.get(`results/flux-fargate/${jobId}/_SUCCESS`))!.toString('utf8')) as { parts: { rows: number; sha256: string }[]; rejects: { rows: number; sha256: string }[] };
+  const success = JSON.parse((await store.get(`results/${pipeline}/${jobId}/_SUCCESS`))!.toString('utf8')) as { parts: { rows: number; sha256: string }[]; rejects: { rows: number; sha256: string }[] };
   return { parts: success.parts.map((p) => [p.rows, p.sha256]), rejects: success.rejects.map((p) => [p.rows, p.sha256]) };
+}
+
+/** Runs a job with a fault armed, expects it to fail, disarms, and gives the JOB item's error. */
+async function failedJob(key: string, id: string, disarm: () => void) {
+  let run: Awaited<ReturnType<typeof startJob>>;
+  try {
+    run = await startJob(emu, key, id);
+    await expect(run.outcome).rejects.toBeDefined();
+  } finally {
+    disarm();
+  }
+  const item = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${run.name}` }, ':sk': { S: 'META' } } }));
+  const error = item.Items![0]!.job!.M!.error!.M! as { name: { S: string }; message: { S: string } };
+  return { jobId: run.name, error: { name: error.name.S, message: error.message.S } };
 }
 
 describe('emulated cloud under faults', () => {
@@ -52,21 +66,14 @@ describe('emulated cloud under faults', () => {
         killed = task.kill('SIGKILL');
       }
     };
-    let failedRun: Awaited<ReturnType<typeof startJob>>;
-    try {
-      failedRun = await startJob(emu, 'incoming/fargate/killed.tsv', 'k1');
-      await expect(failedRun.outcome).rejects.toBeDefined();
-    } finally {
+    const { jobId, error } = await failedJob('incoming/fargate/killed.tsv', 'k1', () => {
       emu.onTaskStart = undefined;
       emu.faults.s3Watch = undefined;
-    }
+    });
     expect(killed).toBe(true);
-    const jobId = failedRun.name;
-    const failed = await emu.dynamo.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': { S: `JOB#${jobId}` }, ':sk': { S: 'META' } } }));
-    const error = (failed.Items![0]!.job!.M!.error!.M!) as { name: { S: string }; message: { S: string } };
-    expect(error.name.S).toBe('Sluice.TransientError');
-    expect(error.message.S).toMatch(/^1 of 1 chunk\(s\) did not finish \(first: chunk 0\) and none left an error: its worker stopped without a word/);
-    expect(error.message.S).toMatch(/\(States\.ExceedToleratedFailureThreshold: .*\)$/);
+    expect(error.name).toBe('Sluice.TransientError');
+    expect(error.message).toMatch(/^1 of 1 chunk\(s\) did not finish \(first: chunk 0\) and none left an error: its worker stopped without a word/);
+    expect(error.message).toMatch(/\(States\.ExceedToleratedFailureThreshold: .*\)$/);
 
     // The schedule's sweep starts it again; finished chunks are skipped, the killed one runs again.
     const swept = await emu.sweep({});
@@ -75,6 +82,36 @@ describe('emulated cloud under faults', () => {
     const v = await verify(jobId);
     expect([v.lost, v.duplicated]).toEqual([0, 0]);
     expect(await successOf(jobId)).toEqual(await successOf(clean.name));
+  });
+
+  it('fails a job whose work λ is killed mid-chunk (Runtime.ExitError) with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
+    const body = fluxTsv(800).text;
+    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/lambda-clean.tsv', Body: body }));
+    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/lambda-killed.tsv', Body: body }));
+    const clean = await startJob(emu, 'incoming/flux/lambda-clean.tsv', 'lc1');
+    expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
+
+    // Each invocation in its own process; chunk 1's is SIGKILLed the moment it writes its results part.
+    const invocations = new Map<number, ChildProcess>();
+    let killed = false;
+    emu.onWorkProcess = (invocation, task) => void invocations.set(task.index as number, invocation);
+    emu.faults.s3Watch = (method, url) => {
+      if (!killed && method === 'PUT' && /\/results\/flux\/.*part-00001/.test(url)) killed = invocations.get(1)?.kill('SIGKILL') ?? false;
+    };
+    const { jobId, error } = await failedJob('incoming/flux/lambda-killed.tsv', 'lk1', () => {
+      emu.onWorkProcess = undefined;
+      emu.faults.s3Watch = undefined;
+    });
+    expect(killed).toBe(true);
+    expect(error.name).toBe('Sluice.TransientError');
+    expect(error.message).toMatch(/chunk\(s\) did not finish \(first: chunk \d+\) and none left an error: its worker stopped without a word/);
+
+    const swept = await emu.sweep({});
+    expect(swept.redriven).toEqual([jobId]);
+    await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
+    const v = await verify(jobId);
+    expect([v.lost, v.duplicated]).toEqual([0, 0]);
+    expect(await successOf(jobId, 'flux')).toEqual(await successOf(clean.name, 'flux'));
   });
 
   it('retries a work λ that runs past its timeout (Sandbox.Timedout) and ends with verified results', async () => {
