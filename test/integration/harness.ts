@@ -240,19 +240,22 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const local: Record<string, Handler> = {
     Plan: handlers.plan,
     Work: async (task) => {
-      // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler never starts.
+      // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler
+      // never starts; an invocation in its own process is killed where it stands.
       let timedOut = false;
+      const kill = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           timedOut = true;
+          kill.abort();
           reject(Object.assign(new Error(`Task timed out after ${(emulated.workTimeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' }));
         }, emulated.workTimeoutMs);
       });
       const run = (async () => {
         await emulated.beforeWork?.(task as Json);
         if (timedOut) return undefined;
-        return emulated.onWorkProcess ? invokeInProcess(task as Json, emulated.onWorkProcess) : handlers.work(task);
+        return emulated.onWorkProcess ? invokeInProcess(task as Json, emulated.onWorkProcess, kill.signal) : handlers.work(task);
       })();
       try {
         return await Promise.race([run, timeout]);
@@ -336,8 +339,9 @@ async function runTaskProcess(environment: { Name: string; Value: string }[], ou
 }
 
 /** A work λ invocation in a child process; killed, it fails as Lambda reports a sandbox that died. */
-async function invokeInProcess(task: Json, onStart: (invocation: ChildProcess, task: Json) => void): Promise<unknown> {
+async function invokeInProcess(task: Json, onStart: (invocation: ChildProcess, task: Json) => void, kill: AbortSignal): Promise<unknown> {
   const child = spawn(process.execPath, ['--import', TSX, LAMBDA_CHILD], { env: { ...process.env, LAMBDA_EVENT: JSON.stringify(task) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  kill.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
   onStart(child, task);
   let printed = '';
   child.stdout.on('data', (c: Buffer) => (printed += c.toString()));

@@ -34,6 +34,19 @@ async function successOf(jobId: string, pipeline = 'flux-fargate') {
   return { parts: success.parts.map((p) => [p.rows, p.sha256]), rejects: success.rejects.map((p) => [p.rows, p.sha256]) };
 }
 
+/**
+ * Uploads `rows` flux rows as `<key>` and as its `-clean` twin, and runs the twin without faults:
+ * the reference the faulted job's results must equal.
+ */
+async function cleanTwin(key: string, rows: number) {
+  const body = fluxTsv(rows).text;
+  const twin = key.replace(/\.tsv$/, '-clean.tsv');
+  for (const k of [twin, key]) await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
+  const clean = await startJob(emu, twin);
+  expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: rows } });
+  return clean.name;
+}
+
 /** Runs a job with a fault armed, expects it to fail, disarms, and gives the JOB item's error. */
 async function failedJob(key: string, id: string, disarm: () => void) {
   let run: Awaited<ReturnType<typeof startJob>>;
@@ -51,11 +64,7 @@ async function failedJob(key: string, id: string, disarm: () => void) {
 describe('emulated cloud under faults', () => {
   it('fails a job whose Fargate worker is killed mid-chunk with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
     // One chunk, so the task that writes is the one killed, while it waits for its PUT.
-    const body = fluxTsv(300).text;
-    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/clean.tsv', Body: body }));
-    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/fargate/killed.tsv', Body: body }));
-    const clean = await startJob(emu, 'incoming/fargate/clean.tsv', 'c1');
-    expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED' } });
+    const clean = await cleanTwin('incoming/fargate/killed.tsv', 300);
 
     // SIGKILL the task the moment it starts writing its chunk's output to S3.
     let task: ChildProcess | undefined;
@@ -81,15 +90,11 @@ describe('emulated cloud under faults', () => {
     await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 300 } });
     const v = await verify(jobId);
     expect([v.lost, v.duplicated]).toEqual([0, 0]);
-    expect(await successOf(jobId)).toEqual(await successOf(clean.name));
+    expect(await successOf(jobId)).toEqual(await successOf(clean));
   });
 
   it('fails a job whose work λ is killed mid-chunk (Runtime.ExitError) with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
-    const body = fluxTsv(800).text;
-    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/lambda-clean.tsv', Body: body }));
-    await emu.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/flux/lambda-killed.tsv', Body: body }));
-    const clean = await startJob(emu, 'incoming/flux/lambda-clean.tsv', 'lc1');
-    expect(await clean.outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
+    const clean = await cleanTwin('incoming/flux/lambda-killed.tsv', 800);
 
     // Each invocation in its own process; chunk 1's is SIGKILLed the moment it writes its results part.
     const invocations = new Map<number, ChildProcess>();
@@ -111,7 +116,7 @@ describe('emulated cloud under faults', () => {
     await expect(emu.executions.get(`${jobId}-r2`)).resolves.toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
     const v = await verify(jobId);
     expect([v.lost, v.duplicated]).toEqual([0, 0]);
-    expect(await successOf(jobId, 'flux')).toEqual(await successOf(clean.name, 'flux'));
+    expect(await successOf(jobId, 'flux')).toEqual(await successOf(clean, 'flux'));
   });
 
   it('retries a work λ that runs past its timeout (Sandbox.Timedout) and ends with verified results', async () => {
@@ -136,6 +141,37 @@ describe('emulated cloud under faults', () => {
     } finally {
       emu.workTimeoutMs = timeout;
       emu.beforeWork = undefined;
+    }
+  });
+
+  it('retries a work λ that times out mid-chunk (frozen while it writes, killed at the timeout) and ends with a clean run\'s results', async () => {
+    const clean = await cleanTwin('incoming/flux/frozen.tsv', 800);
+
+    // Each invocation in its own process; chunk 1's first is frozen (SIGSTOP) the moment it writes its
+    // results part, so the clock runs out mid-chunk. 8 s, so that no other invocation (a process
+    // start included) reaches it on a loaded machine.
+    const timeout = emu.workTimeoutMs;
+    emu.workTimeoutMs = 8_000;
+    const invocations = new Map<number, ChildProcess>();
+    let frozen: ChildProcess | undefined;
+    emu.onWorkProcess = (invocation, task) => void invocations.set(task.index as number, invocation);
+    emu.faults.s3Watch = (method, url) => {
+      if (!frozen && method === 'PUT' && /\/results\/flux\/.*part-00001/.test(url) && invocations.get(1)?.kill('SIGSTOP')) frozen = invocations.get(1);
+    };
+    try {
+      const { name, outcome } = await startJob(emu, 'incoming/flux/frozen.tsv', 'fz1');
+      expect(await outcome).toMatchObject({ result: { status: 'SUCCEEDED', rowsIn: 800 } });
+      // The frozen invocation was killed at the timeout; the state machine's retry ran in a new one.
+      expect(frozen?.signalCode).toBe('SIGKILL');
+      expect(invocations.get(1)).not.toBe(frozen);
+      expect(invocations.get(1)!.exitCode).toBe(0);
+      const v = await verify(name);
+      expect([v.lost, v.duplicated]).toEqual([0, 0]);
+      expect(await successOf(name, 'flux')).toEqual(await successOf(clean, 'flux'));
+    } finally {
+      emu.workTimeoutMs = timeout;
+      emu.onWorkProcess = undefined;
+      emu.faults.s3Watch = undefined;
     }
   });
 
