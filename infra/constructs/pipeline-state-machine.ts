@@ -44,8 +44,11 @@ export interface PipelineStateMachineProps {
 export const SluiceErrors = { transient: 'Sluice.TransientError' } as const;
 
 const LAMBDA_THROTTLES = ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
-/** A timed-out worker is retried like a transient error (the chunk checkpoint makes the retry safe). */
-const TIMEOUTS = ['Sandbox.Timedout', 'States.Timeout'];
+/**
+ * A timed-out worker is retried like a transient error (the chunk checkpoint makes the retry safe).
+ * Step Functions may report a Lambda timeout, or running out of memory, as Lambda.Unknown.
+ */
+const TIMEOUTS = ['Sandbox.Timedout', 'States.Timeout', 'Lambda.Unknown'];
 const ECS_CAPACITY = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException', 'ECS.LimitExceededException'];
 
 /**

@@ -1,22 +1,26 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load.js';
 import { SluiceStack } from '../../infra/sluice-stack.js';
 import { resolveDefinition } from '../integration/asl.js';
+import { templateApp } from '../cdk-app.js';
 
 let template: Template;
 let stack: SluiceStack;
+let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   const config = await loadConfig('examples/flux/pipeline.yaml');
-  // Skip esbuild bundling: assertions are about the template, and bundling is exercised by `cdk synth`.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const made = await templateApp();
+  cleanup = made.cleanup;
+  const app = made.app;
   stack = new SluiceStack(app, 'Test', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: true, alarmEmail: 'ops@example.com', env: { account: '123456789012', region: 'eu-west-1' } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
 });
+afterAll(() => cleanup());
 
 const RESOURCELESS = new Set([
   'xray:PutTraceSegments',
@@ -139,7 +143,7 @@ describe('state machine', () => {
     expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['ECS.AmazonECSException', 'States.Timeout']));
     // The default policy is 3 attempts in all: the first and 2 retries.
     expect(tasks.Work!.Retry![0]!.MaxAttempts).toBe(2);
-    expect(tasks.Work!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout']));
+    expect(tasks.Work!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout', 'Lambda.Unknown']));
   });
 });
 

@@ -8,13 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Config } from '../../shared/config/schema.js';
 import { SluiceStack } from '../../infra/sluice-stack.js';
+import { templateApp } from '../cdk-app.js';
 import { inlineDistributedMaps, resolveDefinition, taskNames } from './asl.js';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); Node 20 needs it polyfilled.
@@ -77,6 +77,10 @@ export interface Emulated {
   workTimeoutMs: number;
   /** Set: each work λ invocation runs in its own process, handed here as it starts (so a test can kill it). */
   onWorkProcess?: (invocation: ChildProcess, task: Json) => void;
+  /** Every failed work λ invocation, as the state machine saw it (a test may clear it). */
+  readonly workErrors: { index: number; name: string }[];
+  /** Resolves once no work λ invocation is running in its own process. */
+  workIdle(): Promise<void>;
   /** Runs before the ECS task's process starts. */
   beforeTask?: () => void;
   /** Gets each ECS task's process as it starts. */
@@ -138,6 +142,8 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const s3ProxyPort = await listen(s3Proxy);
   const dynamoProxyPort = await listen(dynamoProxy);
 
+  // Work λ invocations running in their own processes; stop() kills any left.
+  const workProcesses = new Set<ChildProcess>();
   const emulated: Emulated = {
     dispatch: undefined as unknown as Dispatch,
     sweep: undefined as unknown as Emulated['sweep'],
@@ -149,7 +155,12 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     events: [],
     taskOutput: [],
     workTimeoutMs: 0,
+    workErrors: [],
+    async workIdle() {
+      while (workProcesses.size) await new Promise((r) => setTimeout(r, 50));
+    },
     async stop() {
+      for (const child of workProcesses) child.kill('SIGKILL');
       await Promise.allSettled([...this.executions.values()]);
       shim.close();
       s3Proxy.close();
@@ -241,24 +252,33 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     Plan: handlers.plan,
     Work: async (task) => {
       // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler
-      // never starts; an invocation in its own process is killed where it stands.
+      // never starts; an invocation in its own process is killed where it stands, its clock started
+      // once its code is loaded (Lambda does not count the init phase against the timeout).
       let timedOut = false;
       const kill = new AbortController();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
+      let expire!: (e: Error) => void;
+      const timeout = new Promise<never>((_, reject) => (expire = reject));
+      const startClock = () => {
         timer = setTimeout(() => {
           timedOut = true;
           kill.abort();
-          reject(Object.assign(new Error(`Task timed out after ${(emulated.workTimeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' }));
+          expire(Object.assign(new Error(`Task timed out after ${(emulated.workTimeoutMs / 1000).toFixed(2)} seconds`), { name: 'Sandbox.Timedout' }));
         }, emulated.workTimeoutMs);
-      });
+      };
+      const onProcess = emulated.onWorkProcess;
       const run = (async () => {
+        if (onProcess) return invokeInProcess(task as Json, { onStart: onProcess, onReady: startClock, kill: kill.signal, live: workProcesses });
+        startClock();
         await emulated.beforeWork?.(task as Json);
         if (timedOut) return undefined;
-        return emulated.onWorkProcess ? invokeInProcess(task as Json, emulated.onWorkProcess, kill.signal) : handlers.work(task);
+        return handlers.work(task);
       })();
       try {
         return await Promise.race([run, timeout]);
+      } catch (e) {
+        emulated.workErrors.push({ index: (task as { index: number }).index, name: (e as Error).name });
+        throw e;
       } finally {
         clearTimeout(timer);
       }
@@ -309,6 +329,8 @@ function faultProxy(targetPort: number, decide: (method: string, url: string) =>
       res.end(String(e));
     });
     req.pipe(upstream);
+    // A client killed mid-request must not leave the emulator waiting for the rest of its body.
+    req.on('close', () => void (req.complete || upstream.destroy()));
   });
 }
 
@@ -339,24 +361,35 @@ async function runTaskProcess(environment: { Name: string; Value: string }[], ou
 }
 
 /** A work λ invocation in a child process; killed, it fails as Lambda reports a sandbox that died. */
-async function invokeInProcess(task: Json, onStart: (invocation: ChildProcess, task: Json) => void, kill: AbortSignal): Promise<unknown> {
-  const child = spawn(process.execPath, ['--import', TSX, LAMBDA_CHILD], { env: { ...process.env, LAMBDA_EVENT: JSON.stringify(task) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  kill.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
-  onStart(child, task);
-  let printed = '';
-  child.stdout.on('data', (c: Buffer) => (printed += c.toString()));
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, s) => resolve(s)));
-  if (signal) throw Object.assign(new Error(`Runtime exited with error: signal: ${signal === 'SIGKILL' ? 'killed' : signal}`), { name: 'Runtime.ExitError' });
-  const out = JSON.parse(printed) as { result?: unknown; errorType?: string; errorMessage?: string };
-  if (out.errorType) throw Object.assign(new Error(out.errorMessage), { name: out.errorType });
-  return out.result;
+async function invokeInProcess(
+  task: Json,
+  hooks: { onStart: (invocation: ChildProcess, task: Json) => void; onReady: () => void; kill: AbortSignal; live: Set<ChildProcess> },
+): Promise<unknown> {
+  const child = spawn(process.execPath, ['--import', TSX, LAMBDA_CHILD], { env: { ...process.env, LAMBDA_EVENT: JSON.stringify(task) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  hooks.live.add(child);
+  hooks.kill.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
+  hooks.onStart(child, task);
+  // The handler's outcome comes over IPC, as soon as it settles (Lambda does not wait for the process).
+  type Outcome = { result: unknown } | { errorType: string; errorMessage: string } | { exit: number | null; signal: NodeJS.Signals | null };
+  const reply = await new Promise<Outcome>((resolve) => {
+    child.on('message', (m: Outcome | { ready: true }) => ('ready' in m ? hooks.onReady() : resolve(m)));
+    child.once('error', (e) => resolve({ errorType: 'Runtime.ExitError', errorMessage: `could not start: ${e.message}` }));
+    child.once('close', (exit, signal) => resolve({ exit, signal }));
+  });
+  hooks.live.delete(child);
+  child.kill('SIGKILL');
+  if ('result' in reply) return reply.result;
+  if ('errorType' in reply) throw Object.assign(new Error(reply.errorMessage), { name: reply.errorType });
+  const how = reply.signal === 'SIGKILL' ? 'signal: killed' : reply.signal ? `signal: ${reply.signal}` : `exit status ${reply.exit}`;
+  throw Object.assign(new Error(`Runtime exited with error: ${how}`), { name: 'Runtime.ExitError' });
 }
 
 /** The stack's state machine as runnable ASL. */
 async function synthesizedMachine(config: Config) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const { app, cleanup } = await templateApp();
   const stack = new SluiceStack(app, 'Emulated', { config, removal: 'destroy', workerMemoryMb: 1024, fargate: true });
   const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: { DefinitionString?: unknown } }> };
+  await cleanup();
   const sm = Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
   const work = Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Work'))!;
   const workTimeoutSeconds = (work[1].Properties as { Timeout: number }).Timeout;

@@ -1,10 +1,12 @@
 // One work λ invocation in its own process, so a test can kill it mid-chunk as Lambda kills a
-// sandbox. The event comes in LAMBDA_EVENT; the result or the error goes out on stdout as JSON.
+// sandbox. The event comes in LAMBDA_EVENT; "ready" (code loaded: the timeout starts) and then the
+// result or the error go back over the IPC channel.
+const send = (message: unknown) => new Promise<void>((resolve) => process.send!(message, () => resolve()));
 const { handler } = (await import('../../functions/work.js')) as { handler: (event: unknown) => Promise<unknown> };
+await send({ ready: true });
 try {
-  const result = await handler(JSON.parse(process.env.LAMBDA_EVENT!));
-  process.stdout.write(JSON.stringify({ result }));
+  await send({ result: await handler(JSON.parse(process.env.LAMBDA_EVENT!)) });
 } catch (e) {
-  process.stdout.write(JSON.stringify({ errorType: (e as Error).name, errorMessage: (e as Error).message }));
-  process.exitCode = 1;
+  await send({ errorType: (e as Error).name, errorMessage: (e as Error).message });
 }
+process.disconnect();
