@@ -10,7 +10,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const body = JSON.parse(record.body) as Partial<S3Event> & { Event?: string };
   for (const r of body.Records ?? []) {
     const key = decodeS3Key(r.s3.object.key);
-    const outcome = await dispatchObject({ key, size: r.s3.object.size, etag: r.s3.object.eTag, versionId: r.s3.object.versionId }, { ...context, starter: context.starter });
+    const outcome = await dispatchObject({ key }, { ...context, starter: context.starter });
     metrics.addMetric(`Dispatch_${outcome.outcome}`, MetricUnit.Count, 1);
     if (outcome.outcome === 'ignored') logger.info('ignored object', { key, reason: outcome.reason });
   }

@@ -3,12 +3,12 @@ import { jobIdFor } from '../plan/plan.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { INCOMING_PREFIX, type CloudDeps, type ExecutionStarter } from './ports.js';
 
-/** One object notification, with the key already decoded. */
+/**
+ * One object notification, with the key already decoded. Only the key: the version, ETag and size
+ * come from one HEAD at dispatch, so they always describe the same upload.
+ */
 export interface ObjectEvent {
   readonly key: string;
-  readonly size?: number;
-  readonly etag?: string;
-  readonly versionId?: string;
 }
 
 export type DispatchOutcome =
@@ -45,9 +45,7 @@ export async function dispatchObject(event: ObjectEvent, deps: CloudDeps & { sta
   if (!pipeline) return { outcome: 'ignored', reason: 'no pipeline matches' };
   const info = await deps.objects.head(key);
   if (!info) return { outcome: 'ignored', reason: 'object no longer exists' };
-  // "null" is S3's version id of an object written while versioning was off: no version, as head() reports it.
-  const versionId = info.versionId ?? (event.versionId === 'null' ? undefined : event.versionId);
-  const input = { key, size: info.size, etag: info.etag, ...(versionId ? { versionId } : {}) };
+  const input = { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) };
   const jobId = jobIdFor(pipeline, input);
   const now = new Date().toISOString();
   // The recorded version is the one the plan step reads, whatever the key holds by then.

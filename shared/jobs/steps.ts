@@ -44,7 +44,7 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
   // not matter; in an unversioned one the read of the changed object fails as an InputError.
   const recorded = (await deps.state.getJob(input.jobId))?.input;
-  const plan = await planChunks(deps.objects, input.key, pipeline, recorded?.key === input.key ? recorded : undefined);
+  const plan = await planChunks(deps.objects, input.key, pipeline, recorded);
   compileRowProcessor(pipeline, plan.header, 'pipeline', input.key);
   if (plan.jobId !== input.jobId) {
     // No recorded version and the object changed since the event: this execution's job no longer describes it.

@@ -151,7 +151,7 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
   const fatal = new AbortController();
   const running = slots(workers);
-  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e ?? new Error('unknown failure')))));
+  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e))));
   await pool.destroy();
   if (fatal.signal.aborted) throw fatal.signal.reason;
   return outcomes as JobOutcome[];
@@ -240,7 +240,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
     plan.chunks
       .filter((c) => !job.finished.has(c.index))
       .map((chunk) =>
-        runChunk(chunk).catch((e: unknown) => fatal.abort(e ?? new Error('unknown failure'))),
+        runChunk(chunk).catch((e: unknown) => fatal.abort(e)),
       ),
   );
   // Thrown here or by another job: this job's chunks are stopped, and it is not finalized.

@@ -66,6 +66,17 @@ async function failedJob(key: string, id: string, disarm: () => void) {
 const putsPart = (method: string, url: string, jobId: string | undefined, index: number) =>
   jobId !== undefined && method === 'PUT' && url.includes(`/${layout.results('flux', jobId)}${layout.part(index)}.`);
 
+/** Runs each work λ invocation in its own process, keeping the latest per chunk and the job id; clears workErrors. */
+function trackInvocations() {
+  const seen = { byChunk: new Map<number, ChildProcess>(), jobId: undefined as string | undefined };
+  emu.workErrors.length = 0;
+  emu.onWorkProcess = (invocation, task) => {
+    seen.byChunk.set(task.index as number, invocation);
+    seen.jobId = task.jobId as string;
+  };
+  return seen;
+}
+
 describe('emulated cloud under faults', () => {
   it('fails a job whose Fargate worker is killed mid-chunk with a clear transient error, and the sweep resumes it to a clean run\'s results', async () => {
     // One chunk, so the task that writes is the one killed, while it waits for its PUT.
@@ -102,16 +113,10 @@ describe('emulated cloud under faults', () => {
     const clean = await cleanTwin('incoming/flux/lambda-killed.tsv', 800);
 
     // Each invocation in its own process; chunk 1's is SIGKILLed the moment it sends its results part.
-    const invocations = new Map<number, ChildProcess>();
-    let job: string | undefined;
+    const invocations = trackInvocations();
     let killed = false;
-    emu.workErrors.length = 0;
-    emu.onWorkProcess = (invocation, task) => {
-      invocations.set(task.index as number, invocation);
-      job = task.jobId as string;
-    };
     emu.faults.s3Watch = (method, url) => {
-      if (!killed && putsPart(method, url, job, 1)) killed = invocations.get(1)?.kill('SIGKILL') ?? false;
+      if (!killed && putsPart(method, url, invocations.jobId, 1)) killed = invocations.byChunk.get(1)?.kill('SIGKILL') ?? false;
     };
     const { jobId, error } = await failedJob('incoming/flux/lambda-killed.tsv', 'lk1', () => {
       emu.onWorkProcess = undefined;
@@ -166,16 +171,10 @@ describe('emulated cloud under faults', () => {
     // loaded; 5 s is far above a chunk's handler time even on a loaded machine.
     const timeout = emu.workTimeoutMs;
     emu.workTimeoutMs = 5_000;
-    const invocations = new Map<number, ChildProcess>();
-    let job: string | undefined;
+    const invocations = trackInvocations();
     let frozen: ChildProcess | undefined;
-    emu.workErrors.length = 0;
-    emu.onWorkProcess = (invocation, task) => {
-      invocations.set(task.index as number, invocation);
-      job = task.jobId as string;
-    };
     emu.faults.s3Watch = (method, url) => {
-      if (!frozen && putsPart(method, url, job, 1) && invocations.get(1)?.kill('SIGSTOP')) frozen = invocations.get(1);
+      if (!frozen && putsPart(method, url, invocations.jobId, 1) && invocations.byChunk.get(1)?.kill('SIGSTOP')) frozen = invocations.byChunk.get(1);
     };
     try {
       const { name, outcome } = await startJob(emu, 'incoming/flux/frozen.tsv', 'fz1');
@@ -183,7 +182,7 @@ describe('emulated cloud under faults', () => {
       // The frozen invocation, and only it, timed out; the state machine's retry ran in a new process.
       expect(frozen).toBeDefined();
       expect(emu.workErrors).toEqual([{ index: 1, name: 'Sandbox.Timedout' }]);
-      expect(invocations.get(1)).not.toBe(frozen);
+      expect(invocations.byChunk.get(1)).not.toBe(frozen);
       const v = await verify(name);
       expect([v.lost, v.duplicated]).toEqual([0, 0]);
       expect(await successOf(name, 'flux')).toEqual(await successOf(clean, 'flux'));

@@ -75,18 +75,19 @@ describe('plan step', () => {
     const deps = { config, objects: new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), 'bucket'), state: new FileStateStore(`${dir}/dispatched`), log };
     const started: ExecutionInput[] = [];
     const starter = { start: async (_name: string, input: unknown) => (started.push(input as ExecutionInput), 'started' as const) };
-    const dispatched = await dispatchObject({ key, size: v1.length, etag: 'e1', versionId: 'v1' }, { ...deps, starter });
+    const dispatched = await dispatchObject({ key }, { ...deps, starter });
     s3.on(HeadObjectCommand).resolves({ ETag: '"e2"', ContentLength: v2.length, VersionId: 'v2' });
     const out = await planStep(started[0]!, deps);
     expect(dispatched).toEqual({ outcome: 'started', jobId: out.jobId });
     expect((await deps.state.getJob(out.jobId))!.input).toEqual({ key, size: v1.length, etag: 'e1', versionId: 'v1' });
   });
 
-  it('treats an event version id of "null" (written while versioning was off) as no version, as head() and the sweep do', async () => {
-    s3.on(HeadObjectCommand).resolves({ ETag: '"e1"', ContentLength: v1.length });
-    const deps = { config, objects: new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), 'bucket'), state: new FileStateStore(`${dir}/null-version`), log };
-    const starter = { start: async () => 'started' as const };
-    const dispatched = await dispatchObject({ key, size: v1.length, etag: 'e1', versionId: 'null' }, { ...deps, starter });
-    expect(dispatched).toEqual({ outcome: 'started', jobId: jobIdFor(pipeline, { key, size: v1.length, etag: 'e1' }) });
+  it('records what one HEAD at dispatch sees, so the job id, version, ETag and size describe one upload', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e2"', ContentLength: v2.length, VersionId: 'v2' });
+    const deps = { config, objects: new S3ObjectStore(new S3Client({ region: 'eu-west-1' }), 'bucket'), state: new FileStateStore(`${dir}/one-head`), log };
+    const dispatched = await dispatchObject({ key }, { ...deps, starter: { start: async () => 'started' as const } });
+    const recorded = { key, size: v2.length, etag: 'e2', versionId: 'v2' };
+    expect(dispatched).toEqual({ outcome: 'started', jobId: jobIdFor(pipeline, recorded) });
+    expect((await deps.state.getJob(jobIdFor(pipeline, recorded)))!.input).toEqual(recorded);
   });
 });
