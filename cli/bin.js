@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// `npx sluice`: run the TypeScript CLI through tsx's loader.
-import { register } from 'node:module';
-register('tsx/esm', import.meta.url);
-await import('./sluice.ts');
+/* global console, process */
+// `npx sluice`: the CLI as JavaScript, built into dist/ by `npm run build` (`npm ci` runs it as `prepare`).
+try {
+  await import('../dist/sluice.js');
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/sluice.js')) throw e;
+  console.error('sluice: the CLI is not built: run `npm run build` (npm ci does it)');
+  process.exitCode = 2;
+}

@@ -1,23 +1,45 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
-import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { configJsonSchema, InvalidConfigError, loadConfig, matchPipeline } from '../shared/config/index.js';
-import { SluiceError } from '../shared/errors.js';
-import { runLocal } from '../shared/local/runner.js';
+import pkg from '../package.json' with { type: 'json' };
+import { configJsonSchema, loadConfig, selectPipeline } from '../shared/config/index.js';
+import { InputError } from '../shared/errors.js';
 import { FsObjectStore } from '../shared/local/fs-object-store.js';
+import { reason } from '../shared/local/output-dir.js';
+import { inputLocation, runLocal } from '../shared/local/runner.js';
 import { planChunks } from '../shared/plan/plan.js';
 import { compileRowProcessor } from '../shared/process/row.js';
 import type { JobReport } from '../shared/report/job-report.js';
+import type { JobRecord } from '../shared/state/models.js';
 import { verifyJob } from '../shared/verify/verify.js';
+import { describeFailure, ExitCode } from './failure.js';
 import { progressReporter } from './progress.js';
+import { formatJobs, listJobs } from './status.js';
 
-const program = new Command('sluice').description('Validate, transform and report on large delimited files.').showHelpAfterError();
+const HELP_AFTER = `
+Examples:
+  sluice run examples/flux/pipeline.yaml examples/flux/data/*.tsv --out .sluice
+  sluice validate sluice.config.yaml
+  sluice status --out .sluice
+  sluice verify <jobId> --out .sluice
+
+Exit codes:
+  0  every job succeeded
+  1  a job failed (quality gate, dataset rule, bad rows under fail-job, chunks that kept failing)
+  2  bad usage, bad config, an unreadable input, an unwritable --out, or a job another run holds`;
+
+const program = new Command('sluice')
+  .description('Validate, transform and report on large delimited files.')
+  .version(pkg.version, '-V, --version', 'print the version')
+  .option('--debug', 'print the stack trace of a failure')
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined })
+  .addHelpText('after', HELP_AFTER);
 
 const positiveInt = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive integer');
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return n;
 };
 
@@ -28,13 +50,14 @@ program
   .argument('<files...>', 'input files')
   .option('--out <dir>', 'output folder', '.sluice')
   .option('--workers <n>', 'worker threads (default: all cores)', positiveInt)
+  .option('--pipeline <name>', 'run every file through this pipeline, whatever its match says')
   .option('--force', 'ignore checkpoints and process every chunk again', false)
-  .action(async (configPath: string, files: string[], opts: { out: string; workers?: number; force: boolean }) => {
+  .action(async (configPath: string, files: string[], opts: { out: string; workers?: number; pipeline?: string; force: boolean }) => {
     const config = await loadConfig(configPath);
     const progress = progressReporter();
     let outcomes;
     try {
-      outcomes = await runLocal({ config, files, out: opts.out, workers: opts.workers, force: opts.force, onEvent: progress.onEvent });
+      outcomes = await runLocal({ config, files, out: opts.out, workers: opts.workers, pipeline: opts.pipeline, force: opts.force, onEvent: progress.onEvent });
     } finally {
       progress.stop();
     }
@@ -44,13 +67,14 @@ program
       if (r) {
         const a = r.accounting;
         console.log(`  rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered ${a.balanced ? '(balanced)' : '(DOES NOT BALANCE)'}`);
+        console.log(`  gate: ${r.qualityGate.passed ? 'pass' : 'FAIL'} reject ratio ${(r.rejectRatio * 100).toFixed(2)}% (at most ${(r.qualityGate.maxRejectRatio * 100).toFixed(2)}%), rows out ${a.rowsOut} (at least 1)`);
         for (const d of r.datasetRules) console.log(`  ${d.passed ? 'pass' : d.severity === 'error' ? 'FAIL' : 'warn'} ${d.name}: ${d.detail}`);
         console.log(`  results: ${relative(process.cwd(), o.resultsDir) || '.'}`);
         console.log(`  rejects: ${relative(process.cwd(), join(opts.out, 'rejects', o.pipeline, o.jobId))}`);
         console.log(`  report:  ${relative(process.cwd(), o.reportPath!)}`);
       }
     }
-    if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = 1;
+    if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program
@@ -58,11 +82,12 @@ program
   .description('print the chunk plan of a file')
   .argument('<config>')
   .argument('<file>')
-  .action(async (configPath: string, file: string) => {
+  .option('--pipeline <name>', 'plan with this pipeline, whatever its match says')
+  .action(async (configPath: string, file: string, opts: { pipeline?: string }) => {
     const config = await loadConfig(configPath);
-    const pipeline = matchPipeline(config, file) ?? (config.pipelines.length === 1 ? config.pipelines[0]! : undefined);
-    if (!pipeline) throw new SluiceError(`${file}: no pipeline matches this file`);
-    const plan = await planChunks(new FsObjectStore(process.cwd()), relative(process.cwd(), file), pipeline);
+    const { root, key } = inputLocation(file);
+    const pipeline = selectPipeline(config, key, opts.pipeline);
+    const plan = await planChunks(new FsObjectStore(root), key, pipeline);
     console.log(JSON.stringify(plan, null, 2));
   });
 
@@ -89,7 +114,16 @@ program
   .description('print the summary of a report.json')
   .argument('<report.json>')
   .action(async (file: string) => {
-    const r = JSON.parse(await readFile(file, 'utf8')) as JobReport;
+    const text = await readFile(file, 'utf8').catch((e: unknown) => {
+      throw new InputError(file, 0, `cannot read: ${reason(e)}`);
+    });
+    let r: JobReport;
+    try {
+      r = JSON.parse(text) as JobReport;
+    } catch (e) {
+      throw new InputError(file, 0, `not JSON: ${(e as Error).message}`);
+    }
+    if (typeof r?.accounting?.rowsIn !== 'number') throw new InputError(file, 0, 'not a Sluice report.json (no accounting)');
     const a = r.accounting;
     console.log(`${r.pipeline} ${r.jobId} ${r.status}${r.failure ? ` — ${r.failure}` : ''}`);
     console.log(`rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered (${a.balanced ? 'balanced' : 'NOT balanced'})`);
@@ -101,9 +135,9 @@ program
   .description('check that every input record of a job is in exactly one place (results, rejects, filtered)')
   .argument('<jobId>')
   .option('--out <dir>', 'output folder of a local run', '.sluice')
-  .option('--input-root <dir>', 'folder the input key is relative to (local runs)', '.')
+  .option('--input-root <dir>', 'folder the input key is relative to (default: where the job read it)')
   .option('--bucket <name>', 'verify a job in this S3 bucket instead (AWS credentials from the environment)')
-  .action(async (jobId: string, opts: { out: string; inputRoot: string; bucket?: string }) => {
+  .action(async (jobId: string, opts: { out: string; inputRoot?: string; bucket?: string }) => {
     let stores;
     if (opts.bucket) {
       const { S3Client } = await import('@aws-sdk/client-s3');
@@ -111,34 +145,35 @@ program
       const s3 = new S3ObjectStore(new S3Client({}), opts.bucket);
       stores = { input: s3, output: s3 };
     } else {
-      stores = { input: new FsObjectStore(opts.inputRoot), output: new FsObjectStore(opts.out) };
+      const job = await readFile(join(opts.out, 'state', jobId, 'job.json'), 'utf8').then((t) => JSON.parse(t) as JobRecord, () => undefined);
+      if (!job && !opts.inputRoot) throw new InputError(join(opts.out, 'state', jobId), 0, `no such job under ${opts.out} (see sluice status --out ${opts.out})`);
+      stores = { input: new FsObjectStore(opts.inputRoot ?? job?.inputRoot ?? '.'), output: new FsObjectStore(opts.out) };
     }
     const report = await verifyJob(jobId, stores);
     for (const c of report.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     const counts = report.lost === null ? 'records not compared' : `${report.lost} lost, ${report.duplicated} duplicated`;
     console.log(`${report.ok ? 'verified' : 'NOT verified'}: ${counts}`);
-    if (!report.ok) process.exitCode = 1;
+    if (!report.ok) process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program
   .command('status')
-  .description('list local jobs and their state')
+  .description('list local jobs: status, counts, age, input and results folder')
   .option('--out <dir>', 'output folder', '.sluice')
   .action(async (opts: { out: string }) => {
-    const dir = join(opts.out, 'state');
-    const ids = await readdir(dir).catch(() => [] as string[]);
-    for (const id of ids.sort()) {
-      const job = JSON.parse(await readFile(join(dir, id, 'job.json'), 'utf8').catch(() => '{}')) as { status?: string; input?: { key: string }; error?: { message: string } };
-      console.log(`${id}\t${job.status ?? 'unknown'}\t${job.input?.key ?? ''}${job.error ? `\t${job.error.message}` : ''}`);
-    }
+    console.log(formatJobs(await listJobs(opts.out), opts.out));
   });
 
 try {
   await program.parseAsync();
 } catch (e) {
-  // One clear line (or the list of config problems), never a stack trace, for errors we raise.
-  if (e instanceof InvalidConfigError) console.error(`sluice: invalid config ${e.message.slice(e.message.indexOf(e.source))}`);
-  else if (e instanceof SluiceError) console.error(`sluice: ${e.name}: ${e.message}`);
-  else console.error(`sluice: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 2;
+  const code = (e as { code?: string }).code;
+  // --help and --version end through exitOverride too; they are not failures.
+  if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exitCode = ExitCode.OK;
+  else if (code === 'commander.help') process.exitCode = ExitCode.USAGE;
+  else {
+    const failure = describeFailure(e, process.argv.includes('--debug'));
+    console.error(failure.text);
+    process.exitCode = failure.code;
+  }
 }

@@ -14,3 +14,6 @@ export async function tempDir(prefix = 'sluice-test-'): Promise<{ dir: string; c
 export function pipelineOf(partial: Record<string, unknown>): Pipeline {
   return parseConfig({ pipelines: [{ name: 'test', ...partial }] }).pipelines[0]!;
 }
+
+/** `sluice` as a user runs it: the built bin, in `cwd` (the global setup builds it from this source). */
+export const SLUICE_BIN = join(import.meta.dirname, '../cli/bin.js');

@@ -22,7 +22,8 @@ export class FsObjectStore implements ObjectStore {
   /** Keys are relative to the root; a key that would leave the root is refused. */
   path(key: string): string {
     const p = resolve(this.root, key);
-    if (p !== this.root && !p.startsWith(this.root + sep)) throw new Error(`key escapes the store root: ${key}`);
+    // The root may itself end in a separator ("/").
+    if (p !== this.root && !p.startsWith(this.root.endsWith(sep) ? this.root : this.root + sep)) throw new Error(`key escapes the store root: ${key}`);
     return p;
   }
 

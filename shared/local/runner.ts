@@ -2,13 +2,14 @@ import { availableParallelism } from 'node:os';
 import { dirname, basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config, Pipeline } from '../config/schema.js';
-import { matchPipeline } from '../config/match.js';
+import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import { writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
-import { chunkFingerprint } from '../process/chunk.js';
+import { chunkFingerprint, type ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
@@ -17,6 +18,8 @@ import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
+import { acquireJobLock } from './job-lock.js';
+import { prepareOutputDir } from './output-dir.js';
 import type { WorkerReply, WorkerTask } from './worker.js';
 
 export interface RunOptions {
@@ -25,14 +28,23 @@ export interface RunOptions {
   /** Output root: results/, rejects/, reports/, manifests/ and state/ go under it. */
   readonly out: string;
   readonly workers?: number;
+  /** Run every file through this pipeline, whatever its `match` says. */
+  readonly pipeline?: string;
   /** Ignore checkpoints and process every chunk again. */
   readonly force?: boolean;
   readonly onEvent?: (event: RunEvent) => void;
+  /** Least wall time between two 'progress' events of one running chunk; 500 ms unless set. */
+  readonly progressIntervalMs?: number;
 }
 
 export type RunEvent =
   | { readonly type: 'planned'; readonly file: string; readonly plan: JobPlan; readonly skipped: number }
   | { readonly type: 'chunk'; readonly jobId: string; readonly index: number; readonly rows: number; readonly bytes: number; readonly skipped: boolean }
+  /**
+   * A running chunk's rows and bytes so far, cumulative for this attempt: a retry starts again
+   * from 0, and the chunk's 'chunk' event (which always comes after its last 'progress') replaces it.
+   */
+  | { readonly type: 'progress'; readonly jobId: string; readonly index: number; readonly rows: number; readonly bytes: number }
   | { readonly type: 'retry'; readonly jobId: string; readonly index: number; readonly attempt: number; readonly delayMs: number; readonly error: FailureInfo }
   | { readonly type: 'job'; readonly file: string; readonly report: JobReport; readonly reportPath: string }
   | { readonly type: 'warning'; readonly message: string };
@@ -59,7 +71,7 @@ interface Job {
 }
 
 /** Where a local file lives as an object: under the working folder when it is, else its own folder. */
-function inputLocation(file: string): { root: string; key: string } {
+export function inputLocation(file: string): { root: string; key: string } {
   const abs = resolve(file);
   const rel = relative(process.cwd(), abs);
   if (!rel.startsWith('..') && !isAbsolute(rel)) return { root: process.cwd(), key: rel.split('\\').join('/') };
@@ -94,7 +106,17 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
 }
 
 async function runAll(options: RunOptions): Promise<JobOutcome[]> {
+  const releases: (() => Promise<void>)[] = [];
+  try {
+    return await runLocked(options, releases);
+  } finally {
+    await Promise.all(releases.map((release) => release()));
+  }
+}
+
+async function runLocked(options: RunOptions, releases: (() => Promise<void>)[]): Promise<JobOutcome[]> {
   const emit = options.onEvent ?? (() => undefined);
+  await prepareOutputDir(options.out);
   const output = new FsObjectStore(options.out);
   const state = new FileStateStore(join(options.out, 'state'), (file, movedTo, reason) =>
     emit({ type: 'warning', message: `checkpoint ${file} is unreadable (${reason}); moved to ${movedTo} and the chunk will run again` }),
@@ -109,11 +131,16 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   const jobs: Job[] = [];
   for (const file of options.files) {
     const { root, key } = inputLocation(file);
-    const pipeline = matchPipeline(options.config, key) ?? (options.config.pipelines.length === 1 ? options.config.pipelines[0] : undefined);
-    if (!pipeline) throw new InputError(file, 0, `no pipeline matches this file (pipelines: ${options.config.pipelines.map((p) => p.name).join(', ')})`);
+    const pipeline = selectPipeline(options.config, key, options.pipeline);
     const plan = await planChunks(new FsObjectStore(root), key, pipeline);
     // Header problems (missing, duplicate or unnamed columns) fail here, once, not in every chunk.
     compileRowProcessor(pipeline, plan.header, 'pipeline', key);
+    if (jobs.some((j) => j.plan.jobId === plan.jobId)) {
+      emit({ type: 'warning', message: `${file} is given twice; it runs once (job ${plan.jobId})` });
+      continue;
+    }
+    // Before touching its state: a second run of the same job stops here, leaving the first run's temp files alone.
+    releases.push(await acquireJobLock(state.root, plan.jobId));
     const now = new Date().toISOString();
     const record: JobRecord = (await state.getJob(plan.jobId)) ?? {
       jobId: plan.jobId,
@@ -126,6 +153,7 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
       attempts: 0,
     };
     record.attempts++;
+    record.inputRoot = root;
     record.status = JobStatus.RUNNING;
     record.updatedAt = now;
     delete record.error;
@@ -151,7 +179,7 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
   const fatal = new AbortController();
   const running = slots(workers);
-  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal).catch((e: unknown) => void fatal.abort(e))));
+  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal, options.progressIntervalMs).catch((e: unknown) => void fatal.abort(e))));
   await pool.destroy();
   if (fatal.signal.aborted) throw fatal.signal.reason;
   return outcomes as JobOutcome[];
@@ -162,14 +190,35 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
  * as many chunks as it has threads (see `slots`), so the clock measures running, not queueing.
  * A timeout or a crashed thread (out of memory, say) comes back as a retryable failure.
  */
-async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: WorkerTask, seconds: number): Promise<WorkerReply> {
+async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: WorkerTask, seconds: number, onProgress: (progress: ChunkProgress) => void): Promise<WorkerReply> {
   const signal = AbortSignal.timeout(Math.round(seconds * 1000));
+  // A channel per attempt, so its messages are this attempt's only. An open port with a
+  // listener keeps the process alive, so it is closed however the run ends.
+  const { port1, port2 } = new MessageChannel();
+  let live = true;
+  let listenerError: unknown;
+  port1.on('message', (progress: ChunkProgress) => {
+    if (!live || listenerError !== undefined) return;
+    try {
+      onProgress(progress);
+    } catch (e) {
+      // Thrown out of a message listener it would crash the process; it is rethrown once the run ends instead.
+      listenerError = e;
+    }
+  });
+  let reply: WorkerReply;
   try {
-    return await pool.run(task, { signal });
+    reply = await pool.run({ ...task, progress: port2 }, { signal, transferList: [port2] });
   } catch (e) {
     const message = signal.aborted ? `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s` : `worker thread failed on chunk ${task.chunk.index} of ${task.plan.input.key}: ${(e as Error).message}`;
-    return { ok: false, error: { name: 'TransientError', message, retryable: true } };
+    reply = { ok: false, error: { name: 'TransientError', message, retryable: true } };
+  } finally {
+    // Messages still queued when the reply lands are dropped: the chunk's result supersedes them.
+    live = false;
+    port1.close();
   }
+  if (listenerError !== undefined) throw listenerError;
+  return reply;
 }
 
 /** A counting semaphore: at most `size` holders at once. */
@@ -192,7 +241,7 @@ function slots(size: number) {
   };
 }
 
-async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController): Promise<JobOutcome> {
+async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController, progressIntervalMs?: number): Promise<JobOutcome> {
   const { plan, pipeline } = job;
   const startedAt = job.record.createdAt;
   const abort = new AbortController();
@@ -203,7 +252,8 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
   }
   // A chunk that fails is recorded on its job; anything else thrown stops the run (see runAll).
   const runChunk = async (chunk: JobPlan['chunks'][number]): Promise<void> => {
-    const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root };
+    const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root, progressIntervalMs };
+    const onProgress = (p: ChunkProgress) => emit({ type: 'progress', jobId: plan.jobId, index: chunk.index, rows: p.rows, bytes: p.bytes });
     for (let attempt = 1; ; attempt++) {
       if (stop.aborted) return;
       await running.take();
@@ -213,7 +263,7 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
       }
       let reply: WorkerReply;
       try {
-        reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds);
+        reply = await runWithTimeout(pool, task, pipeline.compute.timeoutSeconds, onProgress);
       } finally {
         running.give();
       }

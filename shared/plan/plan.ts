@@ -122,7 +122,7 @@ async function readHeader(
   const bytes = Buffer.concat(bufs);
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom };
-  if (bytes.length === 0) throw new InputError(key, 1, 'file is empty: expected a header line');
+  if (bytes.length === bom) throw new InputError(key, 1, `file is empty${bom ? ' (only a byte-order mark)' : ''}: expected a header line`);
   const text = bytes.subarray(bom).toString('utf8');
   let header: string[] | undefined;
   let end = 0;

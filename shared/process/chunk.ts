@@ -27,11 +27,26 @@ export interface ChunkResult {
   readonly keyRuns: Readonly<Record<string, string>>;
 }
 
+/** How far a running chunk has got: records read and input bytes consumed so far, both cumulative. */
+export interface ChunkProgress {
+  readonly rows: number;
+  /** Bytes of the chunk's range read so far (compressed bytes for gzip); at most the range's length. */
+  readonly bytes: number;
+}
+
 export interface ChunkDeps {
   /** Where the input lives. */
   readonly input: ObjectStore;
   /** Where results, rejects and manifests go. */
   readonly output: ObjectStore;
+  /**
+   * Told how far the chunk has got while it runs, at the end of a block (a read of about 1 MiB)
+   * once at least `progressIntervalMs` have passed since the last call. Not called at the
+   * chunk's end: the result says that.
+   */
+  readonly onProgress?: (progress: ChunkProgress) => void;
+  /** Least wall time between two `onProgress` calls; 500 ms unless set (0: every block). */
+  readonly progressIntervalMs?: number;
 }
 
 export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
@@ -126,7 +141,19 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     (writers.get(partition) ?? openWriter(partition)).write(values, row.texts);
   };
 
+  // Progress is checked once per block, never per record: one clock read per ~1 MiB.
+  const onProgress = deps.onProgress;
+  const progressInterval = deps.progressIntervalMs ?? 500;
+  let bytesRead = 0;
+  let progressAt = started;
   const onBlockEnd = async () => {
+    if (onProgress) {
+      const now = performance.now();
+      if (now - progressAt >= progressInterval) {
+        progressAt = now;
+        onProgress({ rows: stats.rowsIn, bytes: bytesRead });
+      }
+    }
     for (const w of writers.values()) await w.flush();
     if (rejectBuffer.length) {
       const text = Buffer.from(rejectBuffer.splice(0).join(''));
@@ -134,7 +161,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     }
   };
 
-  const source = chunkSource(deps.input, plan, chunk);
+  const source = chunkSource(deps.input, plan, chunk, onProgress && ((n) => void (bytesRead += n)));
   let totals;
   try {
     totals = await readRecords(
@@ -192,10 +219,23 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   return { index: chunk.index, fingerprint: chunkFingerprint(plan, chunk), stats, parts, rejects, keyRuns };
 }
 
-/** The chunk's bytes; for gzip, the decompressed stream after the header. */
-function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange): AsyncIterable<Uint8Array> {
-  if (plan.compression === 'none') return store.read(plan.input.key, { start: chunk.start, end: chunk.end }, plan.input);
-  return skipBytes(Readable.from(store.read(plan.input.key, undefined, plan.input)).pipe(createGunzip()), plan.dataStart);
+/**
+ * The chunk's bytes; for gzip, the decompressed stream after the header. `onRead` is told the
+ * length of every piece read from the store (before decompression).
+ */
+function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange, onRead?: (bytes: number) => void): AsyncIterable<Uint8Array> {
+  if (plan.compression === 'none') return counted(store.read(plan.input.key, { start: chunk.start, end: chunk.end }, plan.input), onRead);
+  return skipBytes(Readable.from(counted(store.read(plan.input.key, undefined, plan.input), onRead)).pipe(createGunzip()), plan.dataStart);
+}
+
+function counted(source: AsyncIterable<Uint8Array>, onRead: ((bytes: number) => void) | undefined): AsyncIterable<Uint8Array> {
+  if (!onRead) return source;
+  return (async function* () {
+    for await (const c of source) {
+      onRead(c.byteLength);
+      yield c;
+    }
+  })();
 }
 
 async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {

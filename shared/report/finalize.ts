@@ -76,12 +76,17 @@ export async function finalizeJob(
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
   const rejectRatio = stats.rowsIn === 0 ? 0 : stats.rowsRejected / stats.rowsIn;
-  const gatePassed = rejectRatio <= pipeline.qualityGate.maxRejectRatio;
+  const { maxRejectRatio } = pipeline.qualityGate;
+  // Rows in and none out is never a success, whatever the ratio allows: something upstream is wrong.
+  const noOutput = stats.rowsIn > 0 && stats.rowsOut === 0;
+  const gatePassed = rejectRatio <= maxRejectRatio && !noOutput;
   const failedRules = datasetRules.filter((r) => !r.passed && r.severity === 'error');
   const failure = !balanced
     ? `accounting does not balance: ${stats.rowsIn} in ≠ ${stats.rowsOut} out + ${stats.rowsRejected} rejected + ${stats.rowsFiltered} filtered`
     : !gatePassed
-      ? `quality gate: reject ratio ${(rejectRatio * 100).toFixed(2)}% is above ${(pipeline.qualityGate.maxRejectRatio * 100).toFixed(2)}%`
+      ? noOutput
+        ? `quality gate: ${stats.rowsIn} rows in and none out (${stats.rowsRejected} rejected, ${stats.rowsFiltered} filtered)`
+        : `quality gate: reject ratio ${(rejectRatio * 100).toFixed(2)}% is above ${(maxRejectRatio * 100).toFixed(2)}%`
       : failedRules.length
         ? `dataset rule failed: ${failedRules.map((r) => `${r.name} (${r.detail})`).join('; ')}`
         : undefined;
@@ -100,7 +105,7 @@ export async function finalizeJob(
     plan: { chunks: plan.chunks.length, method: plan.method },
     accounting: { rowsIn: stats.rowsIn, rowsOut: stats.rowsOut, rowsRejected: stats.rowsRejected, rowsFiltered: stats.rowsFiltered, balanced },
     rejectRatio,
-    qualityGate: { maxRejectRatio: pipeline.qualityGate.maxRejectRatio, passed: gatePassed },
+    qualityGate: { maxRejectRatio, requireOutput: true, passed: gatePassed },
     datasetRules,
     columns: summarizeColumns(pipeline, stats),
     stats,

@@ -213,7 +213,7 @@ ${report.failure ? `<div class="failure">${esc(report.failure)}</div>` : ''}
 <p><code>rowsIn = rowsOut + rowsRejected + rowsFiltered</code></p>
 <p><code>${num(a.rowsIn)} = ${num(a.rowsOut)} + ${num(a.rowsRejected)} + ${num(a.rowsFiltered)}</code>
 ${badge(a.balanced, 'balanced', 'does not balance')}</p>
-<p>Reject ratio ${pct(report.rejectRatio)} vs quality gate max ${pct(report.qualityGate.maxRejectRatio)}
+<p>Quality gate: reject ratio ${pct(report.rejectRatio)} of at most ${pct(report.qualityGate.maxRejectRatio)}, and at least one row out when rows came in
 ${badge(report.qualityGate.passed, 'gate passed', 'gate failed')}</p>
 <h2>Dataset rules</h2>
 ${datasetRows.length ? table(['Name', 'Type', 'Severity', 'Result', 'Detail'], datasetRows) : none}

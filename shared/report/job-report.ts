@@ -41,7 +41,8 @@ export interface JobReport {
     readonly balanced: boolean;
   };
   readonly rejectRatio: number;
-  readonly qualityGate: { readonly maxRejectRatio: number; readonly passed: boolean };
+  /** The gate applied: the reject ratio may not exceed `maxRejectRatio`, and a job with rows in must have rows out. */
+  readonly qualityGate: { readonly maxRejectRatio: number; readonly requireOutput: true; readonly passed: boolean };
   readonly datasetRules: readonly DatasetRuleResult[];
   readonly columns: readonly ColumnSummary[];
   readonly stats: ChunkStats;

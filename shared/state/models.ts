@@ -8,6 +8,8 @@ export interface JobRecord {
   readonly jobId: string;
   readonly pipeline: string;
   readonly input: { readonly key: string; readonly size: number; readonly etag: string; readonly versionId?: string };
+  /** Local runs: the absolute folder `input.key` is relative to, so `sluice verify` works from any folder. */
+  inputRoot?: string;
   status: JobStatus;
   readonly createdAt: string;
   updatedAt: string;

@@ -4,10 +4,8 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLUX_CONFIG, fluxTsv, writeJson } from '../../fixtures.js';
-import { tempDir } from '../../helpers.js';
+import { SLUICE_BIN, tempDir } from '../../helpers.js';
 
-const CLI = join(import.meta.dirname, '../../../cli/sluice.ts');
-const TSX = import.meta.resolve('tsx');
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir, cleanup } = await tempDir()));
@@ -27,7 +25,7 @@ async function files(root: string, sub: string): Promise<Record<string, string>>
 }
 
 function sluice(args: string[]) {
-  return spawnSync(process.execPath, ['--import', TSX, CLI, ...args], { encoding: 'utf8', cwd: dir });
+  return spawnSync(process.execPath, [SLUICE_BIN, ...args], { encoding: 'utf8', cwd: dir });
 }
 
 describe('sluice run after SIGKILL', () => {
@@ -39,7 +37,7 @@ describe('sluice run after SIGKILL', () => {
     const clean = sluice(['run', 'config.json', 'site.tsv', '--out', 'clean', '--workers', '1']);
     expect(clean.status, clean.stderr).toBe(0);
 
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'run', 'config.json', 'site.tsv', '--out', 'killed', '--workers', '1'], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [SLUICE_BIN, 'run', 'config.json', 'site.tsv', '--out', 'killed', '--workers', '1'], { cwd: dir, stdio: 'ignore' });
     // Kill once a few chunks have checkpoints, mid-run.
     let done = 0;
     for (let i = 0; i < 600 && done < 4; i++) {
@@ -77,6 +75,6 @@ describe('sluice run after SIGKILL', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
     const missing = sluice(['run', 'config.json', 'absent.tsv']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr.trim()).toBe('sluice: InputError: absent.tsv: file not found');
+    expect(missing.stderr.trim()).toBe('sluice: absent.tsv: file not found');
   });
 });

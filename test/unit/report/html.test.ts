@@ -19,7 +19,7 @@ function sampleReport(overrides: Partial<JobReport> = {}): JobReport {
     plan: { chunks: 3, method: 'byte-range' },
     accounting: { rowsIn: 1234, rowsOut: 1100, rowsRejected: 120, rowsFiltered: 14, balanced: true },
     rejectRatio: 120 / 1234,
-    qualityGate: { maxRejectRatio: 0.05, passed: false },
+    qualityGate: { maxRejectRatio: 0.05, requireOutput: true, passed: false },
     datasetRules: [
       { name: 'unique_station_time', type: 'unique', severity: 'error', passed: true, detail: '0 duplicates' },
       { name: 'hourly_complete', type: 'completeness', severity: 'warn', passed: false, detail: '90% present', ratio: 0.9 },
