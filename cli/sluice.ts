@@ -9,7 +9,6 @@ import { FsObjectStore } from '../shared/local/fs-object-store.js';
 import { reason } from '../shared/local/output-dir.js';
 import { inputLocation, runLocal } from '../shared/local/runner.js';
 import { planChunks } from '../shared/plan/plan.js';
-import { compileRowProcessor } from '../shared/process/row.js';
 import type { JobReport } from '../shared/report/job-report.js';
 import type { JobRecord } from '../shared/state/models.js';
 import { verifyJob } from '../shared/verify/verify.js';
@@ -96,9 +95,8 @@ program
   .description('check a config; prints every problem with its path')
   .argument('<config>')
   .action(async (configPath: string) => {
+    // loadConfig runs every check (schema, CEL, time formats, column references) in one pass.
     const config = await loadConfig(configPath);
-    // Compiling the CEL and column checks finds the errors zod cannot see.
-    config.pipelines.forEach((p, i) => compileRowProcessor(p, undefined, `pipelines[${i}]`));
     console.log(`${configPath}: valid (${config.pipelines.length} pipeline(s): ${config.pipelines.map((p) => p.name).join(', ')})`);
   });
 

@@ -14,13 +14,19 @@ export const ColumnType = z.enum(['string', 'integer', 'number', 'boolean', 'dat
 
 export const ColumnSchema = z
   .strictObject({
-    type: ColumnType.default('string'),
+    type: ColumnType.default('string').describe('string, integer, number, boolean, date, timestamp or enum'),
     required: z.boolean().default(false).describe('A null or empty value is a reject'),
     min: z.union([z.number(), z.string()]).optional().describe('Smallest allowed value (number, or ISO date/time)'),
-    max: z.union([z.number(), z.string()]).optional(),
+    max: z.union([z.number(), z.string()]).optional().describe('Largest allowed value (number, or ISO date/time)'),
     pattern: z.string().optional().describe('Regular expression a string value must match in full'),
     length: z
-      .union([z.number().int().nonnegative(), z.strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().positive().optional() })])
+      .union([
+        z.number().int().nonnegative(),
+        z.strictObject({
+          min: z.number().int().nonnegative().optional().describe('Shortest allowed length'),
+          max: z.number().int().positive().optional().describe('Longest allowed length'),
+        }),
+      ])
       .optional()
       .describe('Exact length, or {min, max}'),
     format: z
@@ -42,73 +48,80 @@ export const ColumnSchema = z
   });
 
 export const FormatSchema = z.strictObject({
-  type: z.enum(['csv', 'tsv', 'jsonl']).default('csv'),
+  type: z.enum(['csv', 'tsv', 'jsonl']).default('csv').describe('csv, tsv, or jsonl (one JSON object a line)'),
   delimiter: z.string().length(1).optional().describe('Field separator; "," for csv and "\\t" for tsv by default'),
   quote: z.union([z.string().length(1), z.literal(false)]).optional().describe('Quote character, or false for none; csv: \'"\', tsv: none'),
   header: z.boolean().default(true).describe('The first line names the columns'),
   nullValues: z.array(z.string()).default(['']).describe('Markers read as null, e.g. ["", "NA", "-9999"]'),
-  encoding: z.enum(['utf-8']).default('utf-8'),
-  compression: z.enum(['auto', 'gzip', 'none']).default('auto').describe('auto: gzip when the key ends in .gz'),
+  encoding: z.enum(['utf-8']).default('utf-8').describe('Text encoding; only utf-8'),
+  compression: z.enum(['auto', 'gzip', 'none']).default('auto').describe('auto: gzip when the key ends in .gz or the bytes start as gzip'),
   maxLineBytes: z.number().int().positive().default(1024 * 1024).describe('A longer record is rejected'),
 });
 
 export const ChunkingSchema = z.strictObject({
-  strategy: z.enum(['bytes', 'rows', 'whole-file']).default('bytes'),
+  strategy: z.enum(['bytes', 'rows', 'whole-file']).default('bytes').describe('bytes: chunks of targetSize; rows: of about targetRows; whole-file: one chunk'),
   targetSize: byteSize.default('64MB').describe('Chunk size for strategy bytes'),
   targetRows: z.number().int().positive().default(500_000).describe('Approximate rows per chunk for strategy rows'),
 });
 
 const Severity = z.enum(['error', 'warn']);
+const datasetSeverity = Severity.default('error').describe('error fails the job; warn only reports');
+const datasetRuleName = z.string().optional().describe('Name in the report');
 
 export const RowRuleSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z_][\w-]*$/),
+  name: z.string().regex(/^[A-Za-z_][\w-]*$/).describe('Rule name, as rejects and the report show it'),
   expr: z.string().min(1).describe('CEL expression over the row\'s columns; true means the row passes'),
   severity: Severity.default('error').describe('error rejects the row; warn only counts it'),
-  message: z.string().optional(),
+  message: z.string().optional().describe('Reject message; "rule <name> failed: <expr>" when absent'),
 });
 
 export const DatasetRuleSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('unique'), name: z.string().optional(), columns: z.array(z.string()).min(1), severity: Severity.default('error') }),
   z.strictObject({
-    type: z.literal('completeness'),
-    name: z.string().optional(),
-    column: z.string(),
-    interval: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'an interval such as 30m'),
-    min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected timestamps'),
-    severity: Severity.default('error'),
+    type: z.literal('unique').describe('No two rows share the values of these columns'),
+    name: datasetRuleName,
+    columns: z.array(z.string()).min(1).describe('Schema columns that together identify a row'),
+    severity: datasetSeverity,
   }),
   z.strictObject({
-    type: z.literal('rowCount'),
-    name: z.string().optional(),
-    min: z.number().int().nonnegative().optional(),
-    max: z.number().int().positive().optional(),
-    severity: Severity.default('error'),
+    type: z.literal('completeness').describe('A time column has a value at every interval'),
+    name: datasetRuleName,
+    column: z.string().describe('A date or timestamp column'),
+    interval: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'an interval such as 30m').describe('Expected step between values, e.g. 30m'),
+    min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected timestamps'),
+    severity: datasetSeverity,
+  }),
+  z.strictObject({
+    type: z.literal('rowCount').describe('The number of rows is within bounds'),
+    name: datasetRuleName,
+    min: z.number().int().nonnegative().optional().describe('Fewest rows'),
+    max: z.number().int().positive().optional().describe('Most rows'),
+    severity: datasetSeverity,
   }),
 ]);
 
 export const TransformSchema = z.strictObject({
   select: z.array(z.string()).optional().describe('Columns to keep, in order (after derive)'),
-  rename: z.record(z.string(), z.string()).optional().describe('old name → new name, applied last'),
+  rename: z.record(z.string(), z.string().min(1)).optional().describe('old name → new name, applied last'),
   cast: z.record(z.string(), ColumnType.exclude(['enum'])).optional().describe('column → type after validation'),
   derive: z.record(z.string(), z.string()).optional().describe('new column → CEL expression'),
   filter: z.string().optional().describe('CEL expression; rows where it is false are filtered (counted, not rejected)'),
 });
 
 export const OutputSchema = z.strictObject({
-  format: z.enum(['jsonl', 'csv', 'parquet']).default('jsonl'),
-  partitionBy: z.array(z.string()).default([]),
+  format: z.enum(['jsonl', 'csv', 'parquet']).default('jsonl').describe('Format of the result parts'),
+  partitionBy: z.array(z.string()).default([]).describe('Output columns; parts go under col=value/'),
 });
 
 export const RetrySchema = z.strictObject({
-  maxAttempts: z.number().int().min(1).max(20).default(3),
-  baseDelayMs: z.number().int().min(0).default(200),
-  maxDelayMs: z.number().int().min(0).default(10_000),
-  jitter: z.enum(['full', 'none']).default('full'),
+  maxAttempts: z.number().int().min(1).max(20).default(3).describe('Attempts in all, the first included'),
+  baseDelayMs: z.number().int().min(0).default(200).describe('Backoff before the first retry; doubles each retry'),
+  maxDelayMs: z.number().int().min(0).default(10_000).describe('Longest backoff'),
+  jitter: z.enum(['full', 'none']).default('full').describe('full: a random wait up to the backoff; none: the whole backoff'),
 });
 
 export const ComputeSchema = z.strictObject({
-  type: z.enum(['lambda', 'fargate']).default('lambda'),
-  memoryMb: z.number().int().min(128).max(30720).default(1024),
+  type: z.enum(['lambda', 'fargate']).default('lambda').describe('Where chunks run in AWS: a Lambda or an ECS Fargate task'),
+  memoryMb: z.number().int().min(128).max(30720).default(1024).describe('Memory of the work λ or Fargate task, in MB'),
   timeoutSeconds: z.number().min(0.01).max(900).default(900).describe('A chunk running longer is stopped and retried (the work λ timeout in AWS)'),
   command: z.array(z.string()).min(1).optional().describe('Fargate only: external program run on the staged input'),
 });
@@ -117,27 +130,46 @@ const cron = z.string().regex(/^cron\(.+\)$|^rate\(.+\)$/, 'cron(...) or rate(..
 
 export const PipelineSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes').describe('Pipeline name: lowercase letters, digits and dashes'),
     match: z
-      .strictObject({ prefix: keyPrefix.optional(), suffix: z.string().max(256).optional(), glob: keyPrefix.optional() })
+      .strictObject({
+        prefix: keyPrefix.optional().describe('Key prefix (relative to incoming/ in the cloud)'),
+        suffix: z.string().max(256).optional().describe('Key suffix, e.g. ".tsv"'),
+        glob: keyPrefix.optional().describe('Glob over the key, e.g. "sites/*/*.tsv"'),
+      })
       .default({})
       .describe('Which object keys or file names this pipeline takes'),
-    format: FormatSchema.default(FormatSchema.parse({})),
-    chunking: ChunkingSchema.default(ChunkingSchema.parse({})),
-    schema: z.strictObject({
-      columns: z.record(z.string(), ColumnSchema),
-      unknownColumns: z.enum(['ignore', 'keep', 'reject']).default('ignore').describe('Header columns not in the schema'),
-    }),
+    format: FormatSchema.default(FormatSchema.parse({})).describe('How records are read'),
+    chunking: ChunkingSchema.default(ChunkingSchema.parse({})).describe('How a file is split into chunks processed in parallel'),
+    schema: z
+      .strictObject({
+        columns: z.record(z.string(), ColumnSchema).describe('Column name → type and checks'),
+        unknownColumns: z.enum(['ignore', 'keep', 'reject']).default('ignore').describe('Header columns not in the schema'),
+      })
+      .describe('The columns and their checks'),
     rules: z
-      .strictObject({ row: z.array(RowRuleSchema).default([]), dataset: z.array(DatasetRuleSchema).default([]) })
-      .default({ row: [], dataset: [] }),
-    transform: TransformSchema.default({}),
-    output: OutputSchema.default(OutputSchema.parse({})),
-    onBadRow: z.enum(['quarantine', 'fail-chunk', 'fail-job']).default('quarantine'),
-    qualityGate: z.strictObject({ maxRejectRatio: z.number().min(0).max(1).default(1) }).default({ maxRejectRatio: 1 }),
-    retry: RetrySchema.default(RetrySchema.parse({})),
-    compute: ComputeSchema.default(ComputeSchema.parse({})),
-    schedule: z.strictObject({ cron, prefix: keyPrefix.optional() }).optional().describe('Cloud only: run on this schedule'),
+      .strictObject({
+        row: z.array(RowRuleSchema).default([]).describe('CEL rules every row must pass'),
+        dataset: z.array(DatasetRuleSchema).default([]).describe('Rules over all rows, checked when the job finalizes'),
+      })
+      .default({ row: [], dataset: [] })
+      .describe('Row and dataset rules'),
+    transform: TransformSchema.default({}).describe('Per row, after the checks: derive, filter, cast, select, rename'),
+    output: OutputSchema.default(OutputSchema.parse({})).describe('How results are written'),
+    onBadRow: z.enum(['quarantine', 'fail-chunk', 'fail-job']).default('quarantine').describe('A rejected row: quarantine (rejects file), fail-chunk or fail-job'),
+    qualityGate: z
+      .strictObject({ maxRejectRatio: z.number().min(0).max(1).default(0.1).describe('The job fails above this share of rejected rows') })
+      .default({ maxRejectRatio: 0.1 })
+      .describe('When rejected rows fail the job'),
+    retry: RetrySchema.default(RetrySchema.parse({})).describe('Backoff for a failed chunk, locally, in the Fargate task and in the state machine'),
+    compute: ComputeSchema.default(ComputeSchema.parse({})).describe('What runs a chunk'),
+    schedule: z
+      .strictObject({
+        cron: cron.describe('EventBridge schedule: cron(...) or rate(...)'),
+        prefix: keyPrefix.optional().describe('The sweep runs the pipeline over incoming/<prefix>'),
+      })
+      .optional()
+      .describe('Cloud only: run on this schedule'),
   })
   .superRefine((p, ctx) => {
     if (p.compute.command && p.compute.type !== 'fargate') {
@@ -146,9 +178,9 @@ export const PipelineSchema = z
   });
 
 export const ConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1).default(1),
-  pipelines: z.array(PipelineSchema).min(1),
+  $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors'),
+  version: z.literal(1).default(1).describe('Config format version'),
+  pipelines: z.array(PipelineSchema).min(1).describe('A file runs through the first pipeline whose match takes it'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import type { ColumnTypeName } from '../config/schema.js';
+import type { Column, ColumnTypeName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Value } from './columns.js';
 
@@ -26,6 +26,11 @@ export interface CelVariable {
 }
 
 export type CelProgram = (context: Record<string, unknown>) => unknown;
+
+/** The CEL variables of a pipeline's schema columns: a column that is not required may be null. */
+export function columnVariables(columns: Readonly<Record<string, Column>>): CelVariable[] {
+  return Object.entries(columns).map(([name, c]) => ({ name, type: c.type, nullable: !c.required }));
+}
 
 /** A CEL environment whose variables are the row's columns. Column names that are not CEL identifiers are left out. */
 export function celEnvironment(variables: readonly CelVariable[]): Environment {

@@ -1,4 +1,4 @@
-import type { Column } from '../config/schema.js';
+import type { Column, ColumnTypeName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { compileTimeFormat, parseIsoDate, parseIsoTimestamp } from './time.js';
 
@@ -34,15 +34,8 @@ export function compileColumn(name: string, column: Column, nullValues: Readonly
       throw new ConfigError(`${path}.format`, (e as Error).message);
     }
   }
-  const bound = (v: number | string | undefined, key: 'min' | 'max'): number | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v === 'number') return v;
-    const ms = type === 'date' ? parseIsoDate(v) : parseIsoTimestamp(v);
-    if (Number.isNaN(ms)) throw new ConfigError(`${path}.${key}`, `"${v}" is not an ISO ${type === 'date' ? 'date' : 'timestamp'}`);
-    return ms;
-  };
-  const min = type === 'string' || type === 'enum' ? undefined : bound(column.min, 'min');
-  const max = type === 'string' || type === 'enum' ? undefined : bound(column.max, 'max');
+  const min = type === 'string' || type === 'enum' ? undefined : columnBound(type, column.min, `${path}.min`);
+  const max = type === 'string' || type === 'enum' ? undefined : columnBound(type, column.max, `${path}.max`);
   const pattern = column.pattern !== undefined ? new RegExp(`^(?:${column.pattern})$`, 'u') : undefined;
   const length = typeof column.length === 'number' ? { min: column.length, max: column.length } : column.length;
   const values = column.values ? new Set(column.values) : undefined;
@@ -110,6 +103,19 @@ export function compileColumn(name: string, column: Column, nullValues: Readonly
         return checkNumber(ms, raw, failures);
       };
   }
+}
+
+/**
+ * A column's `min` or `max` as the checks compare it: a number as written, a string as the epoch
+ * ms of an ISO date (date columns) or timestamp (others). Throws a ConfigError at `path` when a
+ * string is not one.
+ */
+export function columnBound(type: ColumnTypeName, value: number | string | undefined, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  const ms = type === 'date' ? parseIsoDate(value) : parseIsoTimestamp(value);
+  if (Number.isNaN(ms)) throw new ConfigError(path, `"${value}" is not an ISO ${type === 'date' ? 'date' : 'timestamp'}`);
+  return ms;
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);

@@ -17,6 +17,8 @@ const base = {
   name: 'bad',
   format: { type: 'csv', maxLineBytes: 200 },
   chunking: { targetSize: 64 },
+  // Small files with one bad row each: the gate is not what these cases test.
+  qualityGate: { maxRejectRatio: 1 },
   schema: { columns: { a: { type: 'integer', required: true }, b: { type: 'string' }, c: { type: 'number' } } },
 };
 
