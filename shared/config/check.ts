@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { celEnvironment, columnVariables, compileCel } from '../rules/cel.js';
+import { celEnvironment, columnVariables, compileCel, declareCelVariable } from '../rules/cel.js';
 import { columnBound } from '../rules/columns.js';
 import { compileTimeFormat } from '../rules/time.js';
 import { checkReferences } from './references.js';
@@ -32,7 +32,13 @@ const isLineBreak = (c: string) => c === '\n' || c === '\r';
 
 /** A delimiter or quote that is a line break, or a delimiter that is also the quote, cannot be read back. */
 function checkDialect(p: Pipeline, at: string): ConfigError[] {
-  if (p.format.type === 'jsonl') return [];
+  if (p.format.type === 'jsonl') {
+    // Kept keys differ per record; only JSONL output has room for them.
+    if (p.schema.unknownColumns === 'keep' && p.output.format !== 'jsonl') {
+      return [new ConfigError(`${at}.schema.unknownColumns`, `keep with jsonl input needs output.format jsonl (keys not in the schema vary per record; ${p.output.format} has fixed columns)`)];
+    }
+    return [];
+  }
   const errors: ConfigError[] = [];
   const { delimiter, quote } = dialectOf(p);
   if (isLineBreak(delimiter)) errors.push(new ConfigError(`${at}.format.delimiter`, 'a line break cannot be the delimiter'));
@@ -82,7 +88,7 @@ function checkExpressions(p: Pipeline, at: string): ConfigError[] {
   for (const [name, expr] of Object.entries(p.transform.derive ?? {})) {
     collect(errors, () => compileCel(env, expr, `${at}.transform.derive.${name}`));
     // A derive named like a column is reported by checkReferences; registering it twice would throw.
-    if (!Object.hasOwn(p.schema.columns, name)) env.registerVariable(name, 'dyn');
+    if (!Object.hasOwn(p.schema.columns, name)) declareCelVariable(env, name, 'dyn');
   }
   if (p.transform.filter !== undefined) collect(errors, () => compileCel(env, p.transform.filter!, `${at}.transform.filter`, 'bool'));
   return errors;

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { checkPipelines } from './check.js';
 import { issuesToErrors, withoutUnknownKeys } from './issues.js';
+import { hideProtoNames, restoreProtoNameInError, restoreProtoNames } from './proto-names.js';
 import { ConfigSchema, PipelineSchema, type Config, type Pipeline } from './schema.js';
 
 export { formatPath } from './issues.js';
@@ -31,11 +32,14 @@ export class InvalidConfigError extends ConfigError {
  * keys is still compiled, so a typo does not hide the problems after it.
  */
 export function parseConfig(document: unknown, source = 'config'): Config {
-  const parsed = ConfigSchema.safeParse(document);
-  const errors = parsed.success ? [] : issuesToErrors(parsed.error.issues, document);
-  errors.push(...checkPipelines(parsed.success ? parsed.data.pipelines : pipelinesThatParse(document, parsed.error.issues)));
+  // A column may be named "__proto__"; zod would drop it (see hideProtoNames).
+  const hidden = hideProtoNames(document);
+  const parsed = ConfigSchema.safeParse(hidden);
+  const errors = parsed.success ? [] : issuesToErrors(parsed.error.issues, hidden).map(restoreProtoNameInError);
+  const pipelines = (parsed.success ? parsed.data.pipelines : pipelinesThatParse(hidden, parsed.error.issues)).map((p) => p && restoreProtoNames(p));
+  errors.push(...checkPipelines(pipelines));
   if (errors.length || !parsed.success) throw new InvalidConfigError(source, errors);
-  return parsed.data;
+  return { ...parsed.data, pipelines: pipelines as Pipeline[] };
 }
 
 /** Reads YAML or JSON from disk and validates it completely (see parseConfig); what `run`, `validate` and `cdk synth` call. */

@@ -55,6 +55,15 @@ export function checkReferences(p: Pipeline, at: string): ConfigError[] {
   p.output.partitionBy.forEach((c, j) => {
     if (!outputs.includes(c)) errors.push(new ConfigError(`${at}.output.partitionBy[${j}]`, `"${c}" is not an output column${didYouMean(c, outputs)}`));
   });
+  // Groups are read from output rows; with `keep` and no select, a header column nobody listed may be one.
+  p.rules.dataset.forEach((r, j) => {
+    if (r.type !== 'completeness') return;
+    r.groupBy.forEach((c, k) => {
+      if (!outputs.includes(c) && !(keep && !select)) {
+        errors.push(new ConfigError(`${at}.rules.dataset[${j}].groupBy[${k}]`, `"${c}" is not an output column${didYouMean(c, outputs)}`));
+      }
+    });
+  });
   return errors;
 }
 

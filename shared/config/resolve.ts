@@ -13,12 +13,15 @@ export function parseByteSize(size: number | string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-/** Delimiter and quote with the format's defaults applied. */
-export function dialectOf(p: Pipeline): Dialect {
+/**
+ * Delimiter, quote and quote leniency with the format's defaults applied. The line break is the
+ * file's own (the plan detects it); `\n` until then.
+ */
+export function dialectOf(p: Pipeline, lineBreak: Dialect['lineBreak'] = '\n'): Dialect {
   const tsv = p.format.type === 'tsv';
   const delimiter = p.format.delimiter ?? (tsv ? '\t' : ',');
   const quote = p.format.quote === false ? '' : (p.format.quote ?? (tsv ? '' : '"'));
-  return { delimiter, quote };
+  return { delimiter, quote, lineBreak, relaxQuotes: p.format.relaxQuotes };
 }
 
 /**

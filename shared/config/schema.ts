@@ -35,6 +35,7 @@ export const ColumnSchema = z
       .describe('For date/timestamp: a pattern of YYYY MM DD HH mm ss (e.g. "YYYYMMDDHHmm"); ISO 8601 when absent'),
     values: z.array(z.string()).optional().describe('Allowed values of an enum column'),
     source: z.string().optional().describe('Header name in the file, when it differs from the column name'),
+    allowMissing: z.boolean().default(false).describe('The column may be absent from the header (its values are then null); otherwise a missing column is an error'),
   })
   .superRefine((c, ctx) => {
     if (c.type === 'enum' && !c.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum column needs values' });
@@ -51,7 +52,11 @@ export const FormatSchema = z.strictObject({
   type: z.enum(['csv', 'tsv', 'jsonl']).default('csv').describe('csv, tsv, or jsonl (one JSON object a line)'),
   delimiter: z.string().length(1).optional().describe('Field separator; "," for csv and "\\t" for tsv by default'),
   quote: z.union([z.string().length(1), z.literal(false)]).optional().describe('Quote character, or false for none; csv: \'"\', tsv: none'),
-  header: z.boolean().default(true).describe('The first line names the columns'),
+  header: z.boolean().default(true).describe('The first line names the columns; false reads columns by position, in schema order'),
+  relaxQuotes: z
+    .boolean()
+    .default(false)
+    .describe('Keep quotes inside unquoted fields and text after a closing quote literally, instead of rejecting the record (RFC 4180 is strict)'),
   nullValues: z.array(z.string()).default(['']).describe('Markers read as null, e.g. ["", "NA", "-9999"]'),
   encoding: z.enum(['utf-8']).default('utf-8').describe('Text encoding; only utf-8'),
   compression: z.enum(['auto', 'gzip', 'none']).default('auto').describe('auto: gzip when the key ends in .gz or the bytes start as gzip'),
@@ -83,11 +88,15 @@ export const DatasetRuleSchema = z.discriminatedUnion('type', [
     severity: datasetSeverity,
   }),
   z.strictObject({
-    type: z.literal('completeness').describe('A time column has a value at every interval'),
+    type: z.literal('completeness').describe('A time column has a value in every slot of the interval (distinct slots, per group)'),
     name: datasetRuleName,
     column: z.string().describe('A date or timestamp column'),
     interval: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'an interval such as 30m').describe('Expected step between values, e.g. 30m'),
-    min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected timestamps'),
+    groupBy: z
+      .array(z.string())
+      .default([])
+      .describe('Output columns (e.g. a site id) whose values split the rows into groups; each group is expected from its own first to its last slot'),
+    min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected time slots, over all groups'),
     severity: datasetSeverity,
   }),
   z.strictObject({

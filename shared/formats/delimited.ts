@@ -1,12 +1,19 @@
-/** Dialect of a delimited text file, resolved from the config once. */
+/** Dialect of a delimited text file: the config's choices and the file's own line break. */
 export interface Dialect {
   readonly delimiter: string;
   /** Quote character, or '' when the format has no quoting (plain TSV). */
   readonly quote: string;
+  /** `\n` for LF and CRLF files (a `\r` before it belongs to the line ending), `\r` for CR-only files. */
+  readonly lineBreak: '\n' | '\r';
+  /** Quotes inside unquoted fields and text after a closing quote are kept literally instead of making the record malformed. */
+  readonly relaxQuotes: boolean;
 }
 
-/** Receives each record; positional arguments so the hot loop allocates no record object. */
-export type RecordCallback = (fields: string[], start: number, end: number, line: number, unterminated: boolean) => void;
+/**
+ * Receives each record; positional arguments so the hot loop allocates no record object.
+ * `malformed` says why the record cannot be read; it then spans its first physical line only.
+ */
+export type RecordCallback = (fields: string[], start: number, end: number, line: number, malformed: string | undefined) => void;
 
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {
@@ -16,122 +23,150 @@ export interface RawRecord {
   /** Offset just past the record's line ending. */
   end: number;
   line: number;
-  /** A quote opened and never closed before the end of input. */
-  unterminated?: boolean;
+  malformed: string | undefined;
+}
+
+/** The line break of a file, from its first one: a lone CR makes a CR-only file; LF and CRLF both end lines at LF. */
+export function detectLineBreak(head: Uint8Array): '\n' | '\r' {
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i];
+    if (b === 10) return '\n';
+    if (b === 13) return head[i + 1] === 10 || i + 1 === head.length ? '\n' : '\r';
+  }
+  return '\n';
+}
+
+/** Bytes of `text[start, end)` exceed `limit`, computed only when the length in UTF-16 units leaves it open. */
+function exceeds(text: string, start: number, end: number, limit: number): boolean {
+  const units = end - start;
+  if (units > limit) return true; // a UTF-16 unit is at least one byte
+  if (units * 3 <= limit) return false; // and at most three
+  return Buffer.byteLength(text.slice(start, end)) > limit;
 }
 
 /**
  * Splits a block of text that ends at a line break into records.
- * Lines without a quote character take a fast path (`split`), others a character scan
- * following RFC 4180 (doubled quotes, quoted delimiters and line breaks).
- * A quoted record left open at the block's end is not emitted; its start is returned
- * so the caller can carry it into the next block.
+ * Lines without a quote character take a fast path (`split`); others a character scan that
+ * follows RFC 4180: a quoted field may hold delimiters, line breaks and doubled quotes, and its
+ * closing quote must be followed by the delimiter, the line end or the end of input. A record
+ * that breaks these rules (a quote inside an unquoted field, text after a closing quote, a quote
+ * not closed within `maxRecordBytes` of the record's start or by the end of input) is reported
+ * malformed on its own, and reading resumes at the next physical line, so it never takes other
+ * lines with it. A record left open at the block's end is not emitted; the returned `consumed`
+ * is its start, so the caller can carry it into the next block.
  */
 export function tokenizeBlock(
   text: string,
   dialect: Dialect,
   firstLine: number,
   final: boolean,
+  maxRecordBytes: number,
   onRecord: RecordCallback,
 ): { consumed: number; lines: number } {
-  const { delimiter, quote } = dialect;
+  const { delimiter, quote, lineBreak } = dialect;
+  const lf = lineBreak === '\n';
   const length = text.length;
   let pos = 0;
   let line = firstLine;
   let nextQuote = quote === '' ? -1 : text.indexOf(quote);
   while (pos < length) {
-    const nl = text.indexOf('\n', pos);
+    const nl = text.indexOf(lineBreak, pos);
+    if (nl === -1 && !final) break;
     const lineEnd = nl === -1 ? length : nl;
     const next = nl === -1 ? length : nl + 1;
-    if (nl === -1 && !final) break;
-    const contentEnd = lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
     if (nextQuote === -1 || nextQuote >= lineEnd) {
-      const fields = contentEnd === pos ? [''] : text.slice(pos, contentEnd).split(delimiter);
-      onRecord(fields, pos, next, line, false);
+      const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+      onRecord(contentEnd === pos ? [''] : text.slice(pos, contentEnd).split(delimiter), pos, next, line, undefined);
       pos = next;
       line++;
       continue;
     }
-    const parsed = scanQuoted(text, pos, delimiter, quote, final);
+    const parsed = scanQuoted(text, pos, dialect, final, maxRecordBytes);
     if (parsed === undefined) break; // open quote: carry over
-    onRecord(parsed.fields, pos, parsed.end, line, parsed.unterminated === true);
+    if (typeof parsed === 'string') {
+      onRecord(EMPTY, pos, next, line, parsed);
+      pos = next;
+      line++;
+      continue;
+    }
+    onRecord(parsed.fields, pos, parsed.end, line, undefined);
     line += parsed.lines;
     pos = parsed.end;
   }
   return { consumed: pos, lines: line - firstLine };
 }
 
-/** Character scan of one record from `start`. Undefined when a quote is still open at the end of `text` and more may come. */
-function scanQuoted(
-  text: string,
-  start: number,
-  delimiter: string,
-  quote: string,
-  final: boolean,
-): { fields: string[]; end: number; lines: number; unterminated?: true } | undefined {
+const EMPTY: string[] = [];
+
+/**
+ * Character scan of one record from `start`: its fields and end, the reason it is malformed, or
+ * undefined when more text is needed to tell.
+ */
+function scanQuoted(text: string, start: number, dialect: Dialect, final: boolean, maxRecordBytes: number): { fields: string[]; end: number; lines: number } | string | undefined {
+  const { delimiter, quote, lineBreak, relaxQuotes } = dialect;
   const fields: string[] = [];
   const d = delimiter.charCodeAt(0);
   const q = quote.charCodeAt(0);
-  let field = '';
+  const nl = lineBreak.charCodeAt(0);
+  const lf = nl === 10;
+  const length = text.length;
+  // At `i`: the line break, or (LF files) a CR right before it.
+  const atLineEnd = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c === nl || (lf && c === 13 && (i + 1 === length || text.charCodeAt(i + 1) === 10));
+  };
   let pos = start;
   let lines = 1;
-  const length = text.length;
   for (;;) {
-    // At the start of a field.
+    let field = '';
     if (pos < length && text.charCodeAt(pos) === q) {
       pos++;
       let from = pos;
       for (;;) {
         const close = text.indexOf(quote, pos);
-        if (close === -1) {
-          if (!final) return undefined;
-          // Unterminated at end of input: keep what there is, the caller rejects it.
-          field += text.slice(from);
-          for (let i = from; i < length; i++) if (text.charCodeAt(i) === 10) lines++;
-          fields.push(field);
-          return { fields, end: length, lines, unterminated: true };
+        if (close === -1 || exceeds(text, start, close, maxRecordBytes)) {
+          // Decided by the bytes within maxRecordBytes of the start alone, so every chunking agrees.
+          const tooLong = close !== -1 || exceeds(text, start, length, maxRecordBytes);
+          if (!tooLong && !final) return undefined;
+          return `unterminated quoted field ${fields.length + 1}${tooLong ? `: no closing quote within maxLineBytes (${maxRecordBytes})` : ''}`;
         }
-        for (let i = pos; i < close; i++) if (text.charCodeAt(i) === 10) lines++;
-        if (close + 1 < length && text.charCodeAt(close + 1) === q) {
+        for (let i = pos; i < close; i++) if (text.charCodeAt(i) === nl) lines++;
+        if (close + 1 >= length && !final) return undefined; // the next character decides
+        if (text.charCodeAt(close + 1) === q) {
           field += text.slice(from, close + 1);
           pos = close + 2;
           from = pos;
           continue;
         }
-        if (close + 1 >= length && !final) return undefined; // might be a doubled quote split by the block end
         field += text.slice(from, close);
         pos = close + 1;
         break;
       }
-      // Text after the closing quote up to the delimiter is kept literally.
-      while (pos < length) {
-        const c = text.charCodeAt(pos);
-        if (c === d || c === 10 || (c === 13 && text.charCodeAt(pos + 1) === 10)) break;
-        field += text[pos];
-        pos++;
+      if (pos < length && text.charCodeAt(pos) !== d && !atLineEnd(pos)) {
+        if (!relaxQuotes) return `text after the closing quote of field ${fields.length + 1}`;
+        // Lenient: kept literally up to the delimiter or the line end.
+        const from = pos;
+        while (pos < length && text.charCodeAt(pos) !== d && !atLineEnd(pos)) pos++;
+        field += text.slice(from, pos);
       }
     } else {
-      let i = pos;
-      while (i < length) {
-        const c = text.charCodeAt(i);
-        if (c === d || c === 10) break;
-        i++;
+      const from = pos;
+      while (pos < length) {
+        const c = text.charCodeAt(pos);
+        if (c === d || atLineEnd(pos)) break;
+        if (c === q && !relaxQuotes) return `quote inside unquoted field ${fields.length + 1}`;
+        pos++;
       }
-      field = text.slice(pos, i);
-      if (i < length && text.charCodeAt(i) === 10 && field.charCodeAt(field.length - 1) === 13) field = field.slice(0, -1);
-      else if (i === length && field.charCodeAt(field.length - 1) === 13) field = field.slice(0, -1);
-      pos = i;
+      field = text.slice(from, pos);
     }
     fields.push(field);
-    field = '';
-    if (pos >= length) return { fields, end: length, lines };
-    const c = text.charCodeAt(pos);
-    if (c === d) {
+    if (pos >= length) return final ? { fields, end: length, lines } : undefined;
+    if (text.charCodeAt(pos) === d) {
       pos++;
       continue;
     }
-    if (c === 13) pos++;
+    if (text.charCodeAt(pos) === 13 && lf) pos++;
     return { fields, end: pos + 1, lines };
   }
 }

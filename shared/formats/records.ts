@@ -1,4 +1,3 @@
-import { InputError } from '../errors.js';
 import { tokenizeBlock, type Dialect, type RawRecord } from './delimited.js';
 
 /** A record handed to the processor. `raw` and `offset` are computed only when asked for (rejects). */
@@ -22,23 +21,34 @@ export interface ReadOptions {
   /** Physical line number of the first line, or 1 when unknown (chunk-relative). */
   readonly startLine: number;
   readonly maxLineBytes: number;
-  /** Strip a UTF-8 byte order mark at the very start. */
+  /** Skip a UTF-8 byte order mark at the very start. */
   readonly stripBom: boolean;
+  /**
+   * Absolute byte offset where the next chunk's records begin. The source may run past it (a
+   * look-ahead, so a record near the end is judged on the same bytes as in one pass); records
+   * that start at or after it are left to the next chunk.
+   */
+  readonly stopAt?: number;
 }
 
 export interface ReadTotals {
+  /** Physical lines read, up to the first record left to the next chunk. */
   lines: number;
   blankLines: number;
   bytes: number;
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// ignoreBOM: a U+FEFF inside the data is data; only the file's first bytes are a BOM (stripBom).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * Streams records out of a byte source. Blocks are cut at the last line break so that
- * decoding never splits a UTF-8 sequence and every block's byte offset is exact.
- * Invalid UTF-8 and over-long records become malformed records, not crashes.
- * `onBlockEnd` runs after each block so the caller can flush with backpressure.
+ * Streams records out of a byte source. Blocks are cut at the last line break, so decoding never
+ * splits a UTF-8 sequence and byte offsets are exact, also after invalid bytes (offsets are
+ * counted on the bytes, never on the decoded text). Invalid UTF-8 and over-long records become
+ * malformed records, not crashes. `onBlockEnd` runs after each block so the caller can flush
+ * with backpressure.
  */
 export async function readRecords(
   source: AsyncIterable<Uint8Array>,
@@ -46,17 +56,38 @@ export async function readRecords(
   onRecord: (record: SourceRecord) => void,
   onBlockEnd: () => Promise<void> | void,
 ): Promise<ReadTotals> {
-  // ignoreBOM: a U+FEFF inside the data is data; only the file's first bytes are a BOM (stripBom).
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let pendingBytes: Buffer | undefined;
-  let carry = '';
-  let carryOffset = options.startOffset;
+  const lineByte = options.dialect.lineBreak.charCodeAt(0);
+  const lf = lineByte === 10;
+  const dialect: Dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '', lineBreak: options.dialect.lineBreak, relaxQuotes: false } : options.dialect;
+  const stopAt = options.stopAt;
+  let pending: Buffer | undefined;
+  let offset = options.startOffset;
   let line = options.startLine;
   let bytes = 0;
   let blankLines = 0;
-  let first = true;
+  let first = options.stripBom;
+  let stopped = false;
 
-  const current = { text: '', blockOffset: 0, invalid: false, charBase: 0, byteBase: 0 };
+  // The block being tokenized: its text, its bytes, and a cursor that maps line-start characters to bytes.
+  const current = { text: '', bytes: Buffer.alloc(0), offset: 0, ascii: true, invalid: false, hasNul: false, charBase: 0, byteBase: 0 };
+  /** Absolute byte offset of a character that starts a line (every record start does). */
+  const byteAt = (char: number): number => {
+    if (current.ascii) return current.offset + char;
+    if (char < current.charBase) {
+      current.charBase = 0;
+      current.byteBase = 0;
+    }
+    if (!current.invalid) {
+      current.byteBase += Buffer.byteLength(current.text.slice(current.charBase, char));
+    } else {
+      // Invalid bytes decode to U+FFFD, so count line breaks instead: they decode one to one.
+      for (let i = current.text.indexOf(dialect.lineBreak, current.charBase); i !== -1 && i < char; i = current.text.indexOf(dialect.lineBreak, i + 1)) {
+        current.byteBase = current.bytes.indexOf(lineByte, current.byteBase) + 1;
+      }
+    }
+    current.charBase = char;
+    return current.offset + current.byteBase;
+  };
   const record: SourceRecord & { rec: RawRecord | undefined } = {
     fields: undefined,
     object: undefined,
@@ -66,61 +97,55 @@ export async function readRecords(
     raw() {
       const r = this.rec!;
       let end = r.end;
-      if (current.text.charCodeAt(end - 1) === 10) end--;
-      if (current.text.charCodeAt(end - 1) === 13) end--;
+      if (current.text.charCodeAt(end - 1) === lineByte) end--;
+      if (lf && current.text.charCodeAt(end - 1) === 13) end--;
       return current.text.slice(r.start, end);
     },
     offset() {
-      const r = this.rec!;
-      // Walk forward from the last computed point: linear over a block however many rejects.
-      if (r.start < current.charBase) {
-        current.charBase = 0;
-        current.byteBase = 0;
-      }
-      current.byteBase += Buffer.byteLength(current.text.slice(current.charBase, r.start));
-      current.charBase = r.start;
-      return current.blockOffset + current.byteBase;
+      return byteAt(this.rec!.start);
     },
   };
 
-  const raw: RawRecord = { fields: [], start: 0, end: 0, line: 0 };
-  const emit = (fields: string[], start: number, end: number, recLine: number, unterminated: boolean) => {
-    const r = raw;
-    r.fields = fields;
-    r.start = start;
-    r.end = end;
-    r.line = recLine;
-    r.unterminated = unterminated;
+  const raw: RawRecord = { fields: [], start: 0, end: 0, line: 0, malformed: undefined };
+  const emit = (fields: string[], start: number, end: number, recLine: number, malformed: string | undefined) => {
+    if (stopped) return;
+    if (stopAt !== undefined && current.offset + current.bytes.length > stopAt && byteAt(start) >= stopAt) {
+      stopped = true;
+      line = recLine;
+      return;
+    }
+    raw.fields = fields;
+    raw.start = start;
+    raw.end = end;
+    raw.line = recLine;
+    raw.malformed = malformed;
     const text = current.text;
-    const contentLength = r.end - r.start;
-    record.rec = r;
-    record.line = r.line;
+    record.rec = raw;
+    record.line = recLine;
     record.object = undefined;
-    record.malformed = undefined;
-    record.fields = r.fields;
-    // Blank means no content at all: `""` on its own line is a record with one empty field.
-    if (r.fields.length === 1 && r.fields[0] === '' && !r.unterminated && (end - start === 0 || text.slice(start, end).trim() === '')) {
+    record.malformed = malformed;
+    record.fields = fields;
+    // Blank means no characters at all before the line ending: `""` or a space is a record.
+    const contentEnd = end - (text.charCodeAt(end - 1) === lineByte ? 1 : 0) - (lf && text.charCodeAt(end - 2) === 13 && text.charCodeAt(end - 1) === 10 ? 1 : 0);
+    if (malformed === undefined && contentEnd <= start) {
       blankLines++;
       return;
     }
-    if (contentLength > options.maxLineBytes && Buffer.byteLength(text.slice(r.start, r.end)) > options.maxLineBytes) {
+    // Also for a malformed record (its first line): the same verdict as the unbroken-line check below, whatever the block cuts.
+    if (end - start > options.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > options.maxLineBytes) {
       record.malformed = `record longer than maxLineBytes (${options.maxLineBytes})`;
-      const full = record.raw();
-      const short = preview(Buffer.from(full));
+      const short = preview(Buffer.from(record.raw()));
       onRecord({ ...record, raw: () => short, offset: () => record.offset() });
       return;
-    } else if (r.unterminated) {
-      record.malformed = 'unterminated quoted field';
-    } else if (current.invalid && text.slice(r.start, r.end).includes('\uFFFD')) {
-      record.malformed = 'invalid UTF-8';
-    } else if (hasNul && text.slice(r.start, r.end).includes('\u0000')) {
-      record.malformed = 'NUL byte in record';
+    }
+    if (malformed === undefined) {
+      if (current.invalid && text.slice(start, end).includes('\uFFFD')) record.malformed = 'invalid UTF-8';
+      else if (current.hasNul && text.slice(start, end).includes('\u0000')) record.malformed = 'NUL byte in record';
     }
     if (options.format === 'jsonl' && record.malformed === undefined) {
       record.fields = undefined;
-      const json = record.raw();
       try {
-        const value: unknown = JSON.parse(json);
+        const value: unknown = JSON.parse(record.raw());
         if (value === null || typeof value !== 'object' || Array.isArray(value)) record.malformed = 'not a JSON object';
         else record.object = value as Record<string, unknown>;
       } catch (e) {
@@ -130,68 +155,56 @@ export async function readRecords(
     onRecord(record);
   };
 
-  const dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '' } : options.dialect;
-  let hasNul = false;
-
-  const processText = async (text: string, offset: number, final: boolean) => {
-    current.text = text;
-    current.blockOffset = offset;
-    current.charBase = 0;
-    current.byteBase = 0;
-    hasNul = text.includes('\u0000');
-    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, emit);
-    line += lines;
-    carry = text.slice(consumed);
-    carryOffset = offset + (consumed === 0 ? 0 : Buffer.byteLength(text.slice(0, consumed)));
-    if (!final && Buffer.byteLength(carry) > options.maxLineBytes) {
-      throw new InputError(options.file, line, `quoted field not closed within maxLineBytes (${options.maxLineBytes})`);
-    }
-    await onBlockEnd();
-  };
-
-  const decode = (buf: Buffer): { text: string; invalid: boolean } => {
-    let text = decoder.decode(buf);
+  /** Tokenizes `head` (bytes starting at a record start) and returns the bytes of a record left open. */
+  const processBytes = async (head: Buffer, at: number, final: boolean): Promise<Buffer | undefined> => {
+    let text = decoder.decode(head);
     let invalid = false;
     if (text.includes('\uFFFD')) {
       try {
-        fatalDecoder.decode(buf);
+        fatalDecoder.decode(head);
       } catch {
         invalid = true;
       }
     }
-    if (first) {
-      first = false;
-      if (options.stripBom && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    return { text, invalid };
+    Object.assign(current, { text, bytes: head, offset: at, ascii: text.length === head.length && !invalid, invalid, hasNul: text.includes('\u0000'), charBase: 0, byteBase: 0 });
+    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit);
+    if (!stopped) line += lines;
+    await onBlockEnd();
+    return consumed >= text.length ? undefined : head.subarray(byteAt(consumed) - at);
   };
 
-  let offset = options.startOffset;
   // A line with no break within 2× the limit is rejected as soon as that is known, then skipped
   // to its end, so memory stays bounded whatever the input.
   const overLimit = options.maxLineBytes * 2 + 4;
   let skipping = false;
   const previewBytes = Math.min(256, options.maxLineBytes);
   // An over-long record's raw text is a preview of its first bytes, whichever path found it.
-  const preview = (bytes: Buffer) => `${bytes.subarray(0, previewBytes).toString('utf8')}…`;
+  const preview = (b: Buffer) => `${b.subarray(0, previewBytes).toString('utf8')}…`;
   const rejectOverlong = (bytesSoFar: Buffer, at: number) => {
     const text = preview(bytesSoFar);
-    onRecord({
-      fields: undefined,
-      object: undefined,
-      line,
-      malformed: `record longer than maxLineBytes (${options.maxLineBytes})`,
-      raw: () => text,
-      offset: () => at,
-    });
+    onRecord({ fields: undefined, object: undefined, line, malformed: `record longer than maxLineBytes (${options.maxLineBytes})`, raw: () => text, offset: () => at });
   };
   for await (const chunk of source) {
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     bytes += buf.length;
-    let joined: Buffer = pendingBytes ? Buffer.concat([pendingBytes, buf]) : buf;
-    pendingBytes = undefined;
+    if (first) {
+      // The BOM may arrive split over the source's first pieces.
+      if (pending) buf = Buffer.concat([pending, buf]);
+      pending = undefined;
+      if (buf.length < 3 && BOM.subarray(0, buf.length).equals(buf)) {
+        pending = Buffer.from(buf);
+        continue;
+      }
+      first = false;
+      if (BOM.equals(buf.subarray(0, 3))) {
+        buf = buf.subarray(3);
+        offset += 3;
+      }
+    }
+    let joined: Buffer = pending ? Buffer.concat([pending, buf]) : buf;
+    pending = undefined;
     if (skipping) {
-      const nl = joined.indexOf(10);
+      const nl = joined.indexOf(lineByte);
       if (nl === -1) {
         offset += joined.length;
         continue;
@@ -201,31 +214,34 @@ export async function readRecords(
       skipping = false;
       joined = joined.subarray(nl + 1);
     }
-    const lastNl = joined.lastIndexOf(10);
+    const lastNl = joined.lastIndexOf(lineByte);
     if (lastNl === -1) {
-      if (joined.length > overLimit && !carry) {
+      if (joined.length > overLimit) {
         rejectOverlong(joined, offset);
         skipping = true;
         offset += joined.length;
-      } else pendingBytes = Buffer.from(joined);
+      } else pending = Buffer.from(joined);
       continue;
     }
     const head = joined.subarray(0, lastNl + 1);
-    pendingBytes = lastNl + 1 < joined.length ? Buffer.from(joined.subarray(lastNl + 1)) : undefined;
-    const { text, invalid } = decode(head);
-    current.invalid = invalid;
-    const blockStart = offset;
-    offset += head.length;
-    if (carry) await processText(carry + text, carryOffset, false);
-    else await processText(text, blockStart, false);
+    const rest = joined.subarray(lastNl + 1);
+    let open = await processBytes(head, offset, false);
+    if (stopped) break;
+    offset += head.length - (open?.length ?? 0);
+    pending = open || rest.length ? Buffer.concat([open ?? Buffer.alloc(0), rest]) : undefined;
+    if (open && pending!.length > overLimit) {
+      // An open quoted record followed by a long unbroken line: with over maxLineBytes from its
+      // start in hand, the tokenizer can judge the record now (memory stays bounded).
+      open = await processBytes(pending!, offset, false);
+      if (stopped) break;
+      offset += pending!.length - (open?.length ?? 0);
+      pending = open;
+    }
   }
-  if (skipping) {
-    line++;
-    await onBlockEnd();
-    return { lines: line - options.startLine, blankLines, bytes };
+  if (!stopped) {
+    if (skipping) line++;
+    else if (pending?.length) await processBytes(pending, offset, true);
+    else await onBlockEnd();
   }
-  const tail = pendingBytes ? decode(pendingBytes) : { text: '', invalid: false };
-  current.invalid = current.invalid || tail.invalid;
-  if (carry || tail.text) await processText(carry + tail.text, carry ? carryOffset : offset, true);
   return { lines: line - options.startLine, blankLines, bytes };
 }

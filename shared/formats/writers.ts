@@ -15,8 +15,12 @@ export interface PartInfo {
 
 /** Buffers rows and streams them to an object writer; `write` is sync, `flush` applies backpressure. */
 export interface RowWriter {
-  /** `texts[i]`, when set, is the value already formatted as a JSON number. */
-  write(values: readonly Value[], texts?: readonly (string | undefined)[]): void;
+  /**
+   * `texts[i]`, when set, is the value already formatted as JSON: a number column's input text, or
+   * a json column's list or map. A json column's value without one is a plain value (a string stays a string).
+   * `extra` holds JSON members kept from JSONL input (`unknownColumns: keep`); only the JSONL writer takes them.
+   */
+  write(values: readonly Value[], texts?: readonly (string | undefined)[], extra?: string): void;
   flush(): Promise<void>;
   close(): Promise<PartInfo>;
   abort(): Promise<void>;
@@ -122,7 +126,7 @@ export function compileJsonLine(columns: readonly OutputColumn[]): LineSerialize
         expr = `(typeof ${v} === 'number' ? '"' + iso(${v}).slice(0, 10) + '"' : any(${v}))`;
         break;
       case 'json':
-        expr = `json(${v})`;
+        expr = `(t !== undefined && t[${i}] !== undefined ? t[${i}] : any(${v}))`;
         break;
       default:
         expr = `(${v} === null ? 'null' : typeof ${v} === 'string' ? JSON.stringify(${v}) : any(${v}))`;
@@ -132,9 +136,8 @@ export function compileJsonLine(columns: readonly OutputColumn[]): LineSerialize
   const body = columns.length === 0 ? `'{}\\n'` : `${parts.join(' + ')} + '}\\n'`;
   const num = (x: Value) => (typeof x === 'number' ? (Number.isFinite(x) ? String(x) : 'null') : any(x));
   const any = (x: Value) => (x === null ? 'null' : JSON.stringify(x));
-  const json = (x: Value) => (typeof x === 'string' && isJsonish(x) ? x : any(x));
-  const make = new Function('num', 'any', 'json', 'iso', `return (v, t) => ${body};`) as (...h: unknown[]) => LineSerializer;
-  return make(num, any, json, iso);
+  const make = new Function('num', 'any', 'iso', `return (v, t) => ${body};`) as (...h: unknown[]) => LineSerializer;
+  return make(num, any, iso);
 }
 
 class JsonlWriter extends TextWriter {
@@ -143,23 +146,12 @@ class JsonlWriter extends TextWriter {
     super(sink);
     this.line = compileJsonLine(columns);
   }
-  write(values: readonly Value[], texts?: readonly (string | undefined)[]): void {
-    this.append(this.line(values, texts));
+  write(values: readonly Value[], texts?: readonly (string | undefined)[], extra?: string): void {
+    const line = this.line(values, texts);
+    // The line ends in "}\n"; kept members go before the brace.
+    this.append(extra === undefined ? line : `${line.slice(0, -2)}${line.length > 3 ? ',' : ''}${extra}}\n`);
     this.rows++;
   }
-}
-
-/** Derived values that CEL returned as lists or maps are already JSON text. */
-function isJsonish(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return (c === 123 || c === 91) && (() => {
-    try {
-      JSON.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 }
 
 class CsvWriter extends TextWriter {

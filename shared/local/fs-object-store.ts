@@ -1,16 +1,45 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open as fsOpen, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { mkdir, open as fsOpen, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { changedSincePlanned, type ObjectInfo, type ObjectStore, type ObjectVersion, type ObjectWriter } from '../store/object-store.js';
 
 const READ_CHUNK = 1 << 20;
 
-/** Size, modification time and inode: any rewrite or replacement of the file changes it. */
-const etagOf = (s: Stats) => `${s.size}-${Math.trunc(s.mtimeMs)}-${s.ino}`;
+const SAMPLE_BYTES = 64 << 10;
+
+/**
+ * The version of an open file: size, mtime, ctime, inode and a sha256 of its first and last 64 KiB
+ * (the whole file when smaller). A user can set mtime back (`touch -d`, fs.utimes) but not ctime,
+ * and the sample catches a rewrite in place within one clock tick. Costs a stat and two reads.
+ * `undefined` when the handle is not a regular file.
+ */
+async function versionOf(handle: FileHandle): Promise<{ size: number; etag: string } | undefined> {
+  const s = await handle.stat();
+  if (!s.isFile()) return undefined;
+  const hash = createHash('sha256');
+  const headBytes = Math.min(SAMPLE_BYTES, s.size);
+  hash.update(await readAt(handle, 0, headBytes));
+  if (s.size > headBytes) {
+    const tailStart = Math.max(headBytes, s.size - SAMPLE_BYTES);
+    hash.update(await readAt(handle, tailStart, s.size - tailStart));
+  }
+  return { size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}-${Math.trunc(s.ctimeMs)}-${s.ino}-${hash.digest('hex').slice(0, 16)}` };
+}
+
+/** `length` bytes at `position` (fewer if the file is shorter now); positional, so an open stream's offset is untouched. */
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
+}
 
 /** Objects as files under a root folder. Writes go to a temp file and appear by rename on commit. */
 export class FsObjectStore implements ObjectStore {
@@ -28,13 +57,20 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    let handle: FileHandle;
     try {
-      const s = await stat(this.path(key));
-      if (!s.isFile()) return undefined;
-      return { key, size: s.size, etag: etagOf(s) };
+      handle = await fsOpen(this.path(key), 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR') return undefined;
       throw e;
+    }
+    try {
+      // One handle for size and etag, so both describe the same file.
+      const v = await versionOf(handle);
+      return v && { key, size: v.size, etag: v.etag };
+    } finally {
+      await handle.close();
     }
   }
 
@@ -57,8 +93,9 @@ export class FsObjectStore implements ObjectStore {
         throw e;
       }
       try {
+        // The same etag as head(): the file read must be the version planned, before and after the bytes.
         const check = async () => {
-          const now = etagOf(await handle.stat());
+          const now = (await versionOf(handle))?.etag ?? 'not a file';
           if (now !== version.etag) throw changedSincePlanned(key, version, now);
         };
         await check();

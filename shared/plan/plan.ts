@@ -4,8 +4,9 @@ import { Readable } from 'node:stream';
 import { dialectOf, parseByteSize, pipelineHash } from '../config/resolve.js';
 import type { Pipeline } from '../config/schema.js';
 import { InputError } from '../errors.js';
-import { tokenizeBlock, type Dialect } from '../formats/delimited.js';
+import { detectLineBreak, tokenizeBlock, type Dialect } from '../formats/delimited.js';
 import { classifyReadError } from '../formats/read-errors.js';
+import { readRecords } from '../formats/records.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** One record-aligned byte range of the input. `end` is exclusive. */
@@ -27,6 +28,8 @@ export interface JobPlan {
   readonly headerLines: number;
   /** Byte offset of the first data record (after BOM and header). */
   readonly dataStart: number;
+  /** The file's line break, from its first one: `\n` (LF or CRLF) or `\r` (CR only). */
+  readonly lineBreak: '\n' | '\r';
   /** How boundaries were found, or why the file is one chunk. */
   readonly method: string;
   readonly chunks: readonly ChunkRange[];
@@ -52,7 +55,6 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   if (!info) throw new InputError(key, 0, 'file not found');
   // Every read is of one version: a plan never mixes the bytes of two uploads.
   const source: Source = { key, size: info.size, read: (range) => store.read(key, range, info) };
-  const dialect = dialectOf(pipeline);
   const gzip = pipeline.format.compression === 'gzip' || (pipeline.format.compression === 'auto' && (key.endsWith('.gz') || (await isGzip(source))));
   const base = {
     jobId: jobIdFor(pipeline, { key, etag: info.etag, size: info.size, versionId: info.versionId }),
@@ -61,20 +63,21 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
     input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) },
   };
   if (gzip) {
-    const head = await readHeader(Readable.from(source.read()).pipe(createGunzip()), key, pipeline, dialect).catch((e: unknown) => {
+    const head = await readHeader(Readable.from(source.read()).pipe(createGunzip()), key, pipeline).catch((e: unknown) => {
       throw classifyReadError(e, key);
     });
     return { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] };
   }
-  const head = await readHeader(source.read({ start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline, dialect);
+  const head = await readHeader(source.read({ start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline);
   const { dataStart } = head;
+  const dialect = dialectOf(pipeline, head.lineBreak);
   const one = (method: string): JobPlan => ({ ...base, compression: 'none', ...head, method, chunks: [{ index: 0, start: dataStart, end: info.size }] });
   if (pipeline.chunking.strategy === 'whole-file') return one('whole-file: as configured');
 
   let target = parseByteSize(pipeline.chunking.targetSize);
   let method = `bytes: ~${target} per chunk`;
   if (pipeline.chunking.strategy === 'rows') {
-    const bytesPerRow = await sampleRowBytes(source, dataStart);
+    const bytesPerRow = await sampleRowBytes(source, dataStart, dialect.lineBreak.charCodeAt(0));
     target = Math.max(WINDOW, Math.round(bytesPerRow * pipeline.chunking.targetRows));
     method = `rows: ~${pipeline.chunking.targetRows} rows per chunk (${bytesPerRow.toFixed(0)} B/row sampled)`;
   }
@@ -83,8 +86,8 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   for (let b = dataStart + target; b < info.size; b += target) nominal.push(b);
   const boundaries =
     dialect.quote === ''
-      ? await Promise.all(nominal.map((b) => nextLineStart(source, b, pipeline.format.maxLineBytes)))
-      : await quoteAwareBoundaries(source, dataStart, nominal, dialect);
+      ? await Promise.all(nominal.map((b) => nextLineStart(source, b, pipeline.format.maxLineBytes, dialect.lineBreak)))
+      : await recordBoundaries(source, key, pipeline, dataStart, nominal, dialect);
   if (dialect.quote !== '') method += '; boundaries from a quote-aware scan';
   const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < info.size))].sort((a, b) => a - b);
   const chunks = starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? info.size }));
@@ -104,42 +107,55 @@ async function isGzip(source: Source): Promise<boolean> {
   return false;
 }
 
-/** Reads the header record: its fields, how many lines and bytes it takes. */
+/** Reads the header record: its fields, how many lines and bytes it take, and the file's line break. */
 async function readHeader(
   source: AsyncIterable<Uint8Array>,
   key: string,
   pipeline: Pipeline,
-  dialect: Dialect,
-): Promise<{ header: string[] | undefined; headerLines: number; dataStart: number }> {
+): Promise<{ header: string[] | undefined; headerLines: number; dataStart: number; lineBreak: '\n' | '\r' }> {
   const bufs: Buffer[] = [];
   let total = 0;
   const limit = pipeline.format.maxLineBytes + 8;
   for await (const c of source) {
     bufs.push(Buffer.from(c));
     total += c.byteLength;
-    if (total >= limit || Buffer.concat(bufs).includes(10)) break;
+    if (total >= limit || Buffer.concat(bufs).some((b) => b === 10 || b === 13)) break;
   }
   const bytes = Buffer.concat(bufs);
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom };
+  const lineBreak = detectLineBreak(bytes.subarray(bom));
+  if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom, lineBreak };
   if (bytes.length === bom) throw new InputError(key, 1, `file is empty${bom ? ' (only a byte-order mark)' : ''}: expected a header line`);
-  const text = bytes.subarray(bom).toString('utf8');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(bom));
+  } catch {
+    // A cut multi-byte character at the window's end is fine; anything else is not.
+    text = bytes.subarray(bom).toString('utf8');
+    const lineEnd = text.indexOf(lineBreak);
+    if (text.slice(0, lineEnd === -1 ? text.length - 1 : lineEnd).includes('\uFFFD')) throw new InputError(key, 1, 'the header is not valid UTF-8');
+  }
   let header: string[] | undefined;
   let end = 0;
   let lines = 0;
-  tokenizeBlock(text, dialect, 1, total < limit, (fields, start, recordEnd) => {
-    if (header) return;
+  let malformed: string | undefined;
+  const dialect = dialectOf(pipeline, lineBreak);
+  tokenizeBlock(text, dialect, 1, total < limit, pipeline.format.maxLineBytes, (fields, start, recordEnd, _line, bad) => {
+    if (header || malformed) return;
+    if (bad) malformed = bad;
     header = fields;
     end = recordEnd;
-    lines = Math.max(1, text.slice(start, recordEnd).split('\n').length - 1);
+    lines = Math.max(1, text.slice(start, recordEnd).split(lineBreak).length - 1);
   });
+  if (malformed) throw new InputError(key, 1, `the header cannot be read: ${malformed}`);
   if (!header) throw new InputError(key, 1, `header line longer than maxLineBytes (${pipeline.format.maxLineBytes})`);
   if (header.length === 1 && header[0] === '') throw new InputError(key, 1, 'header line is empty');
-  return { header, headerLines: lines, dataStart: bom + Buffer.byteLength(text.slice(0, end)) };
+  return { header, headerLines: lines, dataStart: bom + Buffer.byteLength(text.slice(0, end)), lineBreak };
 }
 
 /** First byte after the first line break at or after `from` (never splits a line). */
-async function nextLineStart(source: Source, from: number, maxLine: number): Promise<number> {
+async function nextLineStart(source: Source, from: number, maxLine: number, lineBreak: string): Promise<number> {
+  const lineByte = lineBreak.charCodeAt(0);
   const { size } = source;
   // The byte before `from` tells whether `from` already starts a line.
   let pos = from - 1;
@@ -147,7 +163,7 @@ async function nextLineStart(source: Source, from: number, maxLine: number): Pro
     const end = Math.min(size, pos + WINDOW);
     let at = 0;
     for await (const c of source.read({ start: pos, end })) {
-      const i = Buffer.from(c.buffer, c.byteOffset, c.byteLength).indexOf(10);
+      const i = Buffer.from(c.buffer, c.byteOffset, c.byteLength).indexOf(lineByte);
       if (i !== -1) return pos + at + i + 1;
       at += c.byteLength;
     }
@@ -158,65 +174,35 @@ async function nextLineStart(source: Source, from: number, maxLine: number): Pro
 }
 
 /**
- * Streams the file once with the tokenizer's quoting rules — a quote opens a field only at its
- * start, `""` inside quotes is a quote, any other quote inside closes it — and takes the first
- * line break outside quotes at or after each nominal boundary.
+ * Streams the file once through the reader the chunks use, so a boundary is always where one
+ * pass would start a record: the first record that starts at or after each nominal boundary.
  */
-async function quoteAwareBoundaries(source: Source, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
-  const { size } = source;
-  const q = dialect.quote.charCodeAt(0);
-  const d = dialect.delimiter.charCodeAt(0);
+async function recordBoundaries(source: Source, key: string, pipeline: Pipeline, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
   const out: number[] = [];
-  let inQuote = false;
-  // A quote just seen inside a quoted field: closing, unless the next byte is another quote.
-  let pendingClose = false;
-  let prev = 10; // the scan starts at a record start
   let next = 0;
-  let offset = start;
-  for await (const c of source.read({ start, end: size })) {
-    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    for (let i = 0; i < buf.length; i++) {
-      const b = buf[i]!;
-      if (pendingClose) {
-        pendingClose = false;
-        if (b === q) {
-          prev = b;
-          continue; // an escaped quote: still inside
-        }
-        inQuote = false;
-      }
-      if (inQuote) {
-        if (b === q) pendingClose = true;
-        else {
-          // Jump to the next quote: nothing else matters inside a quoted field.
-          const j = buf.indexOf(q, i + 1);
-          i = (j === -1 ? buf.length : j) - 1;
-        }
-        prev = b;
-        continue;
-      }
-      if (b === q && (prev === d || prev === 10)) inQuote = true;
-      else if (b === 10 && offset + i + 1 >= nominal[next]!) {
-        const boundary = offset + i + 1;
-        out.push(boundary);
-        while (next < nominal.length && nominal[next]! <= boundary) next++;
-        if (next >= nominal.length) return out;
-      }
-      prev = b;
-    }
-    offset += buf.length;
-  }
+  await readRecords(
+    source.read({ start, end: source.size }),
+    { file: key, format: pipeline.format.type, dialect, startOffset: start, startLine: 1, maxLineBytes: pipeline.format.maxLineBytes, stripBom: false },
+    (rec) => {
+      if (next >= nominal.length) return;
+      const at = rec.offset();
+      if (at < nominal[next]!) return;
+      out.push(at);
+      while (next < nominal.length && nominal[next]! <= at) next++;
+    },
+    () => undefined,
+  );
   return out;
 }
 
 /** Average bytes per record in a sample after the header, for the rows strategy. */
-async function sampleRowBytes(source: Source, start: number): Promise<number> {
+async function sampleRowBytes(source: Source, start: number, lineByte: number): Promise<number> {
   const { size } = source;
   let lines = 0;
   let bytes = 0;
   for await (const c of source.read({ start, end: Math.min(size, start + (1 << 20)) })) {
     bytes += c.byteLength;
-    for (const b of c) if (b === 10) lines++;
+    for (const b of c) if (b === lineByte) lines++;
   }
   return lines === 0 ? Math.max(bytes, 1) : bytes / lines;
 }

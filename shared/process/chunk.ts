@@ -5,9 +5,10 @@ import type { Pipeline } from '../config/schema.js';
 import { InputError, JobFailedError } from '../errors.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
-import { createRowWriter, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
+import { createRowWriter, formatValue, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
 import { emptyStats, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
+import { SlotCoverageBuilder } from '../rules/completeness.js';
 import { parseInterval } from '../rules/time.js';
 import { KeyHashes } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -53,8 +54,6 @@ export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
   return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}`;
 }
 
-const COVERAGE_BUCKET_MS = 86_400_000;
-
 /**
  * Runs one chunk: stream its byte range, parse, validate, transform, and write its output
  * parts and rejects under deterministic keys (a retry overwrites, never duplicates).
@@ -85,10 +84,11 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => r.type === 'unique')
     .map(({ r, i }) => ({ i, hashes: new KeyHashes((r.type === 'unique' ? r.columns : []).map((c) => row.columns.findIndex((o) => o.name === c))) }));
-  const coverage = pipeline.rules.dataset.flatMap((r) => {
+  const outputIndex = (name: string) => row.columns.findIndex((o) => o.name === name);
+  const coverage = pipeline.rules.dataset.flatMap((r, i) => {
     if (r.type !== 'completeness') return [];
-    const index = row.columns.findIndex((o) => o.name === r.column);
-    return index === -1 ? [] : [{ column: r.column, index, interval: parseInterval(r.interval), buckets: new Map<number, number>(), min: Infinity, max: -Infinity, count: 0 }];
+    const index = outputIndex(r.column);
+    return index === -1 ? [] : [new SlotCoverageBuilder(i, r.column, r.groupBy, parseInterval(r.interval), index, r.groupBy.map(outputIndex))];
   });
 
   const tally = (rule: string, sample: { line: number; column?: string; value?: string; message: string }) => {
@@ -127,18 +127,11 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     stats.rowsOut++;
     profiler.add(values);
     for (const u of uniques) u.hashes.add(values);
-    for (const c of coverage) {
-      const t = values[c.index];
-      if (typeof t !== 'number') continue;
-      const b = Math.floor(t / COVERAGE_BUCKET_MS);
-      c.buckets.set(b, (c.buckets.get(b) ?? 0) + 1);
-      if (t < c.min) c.min = t;
-      if (t > c.max) c.max = t;
-      c.count++;
-    }
+    for (const c of coverage) c.add(values);
     let partition = '';
-    for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(values[i] ?? '__null__'))}/`;
-    (writers.get(partition) ?? openWriter(partition)).write(values, row.texts);
+    // Dates and timestamps name their folder in ISO 8601, as the writers print them.
+    for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(formatValue(values[i]!, row.columns[i]!.type) ?? '__null__'))}/`;
+    (writers.get(partition) ?? openWriter(partition)).write(values, row.texts, row.extra);
   };
 
   // Progress is checked once per block, never per record: one clock read per ~1 MiB.
@@ -161,7 +154,8 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     }
   };
 
-  const source = chunkSource(deps.input, plan, chunk, onProgress && ((n) => void (bytesRead += n)));
+  const dialect = dialectOf(pipeline, plan.lineBreak);
+  const source = chunkSource(deps.input, plan, chunk, dialect.quote === '' ? 0 : pipeline.format.maxLineBytes + 8, onProgress && ((n) => void (bytesRead += n)));
   let totals;
   try {
     totals = await readRecords(
@@ -169,11 +163,12 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
       {
         file,
         format: pipeline.format.type,
-        dialect: dialectOf(pipeline),
+        dialect,
         startOffset: chunk.start,
         startLine: 1,
         maxLineBytes: pipeline.format.maxLineBytes,
         stripBom: chunk.start === 0,
+        ...(chunk.end < plan.input.size && plan.compression === 'none' ? { stopAt: chunk.end } : {}),
       },
       onRecord,
       onBlockEnd,
@@ -189,14 +184,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   stats.bytes = chunk.end - chunk.start;
   stats.rowsPerChunk[String(chunk.index)] = stats.rowsIn;
   profiler.into(stats);
-  stats.coverage = coverage.map((c) => ({
-    column: c.column,
-    bucketMs: COVERAGE_BUCKET_MS,
-    buckets: Object.fromEntries([...c.buckets].map(([k, v]) => [String(k), v])),
-    min: c.count ? c.min : null,
-    max: c.count ? c.max : null,
-    count: c.count,
-  }));
+  stats.coverage = coverage.map((c) => c.result());
 
   const parts: PartInfo[] = [];
   let rejects: PartInfo;
@@ -220,11 +208,12 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
 }
 
 /**
- * The chunk's bytes; for gzip, the decompressed stream after the header. `onRead` is told the
- * length of every piece read from the store (before decompression).
+ * The chunk's bytes; for gzip, the decompressed stream after the header. With quotes, `lookAhead`
+ * bytes past the end too: a quoted record is judged on the maxLineBytes after its start, as in
+ * one pass. `onRead` is told the length of every piece read from the store (before decompression).
  */
-function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange, onRead?: (bytes: number) => void): AsyncIterable<Uint8Array> {
-  if (plan.compression === 'none') return counted(store.read(plan.input.key, { start: chunk.start, end: chunk.end }, plan.input), onRead);
+function chunkSource(store: ObjectStore, plan: JobPlan, chunk: ChunkRange, lookAhead: number, onRead?: (bytes: number) => void): AsyncIterable<Uint8Array> {
+  if (plan.compression === 'none') return counted(store.read(plan.input.key, { start: chunk.start, end: Math.min(plan.input.size, chunk.end + lookAhead) }, plan.input), onRead);
   return skipBytes(Readable.from(counted(store.read(plan.input.key, undefined, plan.input), onRead)).pipe(createGunzip()), plan.dataStart);
 }
 

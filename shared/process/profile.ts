@@ -15,6 +15,10 @@ function hashNumber(n: number): number {
   return h >>> 0;
 }
 
+// Hashed like any value: the raw 1 and 2 fell in one register, so true and false counted as one distinct value.
+const TRUE_HASH = hashString('true');
+const FALSE_HASH = hashString('false');
+
 /** Collects the per-column profile of output rows: count, nulls, min, max and a distinct sketch. */
 export class ColumnProfiler {
   private readonly count: number[];
@@ -41,7 +45,7 @@ export class ColumnProfiler {
         continue;
       }
       if (typeof v === 'boolean') {
-        hllAdd(this.sketches[i]!, v ? 1 : 2);
+        hllAdd(this.sketches[i]!, v ? TRUE_HASH : FALSE_HASH);
         continue;
       }
       const lo = this.min[i]!;
@@ -62,7 +66,8 @@ export class ColumnProfiler {
         max: this.max[i]!,
         hll: Buffer.from(this.sketches[i]!).toString('base64'),
       };
-      stats.columns[c.name] = p;
+      // Defined, not assigned: a column named "__proto__" is an entry, not the object's prototype.
+      Object.defineProperty(stats.columns, c.name, { value: p, enumerable: true, writable: true, configurable: true });
     });
   }
 }

@@ -1,7 +1,9 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
+import { didYouMean } from '../config/suggest.js';
 import { ConfigError, InputError } from '../errors.js';
-import { compileColumn, isJsonNumber, type ColumnCheck, type Failure, type Value } from '../rules/columns.js';
-import { celEnvironment, compileCel, fromCel, toCel, type CelProgram } from '../rules/cel.js';
+import { compileColumn, isJsonNumber, parseBooleanText, parseIntegerText, parseNumberText, type ColumnCheck, type Failure, type Value } from '../rules/columns.js';
+import { celEnvironment, compileCel, declareCelVariable, fromCelAs, outputTypeOfCel, toCel, type CelProgram } from '../rules/cel.js';
+import { formatIso, parseIsoDate, parseIsoTimestamp } from '../rules/time.js';
 
 /** An output column: its name and type as writers need them. */
 export interface OutputColumn {
@@ -23,10 +25,18 @@ export interface RowProcessor {
   readonly inputColumns: readonly { name: string; type: ColumnTypeName; index: number }[];
   process(fields: string[] | undefined, object: Record<string, unknown> | undefined): Outcome;
   readonly values: Value[];
-  /** Per output column: the input text when it is already a JSON number, so writers can copy it. */
+  /**
+   * Per output column, the JSON text writers copy instead of formatting the value: a number's input
+   * text when it is already a JSON number, a derived list or map. Never set for a string.
+   */
   readonly texts: (string | undefined)[];
   readonly failures: Failure[];
   readonly warnings: string[];
+  /**
+   * JSONL input with `unknownColumns: keep`: the record's keys that are not in the schema, as
+   * JSON members (`"k":1,"j":"x"`) for the JSONL writer to append, after OUT. Undefined when none.
+   */
+  extra: string | undefined;
 }
 
 interface SourceColumn {
@@ -43,49 +53,60 @@ interface SourceColumn {
  */
 export function compileRowProcessor(p: Pipeline, header: readonly string[] | undefined, at = 'pipeline', file = 'input'): RowProcessor {
   const nulls = new Set(p.format.nullValues);
-  const sources: SourceColumn[] = Object.entries(p.schema.columns).map(([name, c]) => {
-    const key = c.source ?? name;
-    const index = header ? header.indexOf(key) : -1;
-    if (header && index === -1 && c.required) {
-      throw new InputError(file, 1, `required column "${key}" is missing from the header`);
-    }
-    return { name, type: c.type, index, key, check: compileColumn(name, c, nulls, `${at}.schema.columns.${name}`) };
-  });
-  const known = new Set(sources.map((s) => s.key));
-  const unknown = header ? header.map((h, index) => ({ name: h, index })).filter((h) => !known.has(h.name)) : [];
-  if (header) {
+  const jsonl = p.format.type === 'jsonl';
+  // header: false reads columns by position, in schema order.
+  const positional = !header && !jsonl;
+  const names = header?.map((h) => h.trim());
+  if (names) {
     const seen = new Set<string>();
-    header.forEach((h, i) => {
-      if (h.trim() === '') throw new InputError(file, 1, `header column ${i + 1} has no name`);
+    names.forEach((h, i) => {
+      if (h === '') throw new InputError(file, 1, `header column ${i + 1} has no name`);
       if (seen.has(h)) throw new InputError(file, 1, `duplicate header name "${h}"`);
       seen.add(h);
     });
   }
+  const sources: SourceColumn[] = Object.entries(p.schema.columns).map(([name, c], position) => {
+    const key = c.source ?? name;
+    const index = positional ? position : names ? names.indexOf(key.trim()) : -1;
+    return { name, type: c.type, index, key, check: compileColumn(name, c, nulls, `${at}.schema.columns.${name}`) };
+  });
+  if (names) {
+    const missing = sources.filter((s) => s.index === -1 && !p.schema.columns[s.name]!.allowMissing);
+    if (missing.length) throw new InputError(file, 1, missingColumns(missing.map((m) => m.key), names, sources.length));
+  }
+  const known = new Set(sources.map((s) => s.key));
+  const unknown = names ? names.map((h, index) => ({ name: h, index })).filter((h) => !known.has(h.name)) : [];
   const keepUnknown = p.schema.unknownColumns === 'keep' ? unknown : [];
   if (p.schema.unknownColumns === 'reject' && unknown.length) {
     throw new InputError(file, 1, `columns not in the schema: ${unknown.map((u) => u.name).join(', ')}`);
   }
+  // JSONL has no header: keys not in the schema are found per record.
+  const unknownKeys = jsonl && p.schema.unknownColumns !== 'ignore' ? p.schema.unknownColumns : undefined;
+  const expectedFields = names ? names.length : positional ? sources.length : 0;
 
   const env = celEnvironment(sources.map((s) => ({ name: s.name, type: s.type, nullable: !p.schema.columns[s.name]!.required })));
   const rules = p.rules.row.map((r, i) => ({
     name: r.name,
     severity: r.severity,
     message: r.message ?? `rule ${r.name} failed: ${r.expr}`,
-    program: compileCel(env, r.expr, `${at}.rules.row[${i}].expr`, 'bool'),
+    program: compileCel(env, r.expr, `${at}.rules.row[${i}].expr`, 'bool').program,
   }));
-  const derived: { name: string; program: CelProgram }[] = [];
+  // A derived column is written with the type CEL checks its expression to (int → integer, …).
+  const derived: { name: string; program: CelProgram; type: OutputColumn['type'] }[] = [];
   for (const [name, expr] of Object.entries(p.transform.derive ?? {})) {
-    derived.push({ name, program: compileCel(env, expr, `${at}.transform.derive.${name}`) });
-    env.registerVariable(name, 'dyn');
+    const compiled = compileCel(env, expr, `${at}.transform.derive.${name}`);
+    derived.push({ name, program: compiled.program, type: outputTypeOfCel(compiled.type) });
+    // dyn, as config checking declares it, so both accept the same later expressions.
+    declareCelVariable(env, name, 'dyn');
   }
-  const filter = p.transform.filter !== undefined ? compileCel(env, p.transform.filter, `${at}.transform.filter`, 'bool') : undefined;
+  const filter = p.transform.filter !== undefined ? compileCel(env, p.transform.filter, `${at}.transform.filter`, 'bool').program : undefined;
   const usesCel = rules.length > 0 || derived.length > 0 || filter !== undefined;
 
   // Output plan: every column of the working row, then select, cast and rename.
   const working: { name: string; type: OutputColumn['type'] }[] = [
     ...sources.map((s) => ({ name: s.name, type: s.type as OutputColumn['type'] })),
     ...keepUnknown.map((u) => ({ name: u.name, type: 'string' as const })),
-    ...derived.map((d) => ({ name: d.name, type: 'json' as const })),
+    ...derived.map((d) => ({ name: d.name, type: d.type })),
   ];
   const selected = p.transform.select ?? working.map((w) => w.name);
   const picks = selected.map((name, j) => {
@@ -93,15 +114,18 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
     if (index === -1) throw new ConfigError(`${at}.transform.select[${j}]`, `unknown column "${name}"`);
     return index;
   });
-  const casts = picks.map((i) => p.transform.cast?.[working[i]!.name]);
+  // Own keys only: a column named "constructor" or "toString" is no entry of a plain object's prototype.
+  const own = <T>(map: Readonly<Record<string, T>> | undefined, name: string): T | undefined => (map && Object.hasOwn(map, name) ? map[name] : undefined);
+  const casts = picks.map((i) => own(p.transform.cast, working[i]!.name));
   const columns: OutputColumn[] = picks.map((i, j) => ({
-    name: p.transform.rename?.[working[i]!.name] ?? working[i]!.name,
+    name: own(p.transform.rename, working[i]!.name) ?? working[i]!.name,
     type: casts[j] ?? working[i]!.type,
   }));
 
   const nSources = sources.length;
   const numeric = sources.map((src) => src.type === 'number' || src.type === 'integer');
-  const context: Record<string, unknown> = {};
+  // No prototype: a column named "__proto__" or "constructor" is a plain entry.
+  const context = Object.create(null) as Record<string, unknown>;
   // Only the columns an expression names are converted to CEL values (Dates and bigints cost).
   const celText = [...p.rules.row.map((r) => r.expr), ...Object.values(p.transform.derive ?? {}), p.transform.filter ?? ''].join(' ').replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
   const named = new Set(celText.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
@@ -116,8 +140,11 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
 
   const reject = (): Outcome => Outcome.REJECT;
 
+  const outputNames = new Set(columns.map((c) => c.name));
+
   return {
     columns,
+    extra: undefined,
     inputColumns: sources.map((src) => ({ name: src.name, type: src.type, index: src.index })),
     values: identity ? work : values,
     texts: identity ? rawText : texts,
@@ -131,15 +158,27 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         let raw: string | undefined;
         if (fields) raw = src.index === -1 ? undefined : fields[src.index];
         else {
-          const v = object![src.key];
+          // Own keys only: a missing "constructor" key is missing, not Object's constructor.
+          const v = Object.hasOwn(object!, src.key) ? object![src.key] : undefined;
           raw = v === undefined || v === null ? undefined : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
         }
         const v = src.check(raw, failures);
         work[i] = v;
         rawText[i] = numeric[i] && v !== null && isJsonNumber(raw!) ? raw : undefined;
       }
-      if (fields && header && fields.length !== header.length) {
-        failures.push({ rule: 'columns', value: String(fields.length), message: `expected ${header.length} fields, found ${fields.length}` });
+      if (fields && expectedFields && fields.length !== expectedFields) {
+        failures.push({ rule: 'columns', value: String(fields.length), message: `expected ${expectedFields} fields, found ${fields.length}` });
+      }
+      this.extra = undefined;
+      if (unknownKeys && object) {
+        let extra = '';
+        for (const k of Object.keys(object)) {
+          if (known.has(k)) continue;
+          if (unknownKeys === 'reject') failures.push({ column: k, rule: 'unknownColumns', message: `key "${k}" is not in the schema` });
+          else if (outputNames.has(k)) failures.push({ column: k, rule: 'unknownColumns', message: `kept key "${k}" collides with the output column of that name` });
+          else extra += `${extra ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(object[k])}`;
+        }
+        if (extra) this.extra = extra;
       }
       for (let k = 0; k < keepUnknown.length; k++) {
         const v = fields![keepUnknown[k]!.index];
@@ -166,12 +205,19 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         if (failures.length) return reject();
         const base = nSources + keepUnknown.length;
         for (let d = 0; d < derived.length; d++) {
+          const dv = derived[d]!;
           try {
-            const v = derived[d]!.program(context);
-            context[derived[d]!.name] = v;
-            work[base + d] = fromCel(v);
+            const v = dv.program(context);
+            context[dv.name] = v;
+            const cell = fromCelAs(v, dv.type);
+            if (cell !== null && typeof cell === 'object') {
+              failures.push({ column: dv.name, rule: `derive.${dv.name}`, message: `derived value ${cell.mismatch}` });
+              work[base + d] = null;
+            } else work[base + d] = cell;
+            // A list or map is JSON text the writers copy; a string result stays a string, whatever it looks like.
+            rawText[base + d] = dv.type === 'json' && typeof v === 'object' && v !== null && !(v instanceof Date) ? (cell as string) : undefined;
           } catch (e) {
-            failures.push({ rule: `derive.${derived[d]!.name}`, message: (e as Error).message.split('\n')[0]! });
+            failures.push({ rule: `derive.${dv.name}`, message: (e as Error).message.split('\n')[0]! });
           }
         }
         if (failures.length) return reject();
@@ -190,29 +236,69 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         for (let j = 0; j < picks.length; j++) {
           const w = picks[j]!;
           const cj = casts[j];
-          values[j] = cj ? cast(work[w]!, cj, working[w]!.type) : work[w]!;
           texts[j] = cj ? undefined : rawText[w];
+          if (!cj) {
+            values[j] = work[w]!;
+            continue;
+          }
+          const v = cast(work[w]!, cj, working[w]!.type);
+          if (v !== undefined) {
+            values[j] = v;
+            continue;
+          }
+          const text = String(cast(work[w]!, 'string', working[w]!.type));
+          failures.push({ column: working[w]!.name, rule: 'cast', value: text, message: `"${text}" cannot be cast to ${cj}` });
         }
+        if (failures.length) return reject();
       }
       return Outcome.OUT;
     },
   };
 }
 
-function cast(v: Value, to: ColumnTypeName, from: OutputColumn['type']): Value {
+const DAY_MS = 86_400_000;
+const orUndefined = (n: number): number | undefined => (Number.isNaN(n) ? undefined : n);
+
+/**
+ * `v`, a cell of column type `from`, as type `to`; undefined when it is not one. Casts never
+ * guess: text must spell the whole value as the column type of `to` reads it (no "12abc" → 12), a
+ * number becomes an integer only when whole, a boolean only from 1 or 0, a timestamp a date only
+ * at midnight. Times are epoch ms, and text as ISO 8601; true and false count as 1 and 0.
+ */
+function cast(v: Value, to: ColumnTypeName, from: OutputColumn['type']): Value | undefined {
   if (v === null) return null;
+  const time = from === 'timestamp' || from === 'date';
   switch (to) {
     case 'string':
-      if (from === 'timestamp' && typeof v === 'number') return new Date(v).toISOString();
-      if (from === 'date' && typeof v === 'number') return new Date(v).toISOString().slice(0, 10);
+    case 'enum':
+      if (typeof v === 'number' && from === 'timestamp') return formatIso(v);
+      if (typeof v === 'number' && from === 'date') return formatIso(v).slice(0, 10);
       return String(v);
     case 'integer':
-      return typeof v === 'number' ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : Number.parseInt(String(v), 10);
+      if (typeof v === 'string') return orUndefined(parseIntegerText(v));
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return Number.isSafeInteger(v) ? v : undefined;
     case 'number':
-      return Number(v);
-    case 'boolean':
-      return v === true || v === 1 || v === 'true';
-    default:
+      if (typeof v === 'string') return orUndefined(parseNumberText(v));
+      if (typeof v === 'boolean') return v ? 1 : 0;
       return v;
+    case 'boolean':
+      if (typeof v === 'string') return parseBooleanText(v);
+      if (typeof v === 'boolean') return v;
+      return time ? undefined : v === 1 ? true : v === 0 ? false : undefined;
+    case 'timestamp':
+      if (typeof v === 'string') return orUndefined(parseIsoTimestamp(v));
+      return time && typeof v === 'number' ? v : undefined;
+    case 'date':
+      if (typeof v === 'string') return orUndefined(parseIsoDate(v));
+      return time && typeof v === 'number' && v % DAY_MS === 0 ? v : undefined;
   }
+}
+
+/** Why a header does not fit the schema: the columns it lacks, the closest names, and what it holds. */
+function missingColumns(missing: readonly string[], header: readonly string[], schemaColumns: number): string {
+  const each = missing.map((m) => `"${m}"${didYouMean(m, header)}`).join(', ');
+  const hint = header.length === 1 && schemaColumns > 1 ? ' (one field: is format.delimiter right?)' : '';
+  const shown = header.length > 12 ? `${header.slice(0, 12).join(', ')}, …` : header.join(', ');
+  return `${missing.length === 1 ? 'column' : 'columns'} ${each} not in the header, which has ${header.length} field(s)${hint}: ${shown}; a column that may be absent needs allowMissing: true`;
 }

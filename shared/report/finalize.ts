@@ -4,12 +4,12 @@ import { HashingSink, type PartInfo } from '../formats/writers.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
-import { parseInterval } from '../rules/time.js';
 import { countDuplicates, type SortedRun } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { completenessResult } from './completeness.js';
 import { renderReportHtml } from './html.js';
 import type { ColumnSummary, DatasetRuleResult, JobReport } from './job-report.js';
-import { distinctEstimate, emptyStats, mergeStats, splitStats, type ChunkStats } from './stats.js';
+import { distinctEstimate, emptyStats, mergeStats, ownEntry, splitStats, type ChunkStats } from './stats.js';
 
 /**
  * The finished chunks of a job as finalize needs them, by chunk index. Column profiles and
@@ -69,9 +69,8 @@ export async function finalizeJob(
 ): Promise<FinalizeResult> {
   const now = options.now ?? (() => new Date());
   const ordered = [...results].sort((a, b) => a.index - b.index);
-  const merged = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
-  // Buckets in time order, whatever order the chunks were merged in (negative keys keep insertion order).
-  const stats = { ...merged, coverage: merged.coverage.map((c) => ({ ...c, buckets: Object.fromEntries(Object.entries(c.buckets).sort(([a], [b]) => Number(a) - Number(b))) })) };
+  // Coverage merges to one canonical form (sorted ranges and keys), whatever order the chunks finished in.
+  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
@@ -196,18 +195,7 @@ async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkR
       const duplicates = await countDuplicates(runs);
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
     } else if (rule.type === 'completeness') {
-      const c = stats.coverage.find((x) => x.column === rule.column);
-      const interval = parseInterval(rule.interval);
-      const expected = c && c.min !== null && c.max !== null ? Math.floor((c.max - c.min) / interval) + 1 : 0;
-      const ratio = expected === 0 ? 0 : Math.min(1, (c?.count ?? 0) / expected);
-      results.push({
-        name,
-        type: 'completeness',
-        severity: rule.severity,
-        passed: expected > 0 && ratio >= rule.min,
-        ratio,
-        detail: `${c?.count ?? 0} of ${expected} expected ${rule.interval} timestamps (${(ratio * 100).toFixed(2)}%, min ${(rule.min * 100).toFixed(0)}%)`,
-      });
+      results.push(completenessResult(name, rule, stats.coverage.find((x) => x.rule === i)));
     } else {
       const n = stats.rowsOut;
       const passed = (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
@@ -220,7 +208,7 @@ async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkR
 /** Distinct counts are HyperLogLog estimates (~1.6% error), never above the non-null count. */
 function summarizeColumns(pipeline: Pipeline, stats: ChunkStats): ColumnSummary[] {
   return Object.entries(stats.columns).map(([name, p]) => {
-    const type = pipeline.schema.columns[name]?.type ?? 'derived';
+    const type = ownEntry(pipeline.schema.columns, name)?.type ?? 'derived';
     const show = (v: number | string | null) =>
       v === null ? null : typeof v === 'number' && (type === 'timestamp' || type === 'date') ? new Date(v).toISOString() : String(v);
     return { name, type, count: p.count, nulls: p.nulls, min: show(p.min), max: show(p.max), distinct: Math.min(distinctEstimate(p), p.count - p.nulls) };

@@ -1,5 +1,6 @@
-import type { JobReport } from './job-report.js';
-import type { Coverage } from './stats.js';
+import { gapText, GAPS_LISTED } from './completeness.js';
+import type { DatasetRuleResult, JobReport } from './job-report.js';
+import type { SlotCoverage } from './stats.js';
 
 /** Escapes text for use in HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -146,26 +147,69 @@ function chunksChart(report: JobReport): string {
   });
 }
 
-function coverageChart(c: Coverage): string {
-  const title = `Time coverage of ${c.column}`;
-  const entries = Object.entries(c.buckets)
-    .map(([k, v]) => [Number(k), v] as const)
-    .filter(([k]) => Number.isFinite(k));
+const DAY_MS = 86_400_000;
+
+/** Present slots per UTC day (by slot start), summed over the groups kept as ranges. */
+function slotsPerDay(c: SlotCoverage): Map<number, number> {
+  const days = new Map<number, number>();
+  const I = c.intervalMs;
+  for (const r of Object.values(c.ranges)) {
+    for (let k = 0; k < r.length; k += 2) {
+      for (let s = r[k]!, e = r[k + 1]!; s < e; ) {
+        const d = Math.floor((s * I) / DAY_MS);
+        const next = Math.min(e, Math.ceil(((d + 1) * DAY_MS) / I));
+        days.set(d, (days.get(d) ?? 0) + next - s);
+        s = next;
+      }
+    }
+  }
+  return days;
+}
+
+function coverageChart(c: SlotCoverage): string {
+  const groups = Object.keys(c.ranges).length + Object.keys(c.counted).length;
+  const by = c.groupBy.length ? `, ${groups} group${groups === 1 ? '' : 's'} by ${c.groupBy.join(', ')}` : '';
+  const title = `Time coverage of ${c.column} (${interval(c.intervalMs)}${by})`;
+  const entries = [...slotsPerDay(c)].sort((a, b) => a[0] - b[0]);
   if (!entries.length) return `<h3>${esc(title)}</h3>${NO_DATA}`;
-  const keys = entries.map(([k]) => k);
-  const lo = Math.min(...keys);
-  const hi = Math.max(...keys);
-  // Only non-empty buckets get a rect, so missing days show as gaps without bloating the SVG.
+  const lo = entries[0]![0];
+  const hi = entries[entries.length - 1]![0];
+  // Only days with slots get a rect, so missing days show as gaps without bloating the SVG.
   return vbarChart({
     title,
     slots: hi - lo + 1,
     bars: entries.map(([k, v]) => ({ slot: k - lo, value: v })),
-    tip: (b) => `${day((b.slot + lo) * c.bucketMs)}: ${num(b.value)} rows`,
-    xFirst: day(lo * c.bucketMs),
-    xLast: day(hi * c.bucketMs),
-    xTitle: 'day',
-    yTitle: 'rows per day',
+    tip: (b) => `${day((b.slot + lo) * DAY_MS)}: ${num(b.value)} slots present`,
+    xFirst: day(lo * DAY_MS),
+    xLast: day(hi * DAY_MS),
+    xTitle: 'day (UTC)',
+    yTitle: 'present slots per day',
   });
+}
+
+function interval(ms: number): string {
+  for (const [unit, size] of [['d', DAY_MS], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+/** Per group of a completeness rule: counts, then its first missing runs (up to GAPS_LISTED each). */
+function missingSlots(r: DatasetRuleResult): string {
+  const groups = r.groups ?? [];
+  const shown = groups.slice(0, 100);
+  const grouped = groups.some((g) => g.group !== '');
+  const counts = grouped
+    ? table(['Group', 'Present', 'Expected', 'Ratio'], shown.map((g) => [esc(g.group), num(g.present), num(g.expected), `${pct(g.ratio)}${g.exact ? '' : ' (approximate)'}`]))
+    : '';
+  const label = (g: { group: string }) => (grouped ? `${esc(g.group)}: ` : '');
+  const gaps = shown.flatMap((g) => [
+    ...g.gaps.map((x) => `<li>${label(g)}${esc(gapText(x))}</li>`),
+    ...(!g.exact ? [`<li>${label(g)}not listed: over the range bound, counts are approximate</li>`] : g.gapCount > g.gaps.length ? [`<li>${label(g)}${num(g.gapCount - g.gaps.length)} more missing run(s)</li>`] : []),
+  ]);
+  const more = groups.length > shown.length ? `<p>${num(groups.length - shown.length)} more group(s) in report.json</p>` : '';
+  return (
+    `<h3>Completeness of ${esc(r.name)}</h3>${counts}${more}` +
+    (gaps.length ? `<p>First missing slots (up to ${GAPS_LISTED} per group; from the start of the first missing slot to the start of the last, inclusive):</p><ul>${gaps.join('')}</ul>` : '<p>No missing slots</p>')
+  );
 }
 
 const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
@@ -217,6 +261,7 @@ ${badge(a.balanced, 'balanced', 'does not balance')}</p>
 ${badge(report.qualityGate.passed, 'gate passed', 'gate failed')}</p>
 <h2>Dataset rules</h2>
 ${datasetRows.length ? table(['Name', 'Type', 'Severity', 'Result', 'Detail'], datasetRows) : none}
+${report.datasetRules.filter((r) => r.groups).map(missingSlots).join('\n')}
 <h2>Rule failures</h2>
 ${rulesChart(report)}
 ${failureRows.length ? table(['Rule', 'Count', 'Samples'], failureRows) : none}

@@ -7,8 +7,33 @@ export interface DatasetRuleResult {
   readonly severity: 'error' | 'warn';
   readonly passed: boolean;
   readonly detail: string;
-  /** completeness: present / expected timestamps. */
+  /** completeness: present / expected time slots, over all groups. */
   readonly ratio?: number;
+  /** completeness: every group, lowest ratio first, with its first missing ranges. */
+  readonly groups?: readonly CompletenessGroup[];
+}
+
+/** One missing run of time slots: `from` is the start of its first slot, `to` the start of its last (inclusive). */
+export interface SlotGap {
+  readonly from: string;
+  readonly to: string;
+  readonly slots: number;
+}
+
+/** Completeness of one group: distinct slots present of those from its first to its last slot. */
+export interface CompletenessGroup {
+  /** The groupBy values joined with ", " (null as "null"); "" without groupBy. */
+  readonly group: string;
+  readonly values: readonly (string | number | boolean | null)[];
+  readonly present: number;
+  readonly expected: number;
+  readonly ratio: number;
+  /** False past MAX_SLOT_RANGES: counts are approximate and no gaps are listed. */
+  readonly exact: boolean;
+  /** Missing runs in all. */
+  readonly gapCount: number;
+  /** The first GAPS_LISTED missing runs, in time order. */
+  readonly gaps: readonly SlotGap[];
 }
 
 /** Per-column summary for the report. min/max are display strings. */

@@ -1,4 +1,7 @@
+import { mergeSlotCoverage, type SlotCoverage } from '../rules/completeness.js';
 import { hllEstimate, hllMerge } from './hll.js';
+
+export type { SlotCoverage } from '../rules/completeness.js';
 
 /** Failures of one rule: how many rows, and the first few examples. */
 export interface RuleTally {
@@ -16,16 +19,6 @@ export interface ColumnProfile {
   hll: string;
 }
 
-/** Time coverage of a completeness column: rows per bucket plus bounds. */
-export interface Coverage {
-  column: string;
-  bucketMs: number;
-  buckets: Record<string, number>;
-  min: number | null;
-  max: number | null;
-  count: number;
-}
-
 /** Everything a chunk reports. Merging is associative, so chunks can be combined in any grouping. */
 export interface ChunkStats {
   chunks: number;
@@ -41,7 +34,8 @@ export interface ChunkStats {
   rules: Record<string, RuleTally>;
   warnings: Record<string, number>;
   columns: Record<string, ColumnProfile>;
-  coverage: Coverage[];
+  /** Present time slots per group, one entry per `completeness` rule, in rule order. */
+  coverage: SlotCoverage[];
   /** Rows per chunk, by chunk index (for the report chart). */
   rowsPerChunk: Record<string, number>;
 }
@@ -71,56 +65,48 @@ export function emptyStats(): ChunkStats {
 const pickMin = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b < a ? b : a);
 const pickMax = (a: number | string | null, b: number | string | null) => (a === null ? b : b === null ? a : b > a ? b : a);
 
+/** An own entry of a record, or undefined: for a key such as "constructor" or "__proto__", never an inherited member. */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Merges two records key by key (keys of `a`, then new keys of `b`), whatever the keys are named:
+ * column and rule names come from the user, and "constructor" or "__proto__" are names too.
+ */
+function mergeByKey<T>(a: Readonly<Record<string, T>>, b: Readonly<Record<string, T>>, merge: (x: T | undefined, y: T | undefined) => T): Record<string, T> {
+  // fromEntries defines own properties, so a "__proto__" key is an entry like any other.
+  return Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, merge(ownEntry(a, k), ownEntry(b, k))]));
+}
+
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
+  return mergeByKey(a, b, (x, y) => (x ?? 0) + (y ?? 0));
 }
 
 /** Combines two stats; `merge(a, merge(b, c))` equals `merge(merge(a, b), c)`. Samples keep the first few in order. */
 export function mergeStats(a: ChunkStats, b: ChunkStats): ChunkStats {
-  const rules: Record<string, RuleTally> = {};
-  for (const name of new Set([...Object.keys(a.rules), ...Object.keys(b.rules)])) {
-    const x = a.rules[name];
-    const y = b.rules[name];
-    rules[name] = {
-      count: (x?.count ?? 0) + (y?.count ?? 0),
-      samples: [...(x?.samples ?? []), ...(y?.samples ?? [])].slice(0, SAMPLES_PER_RULE),
-    };
-  }
-  const columns: Record<string, ColumnProfile> = {};
-  for (const name of new Set([...Object.keys(a.columns), ...Object.keys(b.columns)])) {
-    const x = a.columns[name];
-    const y = b.columns[name];
-    if (!x || !y) {
-      columns[name] = (x ?? y)!;
-      continue;
-    }
-    columns[name] = {
-      count: x.count + y.count,
-      nulls: x.nulls + y.nulls,
-      min: pickMin(x.min, y.min),
-      max: pickMax(x.max, y.max),
-      hll: Buffer.from(hllMerge(Buffer.from(x.hll, 'base64'), Buffer.from(y.hll, 'base64'))).toString('base64'),
-    };
-  }
+  const rules = mergeByKey<RuleTally>(a.rules, b.rules, (x, y) => ({
+    count: (x?.count ?? 0) + (y?.count ?? 0),
+    samples: [...(x?.samples ?? []), ...(y?.samples ?? [])].slice(0, SAMPLES_PER_RULE),
+  }));
+  const columns = mergeByKey<ColumnProfile>(a.columns, b.columns, (x, y) =>
+    !x || !y
+      ? (x ?? y)!
+      : {
+          count: x.count + y.count,
+          nulls: x.nulls + y.nulls,
+          min: pickMin(x.min, y.min),
+          max: pickMax(x.max, y.max),
+          hll: Buffer.from(hllMerge(Buffer.from(x.hll, 'base64'), Buffer.from(y.hll, 'base64'))).toString('base64'),
+        },
+  );
   const coverage = [...a.coverage];
   for (const c of b.coverage) {
-    const i = coverage.findIndex((x) => x.column === c.column);
-    if (i === -1) {
-      coverage.push(c);
-      continue;
-    }
-    const x = coverage[i]!;
-    coverage[i] = {
-      column: c.column,
-      bucketMs: c.bucketMs,
-      buckets: mergeCounts(x.buckets, c.buckets),
-      min: pickMin(x.min, c.min) as number | null,
-      max: pickMax(x.max, c.max) as number | null,
-      count: x.count + c.count,
-    };
+    const i = coverage.findIndex((x) => x.rule === c.rule);
+    if (i === -1) coverage.push(c);
+    else coverage[i] = mergeSlotCoverage(coverage[i]!, c);
   }
+  coverage.sort((x, y) => x.rule - y.rule);
   return {
     chunks: a.chunks + b.chunks,
     rowsIn: a.rowsIn + b.rowsIn,
@@ -149,7 +135,7 @@ export function distinctEstimate(profile: ColumnProfile): number {
  * Splits stats into what finalize needs per chunk, in file order (counts, rule samples by
  * chunk-relative line), and what merges in any order (column profiles, time coverage). Holding
  * only the first per chunk and folding the second as chunks finish keeps the bulky part of a
- * job's stats (sketches and coverage buckets) at one copy however many chunks it has.
+ * job's stats (sketches and slot ranges) at one copy however many chunks it has.
  */
 export function splitStats(s: ChunkStats): { ordered: ChunkStats; foldable: ChunkStats } {
   return { ordered: { ...s, columns: {}, coverage: [] }, foldable: { ...emptyStats(), columns: s.columns, coverage: s.coverage } };

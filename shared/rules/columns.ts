@@ -16,7 +16,29 @@ export interface Failure {
 /** Converts and checks one raw cell. Pushes failures and returns the typed value (null on failure). */
 export type ColumnCheck = (raw: string | undefined, failures: Failure[]) => Value;
 
-const BOOLEANS: Record<string, boolean> = { true: true, false: false, TRUE: true, FALSE: false, True: true, False: false, '1': true, '0': false };
+// No prototype: a cell reading "constructor" or "toString" is not a boolean.
+const BOOLEANS: Record<string, boolean> = Object.assign(Object.create(null) as Record<string, boolean>, {
+  true: true, false: false, TRUE: true, FALSE: false, True: true, False: false, '1': true, '0': false,
+});
+
+/** The boolean a text spells as the boolean column type reads it (true/false/TRUE/FALSE/True/False/1/0); undefined for any other text. */
+export function parseBooleanText(raw: string): boolean | undefined {
+  return BOOLEANS[raw];
+}
+
+/** The integer a text spells as the integer column type reads it (optional sign, digits, a safe integer); NaN for any other text. */
+export function parseIntegerText(raw: string): number {
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && looksDecimal(raw) && isPlainInteger(raw) ? n : NaN;
+}
+
+/** The number a text spells as the number column type reads it (a finite decimal, exponent allowed; no hex, no blanks); NaN for any other text. */
+export function parseNumberText(raw: string): number {
+  const n = parseSimpleDecimal(raw);
+  if (!Number.isNaN(n)) return n;
+  const m = Number(raw);
+  return Number.isFinite(m) && looksDecimal(raw) ? m : NaN;
+}
 
 /** Compiles the checks of one column once; the returned function runs per row. */
 export function compileColumn(name: string, column: Column, nullValues: ReadonlySet<string>, path: string): ColumnCheck {
@@ -74,24 +96,21 @@ export function compileColumn(name: string, column: Column, nullValues: Readonly
     case 'integer':
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
-        const n = Number(raw);
-        if (!Number.isSafeInteger(n) || !looksDecimal(raw) || !isPlainInteger(raw)) return fail(failures, 'type', raw, `"${raw}" is not an integer`);
+        const n = parseIntegerText(raw);
+        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not an integer`);
         return checkNumber(n, raw, failures);
       };
     case 'number':
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
-        let n = parseSimpleDecimal(raw);
-        if (Number.isNaN(n)) {
-          n = Number(raw);
-          if (!Number.isFinite(n) || !looksDecimal(raw)) return fail(failures, 'type', raw, `"${raw}" is not a number`);
-        }
+        const n = parseNumberText(raw);
+        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not a number`);
         return checkNumber(n, raw, failures);
       };
     case 'boolean':
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
-        const b = BOOLEANS[raw];
+        const b = parseBooleanText(raw);
         return b === undefined ? fail(failures, 'type', raw, `"${raw}" is not a boolean`) : b;
       };
     case 'date':

@@ -8,7 +8,7 @@ const MB = 1e6;
 function plan(jobId: string, sizes: readonly number[]): JobPlan {
   let start = 0;
   const chunks = sizes.map((size, index) => ({ index, start, end: (start += size) }));
-  return { jobId, pipeline: 'flux', pipelineHash: 'h', input: { key: `${jobId}.tsv`, size: start, etag: 'e' }, compression: 'none', header: ['a'], headerLines: 1, dataStart: 0, method: 'byte ranges', chunks };
+  return { jobId, pipeline: 'flux', pipelineHash: 'h', input: { key: `${jobId}.tsv`, size: start, etag: 'e' }, compression: 'none', header: ['a'], headerLines: 1, dataStart: 0, lineBreak: '\n', method: 'byte ranges', chunks };
 }
 
 /** A reporter on a non-TTY stream with a clock the test sets. */

@@ -186,6 +186,22 @@ describe('config check', () => {
     ]);
   });
 
+  it('refuses a completeness groupBy that is not an output column, with the near name', () => {
+    const schema = { columns: { SITE_ID: {}, TA: { type: 'number' }, TIMESTAMP_START: { type: 'timestamp' } } };
+    const completeness = (groupBy: string[]) => ({ type: 'completeness', column: 'TIMESTAMP_START', interval: '30m', groupBy });
+    expect(
+      problems({
+        schema,
+        rules: { dataset: [{ type: 'rowCount', min: 1 }, completeness(['site_id', 'TA'])] },
+        transform: { select: ['SITE_ID', 'TIMESTAMP_START'] },
+      }),
+    ).toEqual([
+      'pipelines[0].rules.dataset[1].groupBy[0]: "site_id" is not an output column (did you mean "SITE_ID"?)',
+      'pipelines[0].rules.dataset[1].groupBy[1]: "TA" is not an output column',
+    ]);
+    expect(problems({ schema, rules: { dataset: [completeness(['SITE_ID'])] } })).toEqual([]);
+  });
+
   it('accepts the example pipelines', async () => {
     expect((await loadConfig('examples/flux/pipeline.yaml')).pipelines[0]!.name).toBe('flux');
     expect((await loadConfig('examples/orders/pipeline.yaml')).pipelines).toHaveLength(1);

@@ -1,16 +1,15 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readRecords } from '../../../shared/formats/records.js';
-import { InputError } from '../../../shared/errors.js';
 
-async function read(bytes: Buffer | string, opts: { quote?: string; maxLineBytes?: number; chunk?: number; format?: 'csv' | 'jsonl' } = {}) {
+async function read(bytes: Buffer | string, opts: { quote?: string; maxLineBytes?: number; chunk?: number; format?: 'csv' | 'jsonl'; lineBreak?: '\n' | '\r' } = {}) {
   const buf = Buffer.from(bytes);
   const size = opts.chunk ?? 7;
   const pieces = Array.from({ length: Math.ceil(buf.length / size) }, (_, i) => buf.subarray(i * size, (i + 1) * size));
   const out: { line: number; fields?: string[]; malformed?: string; offset: number; raw: string }[] = [];
   const totals = await readRecords(
     Readable.from(pieces),
-    { file: 'f.csv', format: opts.format ?? 'csv', dialect: { delimiter: ',', quote: opts.quote ?? '"' }, startOffset: 100, startLine: 1, maxLineBytes: opts.maxLineBytes ?? 1000, stripBom: true },
+    { file: 'f.csv', format: opts.format ?? 'csv', dialect: { delimiter: ',', quote: opts.quote ?? '"', lineBreak: opts.lineBreak ?? '\n', relaxQuotes: false }, startOffset: 100, startLine: 1, maxLineBytes: opts.maxLineBytes ?? 1000, stripBom: true },
     (r) => out.push({ line: r.line, fields: r.fields && [...r.fields], malformed: r.malformed, offset: r.offset(), raw: r.raw() }),
     () => undefined,
   );
@@ -39,14 +38,40 @@ describe('readRecords', () => {
     expect(out.map((r) => r.malformed)).toEqual([undefined, 'record longer than maxLineBytes (20)', undefined]);
   });
 
-  it('stops with the line when a quote stays open beyond maxLineBytes', async () => {
-    await expect(read(`a,1\n"open,2\n${'y,3\n'.repeat(20)}`, { maxLineBytes: 30 })).rejects.toThrow(InputError);
-    await expect(read(`a,1\n"open,2\n${'y,3\n'.repeat(20)}`, { maxLineBytes: 30 })).rejects.toThrow(/^f\.csv:\d+: quoted field not closed/);
+  it('rejects a quote left open beyond maxLineBytes on its own line and reads the next lines', async () => {
+    const { out, totals } = await read(`a,1\n"open,2\n${'y,3\n'.repeat(20)}`, { maxLineBytes: 30 });
+    expect(out.map((r) => [r.line, r.malformed ?? r.fields!.join('|')])).toEqual([[1, 'a|1'], [2, 'unterminated quoted field 1: no closing quote within maxLineBytes (30)'], ...Array.from({ length: 20 }, (_, i) => [i + 3, 'y|3'])]);
+    expect(out[1]).toMatchObject({ raw: '"open,2', offset: 104 });
+    expect(totals.lines).toBe(22);
   });
 
-  it('marks an unterminated quote at the end of input', async () => {
-    const { out } = await read('a,1\n"open,2\n');
-    expect(out[1]!.malformed).toBe('unterminated quoted field');
+  it('marks an unterminated quote at the end of input, and only its line', async () => {
+    const { out } = await read('a,1\n"open,2\nb,3\n');
+    expect(out.map((r) => [r.line, r.malformed ?? r.fields!.join('|')])).toEqual([[1, 'a|1'], [2, 'unterminated quoted field 1'], [3, 'b|3']]);
+  });
+
+  it('rejects a stray opening quote alone instead of swallowing the records after it', async () => {
+    const { out } = await read('1,5,"Leave it by the door\n2,6,ok\n3,7,"quoted"\n');
+    expect(out.map((r) => [r.line, r.malformed ?? r.fields!.join('|')])).toEqual([[1, 'text after the closing quote of field 3'], [2, '2|6|ok'], [3, '3|7|quoted']]);
+    expect(out[0]).toMatchObject({ raw: '1,5,"Leave it by the door', offset: 100 });
+  });
+
+  it('follows RFC 4180 for quotes: text after a closing quote and a quote in an unquoted field are malformed', async () => {
+    const { out } = await read('"ab"c,1\nab"c,2\n"a""b",3\n"x"\r\n');
+    expect(out.map((r) => r.malformed ?? r.fields!.join('|'))).toEqual(['text after the closing quote of field 1', 'quote inside unquoted field 1', 'a"b|3', 'x']);
+  });
+
+  it('reads CR-only line endings', async () => {
+    const opts = { lineBreak: '\r' as const };
+    const { out, totals } = await read('a,1\r"b\rc",2\r\rd,3', opts);
+    expect(out.map((r) => [r.line, r.offset, r.fields])).toEqual([[1, 100, ['a', '1']], [2, 104, ['b\rc', '2']], [5, 113, ['d', '3']]]);
+    expect(totals).toMatchObject({ lines: 5, blankLines: 1 });
+  });
+
+  it('counts byte offsets on the bytes after an invalid UTF-8 byte', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,'), Buffer.from([0xff]), Buffer.from('\nb,1\n"c",2\n')]);
+    const { out } = await read(bytes);
+    expect(out.map((r) => [r.offset, r.malformed])).toEqual([[100, 'invalid UTF-8'], [104, undefined], [108, undefined]]);
   });
 
   it('skips blank lines and counts them', async () => {

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRowWriter } from '../../../shared/formats/writers.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
@@ -62,6 +62,35 @@ describe('row writers', () => {
     expect((back[0]!.at as Date).toISOString()).toBe('2020-01-01T12:00:00.000Z');
     expect(back[1]).toMatchObject({ id: 2n, name: 'multi\nline é', amount: null, ok: false, at: null });
     expect(back[119_999]).toMatchObject({ id: 3n, name: null, amount: -0.25, ok: null, day: null });
+  });
+
+  it('write a string as a string in every format, however much it looks like a number or JSON', async () => {
+    const store = new FsObjectStore(dir);
+    const textColumns: OutputColumn[] = [
+      { name: 'code', type: 'string' },
+      { name: 'any', type: 'json' },
+    ];
+    const values: Value[][] = [['007', '1e5'], ['1e5', '[1]'], ['-0', '{"a":1}'], ['[2]', '[3]']];
+    // The last row's json value is a derived list: its JSON text comes as `texts`.
+    const texts = [undefined, undefined, undefined, [undefined, '[3]']];
+    const bodies: Record<string, Buffer> = {};
+    for (const format of ['jsonl', 'csv', 'parquet'] as const) {
+      const key = `strings.${format}`;
+      const w = createRowWriter(format, key, store.writer(key), textColumns);
+      values.forEach((r, i) => w.write(r, texts[i]));
+      await w.close();
+      bodies[format] = (await store.get(key))!;
+    }
+    expect(bodies.jsonl!.toString()).toBe('{"code":"007","any":"1e5"}\n{"code":"1e5","any":"[1]"}\n{"code":"-0","any":"{\\"a\\":1}"}\n{"code":"[2]","any":[3]}\n');
+    expect(bodies.csv!.toString()).toBe('code,any\n007,1e5\n1e5,[1]\n-0,"{""a"":1}"\n[2],[3]\n');
+    const file = bodies.parquet!.buffer.slice(bodies.parquet!.byteOffset, bodies.parquet!.byteOffset + bodies.parquet!.byteLength) as ArrayBuffer;
+    expect(parquetMetadata(file).schema.slice(1).map((e) => [e.type, e.converted_type])).toEqual([['BYTE_ARRAY', 'UTF8'], ['BYTE_ARRAY', 'UTF8']]);
+    expect(await parquetReadObjects({ file })).toEqual([
+      { code: '007', any: '1e5' },
+      { code: '1e5', any: '[1]' },
+      { code: '-0', any: '{"a":1}' },
+      { code: '[2]', any: '[3]' },
+    ]);
   });
 
   it('leave no object behind when aborted', async () => {

@@ -5,6 +5,7 @@ import { emptyStats } from '../../../shared/report/stats.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const day0 = Math.floor(Date.UTC(2024, 0, 1) / DAY);
 
 function sampleReport(overrides: Partial<JobReport> = {}): JobReport {
@@ -38,7 +39,8 @@ function sampleReport(overrides: Partial<JobReport> = {}): JobReport {
       warnings: { trailing_whitespace: 5 },
       rowsPerChunk: { '10': 300, '2': 500, '0': 434 },
       coverage: [
-        { column: 'time', bucketMs: DAY, buckets: { [day0]: 600, [day0 + 3]: 500 }, min: day0 * DAY, max: (day0 + 3) * DAY + 1, count: 1100 },
+        // Hourly slots: ten on the first day, five three days later.
+        { rule: 1, column: 'time', groupBy: [], intervalMs: HOUR, ranges: { '[]': [day0 * 24, day0 * 24 + 10, (day0 + 3) * 24, (day0 + 3) * 24 + 5] }, counted: {} },
       ],
     },
     outputs: { results: 2, rejects: 1, successKey: undefined },
@@ -90,6 +92,41 @@ describe('renderReportHtml', () => {
     expect(html).toContain('>2024-01-04<');
     const svg = html.slice(html.indexOf('Time coverage of time'));
     expect(svg.match(/<rect /g)).toHaveLength(2);
+  });
+
+  it('counts present slots per day, splitting a run that crosses midnight', () => {
+    const coverage = [{ rule: 0, column: 'time', groupBy: ['site'], intervalMs: HOUR, ranges: { '["a"]': [day0 * 24 + 20, day0 * 24 + 30], '["b"]': [day0 * 24, day0 * 24 + 2] }, counted: {} }];
+    const page = renderReportHtml(sampleReport({ stats: { ...emptyStats(), coverage } }));
+    expect(page).toContain('Time coverage of time (1h, 2 groups by site)');
+    expect(page).toContain('2024-01-01: 6 slots present');
+    expect(page).toContain('2024-01-02: 6 slots present');
+  });
+
+  it('lists each group of a completeness rule with its first missing runs', () => {
+    const gap = { from: '2019-01-03T10:00:00.000Z', to: '2019-01-03T12:30:00.000Z', slots: 6 };
+    const page = renderReportHtml(
+      sampleReport({
+        datasetRules: [
+          {
+            name: 'halfhourly',
+            type: 'completeness',
+            severity: 'error',
+            passed: false,
+            ratio: 90 / 96,
+            detail: '90 of 96',
+            groups: [
+              { group: 'US-Ha1', values: ['US-Ha1'], present: 42, expected: 48, ratio: 0.875, exact: true, gapCount: 12, gaps: Array.from({ length: 10 }, () => gap) },
+              { group: 'DE-Tha', values: ['DE-Tha'], present: 48, expected: 48, ratio: 1, exact: true, gapCount: 0, gaps: [] },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(page).toContain('<h3>Completeness of halfhourly</h3>');
+    expect(page).toContain('<td>US-Ha1</td><td>42</td><td>48</td><td>87.50%</td>');
+    expect(page.match(/<li>US-Ha1: 2019-01-03T10:00:00.000Z … 2019-01-03T12:30:00.000Z \(6 slots\)<\/li>/g)).toHaveLength(10);
+    expect(page).toContain('<li>US-Ha1: 2 more missing run(s)</li>');
+    expect(page).not.toContain('<li>DE-Tha');
   });
 
   it('is self-contained', () => {

@@ -2,12 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashString, hllAdd, hllNew } from '../../../shared/report/hll.js';
 import { distinctEstimate, emptyStats, mergeStats, splitStats, type ChunkStats } from '../../../shared/report/stats.js';
+import { SlotCoverageBuilder } from '../../../shared/rules/completeness.js';
 
 const sketch = fc.array(fc.string({ maxLength: 4 }), { maxLength: 20 }).map((values) => {
   const r = hllNew();
   for (const v of values) hllAdd(r, hashString(v));
   return Buffer.from(r).toString('base64');
 });
+
+const HOUR = 3_600_000;
+/** Hourly coverage by site of one chunk, built as a chunk builds it. */
+function coverageOf(day: number, slots: readonly (readonly [string | null, number])[]) {
+  const b = new SlotCoverageBuilder(1, 't', ['site'], HOUR, 0, [1]);
+  for (const [site, h] of slots) b.add([day * 24 * HOUR + h * HOUR, site]);
+  return b.result();
+}
 
 const stats: fc.Arbitrary<ChunkStats> = fc
   .record({
@@ -22,6 +31,7 @@ const stats: fc.Arbitrary<ChunkStats> = fc
     span: fc.nat(100),
     hll: sketch,
     day: fc.integer({ min: -5, max: 5 }).chain((d) => fc.constantFrom(d, 18000 + d)),
+    slots: fc.array(fc.tuple(fc.constantFrom('a', 'b', null), fc.integer({ min: -3, max: 40 })), { maxLength: 30 }),
   })
   .map((g) => ({
     ...emptyStats(),
@@ -33,7 +43,7 @@ const stats: fc.Arbitrary<ChunkStats> = fc
     lines: g.lines,
     rules: { [g.rule]: { count: g.ruleCount, samples: Array.from({ length: Math.min(g.ruleCount, 5) }, (_, i) => ({ line: g.index * 100 + i, message: g.rule })) } },
     columns: { v: { count: g.rowsOut, nulls: 1, min: g.min, max: g.min + g.span, hll: g.hll } },
-    coverage: [{ column: 't', bucketMs: 86_400_000, buckets: { [String(g.day)]: g.rowsOut }, min: g.day * 86_400_000, max: g.day * 86_400_000 + 1, count: g.rowsOut }],
+    coverage: [coverageOf(g.day, g.slots)],
     rowsPerChunk: { [String(g.index)]: g.rowsOut },
   }));
 
