@@ -96,6 +96,25 @@ describe('chunk plans', () => {
     );
   });
 
+  it('give the same output and rejects as one pass for hostile text: stray and unclosed quotes, CR-only lines, tiny maxLineBytes', async () => {
+    const piece = fc.constantFrom('a', 'bc', ',', '"', '""', '\n', '\r', '\r\n', 'é', ' ', '"x",', ',"y"', 'long text here');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { minLength: 0, maxLength: 80 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.integer({ min: 8, max: 96 }),
+        fc.integer({ min: 12, max: 64 }),
+        fc.boolean(),
+        async (pieces, eol, target, maxLineBytes, relaxQuotes) => {
+          const body = pieces.join('').replaceAll('\r\n', eol).replaceAll('\n', eol);
+          const partial = { format: { type: 'csv', nullValues: [], maxLineBytes, relaxQuotes }, schema: { columns: { a: { allowMissing: true } }, unknownColumns: 'keep' } };
+          await expectSameAsOnePass(`a,b,c${eol}${body}`, partial, target);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('give the same output and rejects as one pass for unquoted TSV with bad rows', async () => {
     const cell = fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom('NA', '', 'x', '-9999'));
     await fc.assert(
