@@ -7,7 +7,7 @@ import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
 import { createRowWriter, formatValue, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
-import { emptyStats, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
+import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { SlotCoverageBuilder } from '../rules/completeness.js';
 import { parseInterval } from '../rules/time.js';
 import { KeyHashes } from '../rules/unique.js';
@@ -92,7 +92,8 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   });
 
   const tally = (rule: string, sample: { line: number; column?: string; value?: string; message: string }) => {
-    const t = (stats.rules[rule] ??= { count: 0, samples: [] });
+    // Rule names are the user's: "constructor" and "__proto__" are names too.
+    const t = ownSlot(stats.rules, rule, () => ({ count: 0, samples: [] }));
     t.count++;
     if (t.samples.length < SAMPLES_PER_RULE) t.samples.push(sample);
   };
@@ -121,7 +122,7 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     }
     if (row.warnings.length) {
       stats.rowsWarned++;
-      for (const w of row.warnings) stats.warnings[w] = (stats.warnings[w] ?? 0) + 1;
+      for (const w of row.warnings) stats.warnings[w] = ownSlot(stats.warnings, w, () => 0) + 1;
     }
     const values = row.values;
     stats.rowsOut++;

@@ -70,6 +70,12 @@ export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** The own entry of `record` at `key`, defined with `make()` when absent (an own property even for "__proto__"). */
+export function ownSlot<T>(record: Record<string, T>, key: string, make: () => T): T {
+  if (!Object.hasOwn(record, key)) Object.defineProperty(record, key, { value: make(), enumerable: true, writable: true, configurable: true });
+  return record[key]!;
+}
+
 /**
  * Merges two records key by key (keys of `a`, then new keys of `b`), whatever the keys are named:
  * column and rule names come from the user, and "constructor" or "__proto__" are names too.

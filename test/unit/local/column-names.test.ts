@@ -124,3 +124,23 @@ describe('columns named like Object.prototype members', () => {
     expect(rows[0]).toEqual([1n, 'name-1', 0.25, false, new Date(Date.UTC(2019, 0, 2)), '2', '1']);
   });
 });
+
+describe('rules named like Object.prototype members', () => {
+  it('are tallied in the report like any other rule', async () => {
+    const file = join(dir, 'rules.csv');
+    await writeFile(file, 'a\n1\n-2\n3\n-4\n');
+    const pipeline = JSON.parse(`{
+      "name": "rules", "qualityGate": { "maxRejectRatio": 1 },
+      "schema": { "columns": { "a": { "type": "integer", "required": true } } },
+      "rules": { "row": [
+        { "name": "constructor", "expr": "a > 0" },
+        { "name": "__proto__", "expr": "a < 3", "severity": "warn" }
+      ] }
+    }`);
+    const [outcome] = await runLocal({ config: parseConfig({ pipelines: [pipeline] }), files: [file], out: join(dir, 'rules-out'), workers: 1 });
+    const stats = outcome!.report!.stats;
+    expect(outcome!.report!.accounting).toMatchObject({ rowsIn: 4, rowsOut: 2, rowsRejected: 2 });
+    expect(Object.hasOwn(stats.rules, 'constructor') && stats.rules.constructor.count).toBe(2);
+    expect(JSON.parse(JSON.stringify(stats.warnings))).toEqual(JSON.parse('{"__proto__":1}'));
+  });
+});

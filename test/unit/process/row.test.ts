@@ -79,3 +79,21 @@ describe('derived columns', () => {
     ]);
   });
 });
+
+describe('column names', () => {
+  it('work when CEL cannot name them or a plain object has them as prototype members', () => {
+    const pipeline = csv(
+      { type: { type: 'string' }, constructor: { type: 'integer', required: true }, toString: { type: 'string' } },
+      { derive: { map: 'constructor * 2' }, cast: { type: 'integer' }, rename: { toString: 'text' } },
+    );
+    const row = compileRowProcessor(pipeline, ['type', 'constructor', 'toString']);
+    expect(row.columns).toEqual([
+      { name: 'type', type: 'integer' },
+      { name: 'constructor', type: 'integer' },
+      { name: 'text', type: 'string' },
+      { name: 'map', type: 'integer' },
+    ]);
+    expect(row.process(['7', '21', 'x'], undefined)).toBe(Outcome.OUT);
+    expect([...row.values]).toEqual([7, 21, 'x', 42]);
+  });
+});

@@ -99,3 +99,26 @@ describe('distinct estimate', () => {
     expect(Math.abs(distinctEstimate(merged.columns.v!) - 100_000)).toBeLessThan(5_000);
   });
 });
+
+describe('mergeStats with names of Object.prototype members', () => {
+  it('merges columns, rules and warnings named "constructor", "__proto__" or "toString" like any other', () => {
+    const hll = Buffer.from(hllNew()).toString('base64');
+    const profile = (count: number, min: number, max: number) => ({ count, nulls: 1, min, max, hll });
+    // Parsed from JSON, as a checkpoint is read back: "__proto__" is then an own key.
+    const a: ChunkStats = {
+      ...emptyStats(),
+      ...(JSON.parse(`{"columns":{"constructor":${JSON.stringify(profile(3, 1, 5))},"__proto__":${JSON.stringify(profile(2, 0, 0))}},"rules":{"toString":{"count":1,"samples":[{"line":1,"message":"m"}]}},"warnings":{"__proto__":2}}`) as Partial<ChunkStats>),
+    };
+    const b: ChunkStats = { ...emptyStats(), columns: { constructor: profile(4, -1, 3), hasOwnProperty: profile(1, 7, 7) }, rules: { constructor: { count: 2, samples: [] } }, warnings: { constructor: 1 } };
+    const merged = mergeStats(a, b);
+    expect(Object.keys(merged.columns)).toEqual(['constructor', '__proto__', 'hasOwnProperty']);
+    expect(merged.columns['constructor']).toEqual({ count: 7, nulls: 2, min: -1, max: 5, hll });
+    expect(merged.columns['__proto__']).toEqual({ count: 2, nulls: 1, min: 0, max: 0, hll });
+    expect(Object.hasOwn(merged.columns, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(merged.columns)).toBe(Object.prototype);
+    expect(JSON.stringify(merged.rules)).toBe('{"toString":{"count":1,"samples":[{"line":1,"message":"m"}]},"constructor":{"count":2,"samples":[]}}');
+    expect(JSON.stringify(merged.warnings)).toBe('{"__proto__":2,"constructor":1}');
+    // Merged again, as a rerun folds checkpointed stats, and serialized the same.
+    expect(JSON.stringify(mergeStats(emptyStats(), JSON.parse(JSON.stringify(merged)) as ChunkStats))).toBe(JSON.stringify(merged));
+  });
+});
