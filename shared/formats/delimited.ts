@@ -15,6 +15,12 @@ export interface Dialect {
  */
 export type RecordCallback = (fields: string[], start: number, end: number, line: number, malformed: string | undefined) => void;
 
+/**
+ * Takes a whole unquoted, non-blank line `text[start, end)` (no line ending) when it can, and
+ * then the tokenizer does not emit it; false to have it emitted as usual.
+ */
+export type FastLine = (text: string, start: number, end: number) => boolean;
+
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {
   fields: string[];
@@ -62,6 +68,7 @@ export function tokenizeBlock(
   final: boolean,
   maxRecordBytes: number,
   onRecord: RecordCallback,
+  fastLine?: FastLine,
 ): { consumed: number; lines: number } {
   const { delimiter, quote, lineBreak } = dialect;
   const lf = lineBreak === '\n';
@@ -77,6 +84,11 @@ export function tokenizeBlock(
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
     if (nextQuote === -1 || nextQuote >= lineEnd) {
       const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+      if (fastLine !== undefined && contentEnd > pos && fastLine(text, pos, contentEnd)) {
+        pos = next;
+        line++;
+        continue;
+      }
       onRecord(contentEnd === pos ? [''] : text.slice(pos, contentEnd).split(delimiter), pos, next, line, undefined);
       pos = next;
       line++;

@@ -1,4 +1,4 @@
-import { tokenizeBlock, type Dialect, type RawRecord } from './delimited.js';
+import { tokenizeBlock, type Dialect, type FastLine, type RawRecord } from './delimited.js';
 
 /** A record handed to the processor. `raw` and `offset` are computed only when asked for (rejects). */
 export interface SourceRecord {
@@ -29,6 +29,11 @@ export interface ReadOptions {
    * that start at or after it are left to the next chunk.
    */
   readonly stopAt?: number;
+  /**
+   * The processor's own reader for plain lines (see FastLine). It is offered only lines the
+   * reader has nothing to say about: valid UTF-8 without NUL, well under maxLineBytes, before `stopAt`.
+   */
+  readonly fastLine?: FastLine;
 }
 
 export interface ReadTotals {
@@ -60,6 +65,10 @@ export async function readRecords(
   const lf = lineByte === 10;
   const dialect: Dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '', lineBreak: options.dialect.lineBreak, relaxQuotes: false } : options.dialect;
   const stopAt = options.stopAt;
+  // Any line within a third of the limit in UTF-16 units is within it in bytes.
+  const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
+  const given = options.fastLine;
+  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e));
   let pending: Buffer | undefined;
   let offset = options.startOffset;
   let line = options.startLine;
@@ -157,7 +166,7 @@ export async function readRecords(
 
   /** Tokenizes `head` (bytes starting at a record start) and returns the bytes of a record left open. */
   const processBytes = async (head: Buffer, at: number, final: boolean): Promise<Buffer | undefined> => {
-    let text = decoder.decode(head);
+    const text = decoder.decode(head);
     let invalid = false;
     if (text.includes('\uFFFD')) {
       try {
@@ -167,7 +176,8 @@ export async function readRecords(
       }
     }
     Object.assign(current, { text, bytes: head, offset: at, ascii: text.length === head.length && !invalid, invalid, hasNul: text.includes('\u0000'), charBase: 0, byteBase: 0 });
-    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit);
+    const plain = fast !== undefined && !invalid && !current.hasNul && (stopAt === undefined || at + head.length <= stopAt);
+    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined);
     if (!stopped) line += lines;
     await onBlockEnd();
     return consumed >= text.length ? undefined : head.subarray(byteAt(consumed) - at);

@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { dialectOf } from '../config/resolve.js';
 import type { Pipeline } from '../config/schema.js';
 import { InputError, JobFailedError } from '../errors.js';
+import { RowGroupBudget } from '../formats/parquet.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
 import { createRowWriter, formatValue, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
@@ -14,7 +15,7 @@ import { KeyHashes } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
 import { ColumnProfiler } from './profile.js';
-import { compileRowProcessor, Outcome } from './row.js';
+import { compileRowProcessor, Outcome, SLOW } from './row.js';
 
 /** What a finished chunk leaves behind; stored as its checkpoint. */
 export interface ChunkResult {
@@ -40,6 +41,8 @@ export interface ChunkDeps {
   readonly input: ObjectStore;
   /** Where results, rejects and manifests go. */
   readonly output: ObjectStore;
+  /** False to read every line with the general path (the differential tests compare both). */
+  readonly fastPath?: boolean;
   /**
    * Told how far the chunk has got while it runs, at the end of a block (a read of about 1 MiB)
    * once at least `progressIntervalMs` have passed since the last call. Not called at the
@@ -48,6 +51,11 @@ export interface ChunkDeps {
   readonly onProgress?: (progress: ChunkProgress) => void;
   /** Least wall time between two `onProgress` calls; 500 ms unless set (0: every block). */
   readonly progressIntervalMs?: number;
+  /**
+   * Told the chunk-relative start line of every record read (malformed ones included), in order;
+   * `sluice verify` holds this sequence against an independent reader. Unset, it costs nothing.
+   */
+  readonly onRecordStart?: (line: number) => void;
 }
 
 export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
@@ -69,9 +77,11 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   const ext = pipeline.output.format;
   const partitionIdx = pipeline.output.partitionBy.map((c) => row.columns.findIndex((o) => o.name === c));
   const writers = new Map<string, RowWriter>();
+  // One memory budget for all of the chunk's Parquet parts, however many partitions there are.
+  const rowGroups = new RowGroupBudget();
   const openWriter = (partition: string) => {
     const key = `${resultsPrefix}${partition}${part}.${ext}`;
-    const w = createRowWriter(ext, key, deps.output.writer(key), row.columns);
+    const w = createRowWriter(ext, key, deps.output.writer(key), row.columns, { rowGroups });
     writers.set(partition, w);
     return w;
   };
@@ -116,6 +126,24 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     if (rec.malformed !== undefined) return reject(rec, [{ rule: 'malformed', message: rec.malformed }]);
     const outcome = row.process(rec.fields, rec.object);
     if (outcome === Outcome.REJECT) return reject(rec, row.failures);
+    accept(outcome);
+  };
+
+  // Plain lines skip the tokenizer's record: the row's generated reader takes them, or hands them back.
+  const processLine = row.processLine;
+  const fastLine =
+    processLine && deps.fastPath !== false && !deps.onRecordStart
+      ? (T: string, s: number, e: number): boolean => {
+          const outcome = processLine(T, s, e);
+          if (outcome === SLOW) return false;
+          stats.rowsIn++;
+          accept(outcome);
+          return true;
+        }
+      : undefined;
+
+  /** A row that is not a reject: counted as filtered, or profiled and written. */
+  const accept = (outcome: Outcome) => {
     if (outcome === Outcome.FILTERED) {
       stats.rowsFiltered++;
       return;
@@ -134,6 +162,14 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(formatValue(values[i]!, row.columns[i]!.type) ?? '__null__'))}/`;
     (writers.get(partition) ?? openWriter(partition)).write(values, row.texts, row.extra);
   };
+
+  const onRecordStart = deps.onRecordStart;
+  const take = onRecordStart
+    ? (rec: SourceRecord) => {
+        onRecordStart(rec.line);
+        onRecord(rec);
+      }
+    : onRecord;
 
   // Progress is checked once per block, never per record: one clock read per ~1 MiB.
   const onProgress = deps.onProgress;
@@ -170,8 +206,9 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
         maxLineBytes: pipeline.format.maxLineBytes,
         stripBom: chunk.start === 0,
         ...(chunk.end < plan.input.size && plan.compression === 'none' ? { stopAt: chunk.end } : {}),
+        ...(fastLine ? { fastLine } : {}),
       },
-      onRecord,
+      take,
       onBlockEnd,
     );
     await onBlockEnd();

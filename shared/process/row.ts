@@ -1,4 +1,6 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
+import { compileLineReader } from '../compile/line-reader.js';
+import { dialectOf } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
 import { ConfigError, InputError } from '../errors.js';
 import { compileColumn, isJsonNumber, parseBooleanText, parseIntegerText, parseNumberText, type ColumnCheck, type Failure, type Value } from '../rules/columns.js';
@@ -14,6 +16,9 @@ export interface OutputColumn {
 export const Outcome = { OUT: 0, REJECT: 1, FILTERED: 2 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
+/** `processLine` could not be sure of a line: read it with the tokenizer and `process`. */
+export const SLOW = 3;
+
 /**
  * Validates and transforms one record; compiled once per chunk from the pipeline and the file's header.
  * To keep the hot loop free of allocation, results land in arrays the processor reuses: read
@@ -24,6 +29,11 @@ export interface RowProcessor {
   /** Schema columns in schema order, with the header index each reads (-1 when absent). */
   readonly inputColumns: readonly { name: string; type: ColumnTypeName; index: number }[];
   process(fields: string[] | undefined, object: Record<string, unknown> | undefined): Outcome;
+  /**
+   * The same for one unquoted line `T[s, e)` of a delimited file, read by generated code without
+   * splitting it; SLOW when the line needs the general path (a reject among them). Absent for JSONL.
+   */
+  readonly processLine: ((T: string, s: number, e: number) => Outcome | typeof SLOW) | undefined;
   readonly values: Value[];
   /**
    * Per output column, the JSON text writers copy instead of formatting the value: a number's input
@@ -141,6 +151,21 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   const reject = (): Outcome => Outcome.REJECT;
 
   const outputNames = new Set(columns.map((c) => c.name));
+  // Unquoted lines of a delimited file take the generated reader; anything it is unsure of comes back here.
+  const lineReader =
+    expectedFields > 0
+      ? compileLineReader({
+          delimiter: dialectOf(p).delimiter,
+          fields: expectedFields,
+          columns: sources.filter((src) => src.index !== -1).map((src) => ({ field: src.index, slot: sources.indexOf(src), name: src.name, type: src.type, column: p.schema.columns[src.name]! })),
+          keep: keepUnknown.map((u, k) => ({ field: u.index, slot: nSources + k })),
+          nullValues: p.format.nullValues,
+        })
+      : undefined;
+  // Absent columns are null on the fast path too.
+  sources.forEach((src, i) => {
+    if (src.index === -1) work[i] = null;
+  });
 
   return {
     columns,
@@ -184,6 +209,22 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         const v = fields![keepUnknown[k]!.index];
         work[nSources + k] = v === undefined || nulls.has(v) ? null : v;
       }
+      return finish();
+    },
+    processLine: lineReader
+      ? (T, s, e) => {
+          failures.length = 0;
+          warnings.length = 0;
+          if (!lineReader(T, s, e, work, rawText)) return SLOW;
+          const outcome = finish();
+          // The general path gives a reject its record and every reason.
+          return outcome === Outcome.REJECT ? SLOW : outcome;
+        }
+      : undefined,
+  };
+
+  /** After the row's cells are read: rules, derives, filter, then select and cast. */
+  function finish(): Outcome {
       if (failures.length) return reject();
 
       if (usesCel) {
@@ -252,8 +293,7 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         if (failures.length) return reject();
       }
       return Outcome.OUT;
-    },
-  };
+  }
 }
 
 const DAY_MS = 86_400_000;

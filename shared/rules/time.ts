@@ -3,16 +3,19 @@ export type TimeParser = (text: string) => number;
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const daysIn = (y: number, m: number) => (m === 2 && isLeap(y) ? 29 : DAYS[m - 1]!);
+export const daysIn = (y: number, m: number) => (m === 2 && isLeap(y) ? 29 : DAYS[m - 1]!);
 
 type Part = 'YYYY' | 'MM' | 'DD' | 'HH' | 'mm' | 'ss';
 
-/**
- * Compiles a fixed-width pattern such as "YYYYMMDDHHmm" or "DD/MM/YYYY HH:mm" into a parser
- * that reads digits by position (no Date parsing on the hot path). Throws on an unusable pattern.
- */
-export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 'timestamp'): TimeParser {
-  if (pattern === undefined) return kind === 'date' ? parseIsoDate : parseIsoTimestamp;
+/** A fixed-width pattern's layout: each token's position and width, and the literal characters between them. */
+export interface FixedLayout {
+  readonly width: number;
+  readonly fields: readonly { readonly part: Part; readonly at: number; readonly width: number }[];
+  readonly literals: readonly { readonly at: number; readonly code: number }[];
+}
+
+/** The layout of a pattern of YYYY MM DD HH mm ss and literal characters; throws on one without YYYY. */
+export function fixedLayout(pattern: string): FixedLayout {
   const fields: { part: Part; at: number; width: number }[] = [];
   const literals: { at: number; code: number }[] = [];
   let at = 0;
@@ -28,8 +31,17 @@ export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 't
       i++;
     }
   }
-  const width = at;
   if (!fields.some((f) => f.part === 'YYYY')) throw new Error(`format "${pattern}" has no YYYY`);
+  return { width: at, fields, literals };
+}
+
+/**
+ * Compiles a fixed-width pattern such as "YYYYMMDDHHmm" or "DD/MM/YYYY HH:mm" into a parser
+ * that reads digits by position (no Date parsing on the hot path). Throws on an unusable pattern.
+ */
+export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 'timestamp'): TimeParser {
+  if (pattern === undefined) return kind === 'date' ? parseIsoDate : parseIsoTimestamp;
+  const { width, fields, literals } = fixedLayout(pattern);
   const find = (part: Part) => fields.find((f) => f.part === part);
   const digitsAt = (f: { at: number; width: number } | undefined, text: string, fallback: number): number => {
     if (!f) return fallback;
@@ -52,7 +64,7 @@ export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 't
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil), without Date. */
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

@@ -1,0 +1,97 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { planChunks } from '../../../shared/plan/plan.js';
+import { processChunk } from '../../../shared/process/chunk.js';
+import { pipelineOf, tempDir } from '../../helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await tempDir()));
+afterAll(() => cleanup());
+
+let n = 0;
+/** Every chunk's parts, rejects and stats, with the generated line reader on or off. */
+async function run(content: string | Buffer, partial: Record<string, unknown>, fastPath: boolean) {
+  const name = `f${n++}.txt`;
+  await writeFile(join(dir, name), content);
+  const input = new FsObjectStore(dir);
+  const output = new FsObjectStore(join(dir, `out-${n}`));
+  const pipeline = pipelineOf(partial);
+  const plan = await planChunks(input, name, pipeline);
+  const out: unknown[] = [];
+  for (const chunk of plan.chunks) {
+    const r = await processChunk(pipeline, plan, chunk, { input, output, fastPath });
+    const parts = await Promise.all(r.parts.map(async (p) => (await output.get(p.key))!.toString()));
+    const rejects = (await output.get(r.rejects!.key))?.toString() ?? '';
+    const { durationMs: _d, ...stats } = r.stats;
+    out.push({ parts, rejects, stats, keyRuns: await Promise.all(Object.values(r.keyRuns).map(async (k) => (await output.get(k))!.toString('hex'))) });
+  }
+  return out;
+}
+
+// Cells a file may hold: plain values the fast path takes, and the unusual ones it must hand back.
+const number = fc.oneof(
+  fc.double({ min: -150, max: 150, noNaN: true }).map((x) => String(Math.round(x * 1000) / 1000)),
+  fc.integer({ min: -200, max: 200 }).map(String),
+  fc.constantFrom('1e5', '+5', '.5', '5.', '00.5', '-0', '0x10', 'NaN', 'Infinity', '1234567890123456', '0.1234567890123456', ' 5', '5 ', '-', '', 'NA', '-9999', '12abc', '٣'),
+);
+const stamp = fc.oneof(
+  fc.date({ min: new Date('1999-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().replace(/[-:T]/g, '').slice(0, 12)),
+  fc.constantFrom('201901012400', '201901012500', '201901012401', '201901010060', '201902290000', '202002290000', '201913010000', '20190101000', '2019010100000', '2019-01-01', 'NA', ''),
+);
+const site = fc.oneof(fc.constantFrom('US-Ha1', 'DE-Tha', 'FR-Pue'), fc.constantFrom('us-ha1', 'US-Ha', 'Ü-Ha1', 'US-Hä1', ''));
+const flag = fc.constantFrom('0', '1', '2', '3', '4', '-1', '1.0', 'NA', '');
+const bool = fc.constantFrom('true', 'false', 'TRUE', 'False', '1', '0', 'yes', 'NA', '');
+const row = fc.tuple(site, stamp, stamp, number, number, flag, bool).map((cells) => cells.join('\t'));
+const line = fc.oneof({ weight: 12, arbitrary: row }, fc.constantFrom('', 'US-Ha1\t201901010000', 'a\tb\tc\td\te\tf\tg\th', 'US-Ha1\t"201901010000"\t201901010030\t1\t2\t0\ttrue'));
+
+const flux = {
+  format: { type: 'tsv', nullValues: ['', 'NA', '-9999'] },
+  schema: {
+    columns: {
+      SITE_ID: { type: 'string', required: true, pattern: '[A-Z]{2}-[A-Za-z0-9]{3}' },
+      TIMESTAMP_START: { type: 'timestamp', format: 'YYYYMMDDHHmm', required: true },
+      TIMESTAMP_END: { type: 'timestamp', format: 'YYYYMMDDHHmm', min: '2000-01-01T00:00:00Z' },
+      NEE: { type: 'number', min: -100, max: 100 },
+      TA: { type: 'number' },
+      QC: { type: 'integer', min: 0, max: 3 },
+      OK: { type: 'boolean' },
+    },
+  },
+  rules: { dataset: [{ type: 'unique', columns: ['SITE_ID', 'TIMESTAMP_START'], severity: 'warn' }] },
+  qualityGate: { maxRejectRatio: 1 },
+};
+
+describe('the generated line reader', () => {
+  it('gives the same parts, rejects and stats as the general path on fuzzed flux files', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 0, maxLength: 60 }), fc.constantFrom('\n', '\r\n', '\r'), fc.integer({ min: 64, max: 2048 }), async (lines, eol, target) => {
+        const content = `SITE_ID\tTIMESTAMP_START\tTIMESTAMP_END\tNEE\tTA\tQC\tOK${eol}${lines.join(eol)}${eol}`;
+        const partial = { ...flux, chunking: { targetSize: target } };
+        expect(await run(content, partial, true)).toEqual(await run(content, partial, false));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gives the same results as the general path for quoted CSV, kept columns and header: false', async () => {
+    const cell = fc.oneof(number, fc.constantFrom('"a,b"', '"x""y"', 'plain', 'é', '"line\nbreak"'));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(cell, cell, cell), { maxLength: 40 }), fc.boolean(), async (rows, header) => {
+        const body = rows.map((r) => r.join(',')).join('\n');
+        const partial = {
+          format: { type: 'csv', header, nullValues: ['', 'NA'] },
+          chunking: { targetSize: 128 },
+          schema: { columns: { a: { type: 'number' }, b: { type: 'string' }, ...(header ? {} : { c: {} }) }, unknownColumns: 'keep' },
+          qualityGate: { maxRejectRatio: 1 },
+        };
+        const content = header ? `a,b,c\n${body}\n` : `${body}\n`;
+        expect(await run(content, partial, true)).toEqual(await run(content, partial, false));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
