@@ -141,7 +141,9 @@ export async function readRecords(
       return;
     }
     // Also for a malformed record (its first line): the same verdict as the unbroken-line check below, whatever the block cuts.
-    if (end - start > options.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > options.maxLineBytes) {
+    // Counted in bytes: a UTF-16 unit is one to three of them, so only lengths in between need the count.
+    const units = end - start;
+    if (units > options.maxLineBytes || (units * 3 > options.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > options.maxLineBytes)) {
       record.malformed = `record longer than maxLineBytes (${options.maxLineBytes})`;
       const short = preview(Buffer.from(record.raw()));
       onRecord({ ...record, raw: () => short, offset: () => record.offset() });

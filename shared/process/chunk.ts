@@ -41,7 +41,7 @@ export interface ChunkDeps {
   readonly input: ObjectStore;
   /** Where results, rejects and manifests go. */
   readonly output: ObjectStore;
-  /** False to read every line with the general path (the differential tests compare both). */
+  /** False for the general path only: no generated line reader, CEL interpreted (the differential tests compare both). */
   readonly fastPath?: boolean;
   /**
    * Told how far the chunk has got while it runs, at the end of a block (a read of about 1 MiB)
@@ -69,7 +69,7 @@ export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
 export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: ChunkDeps): Promise<ChunkResult> {
   const started = performance.now();
   const file = plan.input.key;
-  const row = compileRowProcessor(pipeline, plan.header, 'pipeline', file);
+  const row = compileRowProcessor(pipeline, plan.header, 'pipeline', file, { generated: deps.fastPath !== false });
   const stats = emptyStats();
   stats.chunks = 1;
   const part = layout.part(chunk.index);

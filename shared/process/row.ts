@@ -1,5 +1,7 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
+import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { compileLineReader } from '../compile/line-reader.js';
+import { CelStep, compileCelStep } from '../compile/row-cel.js';
 import { dialectOf } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
 import { ConfigError, InputError } from '../errors.js';
@@ -61,7 +63,9 @@ interface SourceColumn {
  * Compiles a pipeline's column checks, CEL rules and transforms against a header.
  * `header` is undefined for JSONL (columns are read by name).
  */
-export function compileRowProcessor(p: Pipeline, header: readonly string[] | undefined, at = 'pipeline', file = 'input'): RowProcessor {
+export function compileRowProcessor(p: Pipeline, header: readonly string[] | undefined, at = 'pipeline', file = 'input', options: { generated?: boolean } = {}): RowProcessor {
+  // generated: false keeps the general path only (the tokenizer's fields, the CEL interpreter): the tests' reference.
+  const generated = options.generated !== false;
   const nulls = new Set(p.format.nullValues);
   const jsonl = p.format.type === 'jsonl';
   // header: false reads columns by position, in schema order.
@@ -151,9 +155,19 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   const reject = (): Outcome => Outcome.REJECT;
 
   const outputNames = new Set(columns.map((c) => c.name));
+  const derivedBase = nSources + keepUnknown.length;
+  const celStep = usesCel && generated
+    ? compileCelStep({
+        env,
+        columns: sources.map((src, slot) => ({ name: src.name, type: src.type, nullable: !p.schema.columns[src.name]!.required || src.index === -1, slot })),
+        rules: p.rules.row,
+        derives: derived.map((d, j) => ({ name: d.name, expr: p.transform.derive![d.name]!, type: d.type, slot: derivedBase + j })),
+        filter: p.transform.filter,
+      })
+    : undefined;
   // Unquoted lines of a delimited file take the generated reader; anything it is unsure of comes back here.
   const lineReader =
-    expectedFields > 0
+    expectedFields > 0 && generated
       ? compileLineReader({
           delimiter: dialectOf(p).delimiter,
           fields: expectedFields,
@@ -225,74 +239,99 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
 
   /** After the row's cells are read: rules, derives, filter, then select and cast. */
   function finish(): Outcome {
-      if (failures.length) return reject();
+    if (failures.length) return reject();
 
-      if (usesCel) {
-        for (let c = 0; c < celColumns.length; c++) {
-          const col = celColumns[c]!;
-          context[col.name] = toCel(work[col.i]!, col.type);
+    if (usesCel) {
+      const outcome = celOutcome();
+      if (outcome !== Outcome.OUT) return outcome;
+    }
+    if (!identity) {
+      for (let j = 0; j < picks.length; j++) {
+        const w = picks[j]!;
+        const cj = casts[j];
+        texts[j] = cj ? undefined : rawText[w];
+        if (!cj) {
+          values[j] = work[w]!;
+          continue;
         }
-        for (const r of rules) {
-          let ok: unknown;
-          try {
-            ok = r.program(context);
-          } catch (e) {
-            ok = e;
-          }
-          if (ok === true) continue;
-          if (r.severity === 'warn') warnings.push(r.name);
-          else failures.push({ rule: r.name, message: ok instanceof Error ? `${r.message} (${ok.message.split('\n')[0]})` : r.message });
+        const v = cast(work[w]!, cj, working[w]!.type);
+        if (v !== undefined) {
+          values[j] = v;
+          continue;
         }
-        if (failures.length) return reject();
-        const base = nSources + keepUnknown.length;
-        for (let d = 0; d < derived.length; d++) {
-          const dv = derived[d]!;
-          try {
-            const v = dv.program(context);
-            context[dv.name] = v;
-            const cell = fromCelAs(v, dv.type);
-            if (cell !== null && typeof cell === 'object') {
-              failures.push({ column: dv.name, rule: `derive.${dv.name}`, message: `derived value ${cell.mismatch}` });
-              work[base + d] = null;
-            } else work[base + d] = cell;
-            // A list or map is JSON text the writers copy; a string result stays a string, whatever it looks like.
-            rawText[base + d] = dv.type === 'json' && typeof v === 'object' && v !== null && !(v instanceof Date) ? (cell as string) : undefined;
-          } catch (e) {
-            failures.push({ rule: `derive.${dv.name}`, message: (e as Error).message.split('\n')[0]! });
-          }
-        }
-        if (failures.length) return reject();
-        if (filter) {
-          let keep: unknown;
-          try {
-            keep = filter(context);
-          } catch (e) {
-            failures.push({ rule: 'filter', message: (e as Error).message.split('\n')[0]! });
-            return reject();
-          }
-          if (keep !== true) return Outcome.FILTERED;
-        }
+        const text = String(cast(work[w]!, 'string', working[w]!.type));
+        failures.push({ column: working[w]!.name, rule: 'cast', value: text, message: `"${text}" cannot be cast to ${cj}` });
       }
-      if (!identity) {
-        for (let j = 0; j < picks.length; j++) {
-          const w = picks[j]!;
-          const cj = casts[j];
-          texts[j] = cj ? undefined : rawText[w];
-          if (!cj) {
-            values[j] = work[w]!;
-            continue;
-          }
-          const v = cast(work[w]!, cj, working[w]!.type);
-          if (v !== undefined) {
-            values[j] = v;
-            continue;
-          }
-          const text = String(cast(work[w]!, 'string', working[w]!.type));
-          failures.push({ column: working[w]!.name, rule: 'cast', value: text, message: `"${text}" cannot be cast to ${cj}` });
+      if (failures.length) return reject();
+    }
+    return Outcome.OUT;
+  }
+
+  /** Rules, derives and filter: compiled to JS where the compiler covers them, the interpreter for the rest. */
+  function celOutcome(): Outcome {
+    if (celStep) {
+      try {
+        const outcome = celStep(work, warnings);
+        if (outcome === CelStep.OUT) {
+          for (let d = 0; d < derived.length; d++) rawText[derivedBase + d] = undefined;
+          return Outcome.OUT;
         }
-        if (failures.length) return reject();
+        if (outcome === CelStep.FILTERED) return Outcome.FILTERED;
+      } catch (e) {
+        if (e !== CEL_BAIL) throw e;
       }
-      return Outcome.OUT;
+      // Unsure, or a reject: the interpreter gives the exact value or reason.
+      warnings.length = 0;
+    }
+    return interpreted();
+  }
+
+  function interpreted(): Outcome {
+    for (let c = 0; c < celColumns.length; c++) {
+      const col = celColumns[c]!;
+      context[col.name] = toCel(work[col.i]!, col.type);
+    }
+    for (const r of rules) {
+      let ok: unknown;
+      try {
+        ok = r.program(context);
+      } catch (e) {
+        ok = e;
+      }
+      if (ok === true) continue;
+      if (r.severity === 'warn') warnings.push(r.name);
+      else failures.push({ rule: r.name, message: ok instanceof Error ? `${r.message} (${ok.message.split('\n')[0]})` : r.message });
+    }
+    if (failures.length) return reject();
+    const base = nSources + keepUnknown.length;
+    for (let d = 0; d < derived.length; d++) {
+      const dv = derived[d]!;
+      try {
+        const v = dv.program(context);
+        context[dv.name] = v;
+        const cell = fromCelAs(v, dv.type);
+        if (cell !== null && typeof cell === 'object') {
+          failures.push({ column: dv.name, rule: `derive.${dv.name}`, message: `derived value ${cell.mismatch}` });
+          work[base + d] = null;
+        } else work[base + d] = cell;
+        // A list or map is JSON text the writers copy; a string result stays a string, whatever it looks like.
+        rawText[base + d] = dv.type === 'json' && typeof v === 'object' && v !== null && !(v instanceof Date) ? (cell as string) : undefined;
+      } catch (e) {
+        failures.push({ rule: `derive.${dv.name}`, message: (e as Error).message.split('\n')[0]! });
+      }
+    }
+    if (failures.length) return reject();
+    if (filter) {
+      let keep: unknown;
+      try {
+        keep = filter(context);
+      } catch (e) {
+        failures.push({ rule: 'filter', message: (e as Error).message.split('\n')[0]! });
+        return reject();
+      }
+      if (keep !== true) return Outcome.FILTERED;
+    }
+    return Outcome.OUT;
   }
 }
 

@@ -6,13 +6,11 @@ import { processChunk } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import type { ObjectInfo, ObjectStore, ObjectWriter } from '../store/object-store.js';
 import { digestPart, MultisetDigest } from './digest.js';
+import { checkIndependently, type JobStats, type VerifyCheck } from './independent-check.js';
+import { LineSequence } from './line-sequence.js';
 import { createHash } from 'node:crypto';
 
-export interface VerifyCheck {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
+export type { VerifyCheck } from './independent-check.js';
 
 /**
  * What `sluice verify` found. `lost` and `duplicated` count records; both are 0 for a sound job,
@@ -63,7 +61,10 @@ class DigestStore implements ObjectStore {
  * the input (no chunks, no retries, no resume) gives the expected results, rejects and filtered
  * count; the job's committed parts must match it by count and by content digest (so a part
  * written twice shows as extra records), and `_SUCCESS` must list exactly the parts that exist,
- * once each, with their checksums.
+ * once each, with their checksums. Since that pass shares the engine's reader, the input is also
+ * read by an independent reader (csv-parse strict, JSON.parse, a plain count of line breaks;
+ * see independent-check.ts): every physical line must be accounted for, the records, their start
+ * lines and the malformed lines must agree, and "lost" is counted against its record count.
  */
 export async function verifyJob(jobId: string, stores: { input: ObjectStore; output: ObjectStore }): Promise<VerifyReport> {
   const { input, output } = stores;
@@ -119,9 +120,10 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   // The reference: one sequential pass over the whole input.
   const reference = new DigestStore(pipeline.output.format);
   const whole = { index: 0, start: plan.chunks[0]?.start ?? plan.dataStart, end: plan.input.size };
+  const engineStarts = new LineSequence();
   let ref;
   try {
-    ref = await processChunk(pipeline, plan, whole, { input, output: reference });
+    ref = await processChunk(pipeline, plan, whole, { input, output: reference, onRecordStart: (line) => engineStarts.add(plan.headerLines + line) });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     check('input readable as planned', false, e.message);
@@ -141,7 +143,25 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   // Counted from what was read, not from what the manifest claims. (CSV digests count lines, so
   // for CSV the manifest's row counts of the parts that exist stand in.)
   const readOut = pipeline.output.format === 'csv' ? success.parts.filter((p) => !missing.includes(p.key)).reduce((n, p) => n + p.rows, 0) : actualResults.count;
-  const expected = s.rowsOut + s.rowsRejected + s.rowsFiltered;
+
+  // The same input through a reader that shares no code with the engine.
+  const independent = await checkIndependently(
+    {
+      pipeline,
+      input: plan.input,
+      compression: plan.compression,
+      header: plan.header,
+      headerLines: plan.headerLines,
+      rows,
+      rejectParts: success.rejects.map((p) => p.key).filter((k) => !missing.includes(k)),
+      stats: report.stats as JobStats | undefined,
+      engineStarts,
+    },
+    stores,
+  );
+  checks.push(...independent.checks);
+  // Every record the independent reader finds must be somewhere: this is what "0 lost" rests on.
+  const expected = independent.records;
   const found = readOut + actualRejects.count + rows.filtered;
   return {
     jobId,

@@ -61,7 +61,26 @@ const flux = {
       OK: { type: 'boolean' },
     },
   },
-  rules: { dataset: [{ type: 'unique', columns: ['SITE_ID', 'TIMESTAMP_START'], severity: 'warn' }] },
+  rules: {
+    row: [
+      { name: 'end_after_start', expr: 'TIMESTAMP_END == null || TIMESTAMP_END > TIMESTAMP_START' },
+      { name: 'warm', expr: 'TA == null || TA < 30.0', severity: 'warn' },
+      { name: 'qc_known', expr: 'QC == null || QC in [0, 1, 2, 3]' },
+    ],
+    dataset: [{ type: 'unique', columns: ['SITE_ID', 'TIMESTAMP_START'], severity: 'warn' }],
+  },
+  transform: {
+    derive: {
+      year: 'int(TIMESTAMP_START.getFullYear())',
+      NEE_gC: 'NEE == null ? null : dyn(NEE * 0.02162)',
+      ratio: 'NEE == null || TA == null ? null : dyn(NEE / TA)',
+      label: 'SITE_ID + "/" + string(QC == null ? -1 : QC)',
+      scaled: 'QC == null ? 0 : QC * 1000000000000',
+    },
+    filter: 'OK == null || OK',
+    cast: { year: 'string', QC: 'number' },
+    rename: { NEE_gC: 'carbon' },
+  },
   qualityGate: { maxRejectRatio: 1 },
 };
 
@@ -73,7 +92,11 @@ describe('the generated line reader', () => {
         const partial = { ...flux, chunking: { targetSize: target } };
         expect(await run(content, partial, true)).toEqual(await run(content, partial, false));
       }),
-      { numRuns: 150 },
+      {
+        numRuns: 150,
+        // Once seen to differ (not reproduced since): hours 24 and 25, CR-only lines.
+        examples: [[['US-Ha1\t202209071225\t202702121528\t0\t0\t0\t', 'DE-Tha\t201901012500\t201507021159\tNaN\t0\t\tFalse', 'US-Ha1\t201901012400\t199901010000\t\t0\t2\t1'], '\r', 2045]],
+      },
     );
   });
 

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { countDuplicates, KeyHashes, type SortedRun } from '../../../shared/rules/unique.js';
+
+/** A sorted run of the given u64 keys, read back in pieces of 1001 bytes; `reads` records each range asked for. */
+function runOf(keys: readonly bigint[], reads: [number, number][] = []): SortedRun {
+  const bytes = Buffer.from(new BigUint64Array(keys).buffer);
+  return {
+    size: bytes.length,
+    async *read(start, end) {
+      reads.push([start, end]);
+      for (let i = start; i < end; i += 1001) yield bytes.subarray(i, Math.min(end, i + 1001));
+    },
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => BigInt(from + i));
+const HI = 1n << 32n;
+
+describe('countDuplicates on sorted runs', () => {
+  it('counts repeats within one run and across runs', async () => {
+    expect(await countDuplicates([])).toBe(0);
+    expect(await countDuplicates([runOf([])])).toBe(0);
+    expect(await countDuplicates([runOf([5n])])).toBe(0);
+    expect(await countDuplicates([runOf([7n, 7n, 7n])])).toBe(2);
+    expect(await countDuplicates([runOf([1n, 2n]), runOf([2n, 3n])])).toBe(1);
+    expect(await countDuplicates([runOf([0n]), runOf([0n])])).toBe(1);
+  });
+
+  it('orders keys by their high half, then their low half', async () => {
+    const runs = [
+      runOf([1n, 3n, 5n, HI + 1n, 2n * HI]),
+      runOf([2n, 3n, HI, HI + 1n]),
+      runOf([3n, HI + 2n, 2n * HI]),
+    ];
+    // 1 2 3 3 3 5 HI HI+1 HI+1 HI+2 2HI 2HI: 12 keys, 8 distinct.
+    expect(await countDuplicates(runs)).toBe(4);
+    expect(await countDuplicates([runOf([HI - 1n, HI]), runOf([HI - 1n, HI + 1n]), runOf([1n, HI])])).toBe(2);
+  });
+
+  it('merges many interleaved runs through its heap', async () => {
+    // Run r holds r, r+9, r+18, … below 90, and 1000: 90 distinct keys and 1000 nine times.
+    const runs = Array.from({ length: 9 }, (_, r) => runOf([...range(0, 90).filter((k) => Number(k) % 9 === r), 1000n]));
+    expect(await countDuplicates(runs)).toBe(8);
+    const reversed = Array.from({ length: 9 }, (_, r) => runOf([...range(0, 90).filter((k) => Number(k) % 9 === 8 - r), 1000n]));
+    expect(await countDuplicates(reversed)).toBe(8);
+  });
+
+  it('reads one run 64 KiB at a time and carries a key across a refill', async () => {
+    const reads: [number, number][] = [];
+    // 9,000 keys, each one twice at the refill boundary's side: 8,192 fit in the first window.
+    expect(await countDuplicates([runOf([...range(0, 8192), 8191n, ...range(8192, 9000)], reads)])).toBe(1);
+    expect(reads).toEqual([[0, 65536], [65536, 72008]]);
+  });
+
+  it('shares a 4 MiB budget among runs, a multiple of 8 bytes each and never under 8 KiB', async () => {
+    const reads: [number, number][] = [];
+    const big = runOf(range(0, 6000), reads);
+    // 4 MiB / 100 runs = 41,943 bytes, cut to 41,936.
+    expect(await countDuplicates([big, ...Array.from({ length: 99 }, () => runOf([5n]))])).toBe(99);
+    expect(reads).toEqual([[0, 41936], [41936, 48000]]);
+    reads.length = 0;
+    expect(await countDuplicates([runOf(range(0, 1100), reads), ...Array.from({ length: 999 }, (_, i) => runOf([BigInt(2000 + i)]))])).toBe(0);
+    expect(reads).toEqual([[0, 8192], [8192, 8800]]);
+  });
+
+  it('ignores a trailing piece shorter than a key', async () => {
+    const bytes = Buffer.concat([Buffer.from(new BigUint64Array([4n, 4n]).buffer), Buffer.from([1, 2, 3])]);
+    const run: SortedRun = { size: bytes.length, async *read(start, end) { yield bytes.subarray(start, end); } };
+    expect(await countDuplicates([run])).toBe(1);
+    const short: SortedRun = { size: 7, async *read() { yield Buffer.alloc(7); } };
+    expect(await countDuplicates([short, runOf([0n])])).toBe(0);
+  });
+});
+
+describe('KeyHashes', () => {
+  /** Duplicates among rows hashed on the given column indexes, as a chunk writes and finalize counts them. */
+  async function duplicates(indexes: number[], rows: (string | number | boolean | null)[][]): Promise<number> {
+    const k = new KeyHashes(indexes);
+    for (const row of rows) k.add(row);
+    return countDuplicates([runOf([...new BigUint64Array(new Uint8Array(k.sortedBytes()).buffer)])]);
+  }
+
+  it('writes 8 bytes per row, sorted ascending', () => {
+    const k = new KeyHashes([0]);
+    for (const v of ['c', 'a', 'b', 'a', 7, null, true]) k.add([v]);
+    const bytes = k.sortedBytes();
+    expect(bytes.length).toBe(56);
+    const keys = [...new BigUint64Array(new Uint8Array(bytes).buffer)];
+    expect(keys.filter((key, i) => i > 0 && key < keys[i - 1]!)).toEqual([]);
+    expect(new Set(keys).size).toBe(6);
+    expect(new KeyHashes([0]).sortedBytes().length).toBe(0);
+  });
+
+  it('hashes equal values alike and different values, types and column splits apart', async () => {
+    expect(await duplicates([0], [['a'], ['a'], ['b'], ['ab'], ['ba']])).toBe(1);
+    expect(await duplicates([0], [[1], [1], [2], [1.5], ['1'], [-1]])).toBe(1);
+    expect(await duplicates([0], [[true], [true], [false], [null], [null], [''], ['true'], ['null'], [1], [0]])).toBe(2);
+    expect(await duplicates([0, 1], [['ab', 'c'], ['a', 'bc'], ['abc', ''], ['', 'abc'], [null, 'c'], ['', 'c']])).toBe(0);
+    expect(await duplicates([0, 1], [[1, 2], [2, 1], [1, 2], [1, null], [null, 1]])).toBe(1);
+  });
+
+  it('hashes only the key columns, in their order', async () => {
+    expect(await duplicates([1], [['x', 1], ['y', 1], ['x', 2]])).toBe(1);
+    expect(await duplicates([2, 0], [['a', 'p', 1], ['a', 'q', 1], ['b', 'p', 1], [1, 'p', 'a']])).toBe(1);
+  });
+
+  it('keeps every row past its first 1024', async () => {
+    const rows = [...Array.from({ length: 3000 }, (_, i) => [i]), ...Array.from({ length: 1000 }, (_, i) => [i * 3])];
+    expect(await duplicates([0], rows)).toBe(1000);
+    const k = new KeyHashes([0]);
+    for (const row of rows) k.add(row);
+    expect(k.sortedBytes().length).toBe(32000);
+  });
+});
