@@ -1,9 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ObjectWriter } from '../store/object-store.js';
 import type { Value } from '../rules/columns.js';
 import type { OutputColumn } from '../process/row.js';
 import { formatIso } from '../rules/time.js';
+import { ParquetRowWriter, type ParquetLimits, type RowGroupBudget } from './parquet.js';
 
 /** A finished output part, as `_SUCCESS` lists it. */
 export interface PartInfo {
@@ -178,83 +178,17 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-const PARQUET_ROW_GROUP = 100_000;
-
-/** Parquet through hyparquet-writer: rows buffer per column and leave as row groups. */
-class ParquetRowWriter implements RowWriter {
-  private readonly bytes = new ByteWriter(1 << 20);
-  private readonly writer: ParquetWriter;
-  private columnsData: Value[][];
-  private rows = 0;
-  constructor(
-    private readonly sink: HashingSink,
-    private readonly columns: readonly OutputColumn[],
-  ) {
-    this.columnsData = columns.map(() => []);
-    this.writer = new ParquetWriter({
-      writer: this.bytes,
-      schema: [{ name: 'root', num_children: columns.length }, ...columns.map((c) => parquetElement(c))],
-      createdBy: 'sluice',
-    });
-  }
-  write(values: readonly Value[]): void {
-    for (let i = 0; i < values.length; i++) this.columnsData[i]!.push(values[i]!);
-    this.rows++;
-  }
-  async flush(force = false): Promise<void> {
-    const pending = this.columnsData[0]?.length ?? 0;
-    if (pending === 0 || (!force && pending < PARQUET_ROW_GROUP)) return;
-    const columnData = this.columns.map((c, i) => ({ name: c.name, data: parquetData(this.columnsData[i]!, c.type) }));
-    this.columnsData = this.columns.map(() => []);
-    await this.writer.write({ columnData, rowGroupSize: pending });
-    await this.drain();
-  }
-  private async drain(): Promise<void> {
-    if (this.bytes.index === 0) return;
-    const out = Buffer.from(this.bytes.getBytes());
-    this.bytes.index = 0;
-    await this.sink.write(out);
-  }
-  async close(): Promise<PartInfo> {
-    await this.flush(true);
-    await this.writer.finish();
-    await this.drain();
-    return this.sink.commit(this.rows);
-  }
-  abort(): Promise<void> {
-    return this.sink.abort();
-  }
-}
-
-function parquetElement(c: OutputColumn) {
-  const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
-  switch (c.type) {
-    case 'integer':
-      return { ...base, type: 'INT64' as const };
-    case 'number':
-      return { ...base, type: 'DOUBLE' as const };
-    case 'boolean':
-      return { ...base, type: 'BOOLEAN' as const };
-    case 'timestamp':
-      return { ...base, type: 'INT64' as const, converted_type: 'TIMESTAMP_MILLIS' as const };
-    case 'date':
-      return { ...base, type: 'INT32' as const, converted_type: 'DATE' as const };
-    default:
-      return { ...base, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const };
-  }
-}
-
-function parquetData(values: Value[], type: OutputColumn['type']): unknown[] {
-  if (type === 'date') return values.map((v) => (v === null ? null : Math.floor((v as number) / 86_400_000)));
-  if (type === 'integer') return values.map((v) => (v === null ? null : BigInt(v as number)));
-  if (type === 'json') return values.map((v) => (v === null ? null : String(v)));
-  return values;
+/** How a part is written; only Parquet parts take options. */
+export interface RowWriterOptions {
+  /** Shared by the Parquet parts of one chunk, so many partitions stay within one memory budget; one per part if unset. */
+  readonly rowGroups?: RowGroupBudget;
+  readonly parquet?: ParquetLimits;
 }
 
 /** Opens a writer for one output part. */
-export function createRowWriter(format: 'jsonl' | 'csv' | 'parquet', key: string, target: ObjectWriter, columns: readonly OutputColumn[]): RowWriter {
+export function createRowWriter(format: 'jsonl' | 'csv' | 'parquet', key: string, target: ObjectWriter, columns: readonly OutputColumn[], options: RowWriterOptions = {}): RowWriter {
   const sink = new HashingSink(key, target);
   if (format === 'csv') return new CsvWriter(sink, columns);
-  if (format === 'parquet') return new ParquetRowWriter(sink, columns);
+  if (format === 'parquet') return new ParquetRowWriter(sink, columns, options.rowGroups, options.parquet);
   return new JsonlWriter(sink, columns);
 }

@@ -1,0 +1,215 @@
+import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import type { OutputColumn } from '../process/row.js';
+import type { Value } from '../rules/columns.js';
+import { columnBuffer, type Account, type ColumnBuffer } from './parquet-columns.js';
+import type { HashingSink, PartInfo, RowWriter } from './writers.js';
+
+/**
+ * A row group is cut at this many rows. Encoding a group builds one JS array per column in turn
+ * (about 100 bytes a value at its peak, for strings), so the row cap bounds that passing cost.
+ */
+export const ROW_GROUP_ROWS = 65_536;
+/** ...or once its rows hold this many bytes in the column buffers, whichever comes first. */
+export const ROW_GROUP_BYTES = 4 << 20;
+/** What all the Parquet parts of one chunk may hold in column buffers (one part per partition). */
+export const CHUNK_PARQUET_BYTES = 16 << 20;
+
+/** Limits of one Parquet part; resolved once per part. */
+export interface ParquetLimits {
+  /** Rows per row group at most; ROW_GROUP_ROWS by default. */
+  readonly rowGroupRows?: number;
+  /** Buffered bytes per row group at most; ROW_GROUP_BYTES by default. */
+  readonly rowGroupBytes?: number;
+}
+
+/**
+ * The memory a chunk's Parquet parts share for their column buffers. When the bytes they hold
+ * pass the limit, the part holding the most cuts its row group early and lets its buffers go.
+ * Writes arrive in row order, so where groups are cut depends on the rows alone, never on
+ * timing: the same rows give the same bytes.
+ */
+export class RowGroupBudget {
+  /** Bytes allocated to the column buffers of all member parts. */
+  heldBytes = 0;
+  private readonly members: ParquetRowWriter[] = [];
+  constructor(readonly limitBytes = CHUNK_PARQUET_BYTES) {}
+  join(w: ParquetRowWriter): void {
+    this.members.push(w);
+  }
+  leave(w: ParquetRowWriter): void {
+    const i = this.members.indexOf(w);
+    if (i >= 0) this.members.splice(i, 1);
+  }
+  /** Releases parts, the one holding the most first (the first opened on a tie), until the buffers fit. */
+  enforce(): void {
+    while (this.heldBytes > this.limitBytes) {
+      let fullest: ParquetRowWriter | undefined;
+      for (const m of this.members) if (m.heldBytes > (fullest?.heldBytes ?? 0)) fullest = m;
+      const before = this.heldBytes;
+      fullest?.release();
+      // A part already at its smallest buffers frees nothing more.
+      if (this.heldBytes >= before) return;
+    }
+  }
+}
+
+/** The Parquet type of an output column: INT64, DOUBLE, BOOLEAN, TIMESTAMP_MILLIS, DATE or UTF8. */
+export function parquetElement(c: OutputColumn): SchemaElement {
+  const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
+  switch (c.type) {
+    case 'integer':
+      return { ...base, type: 'INT64' };
+    case 'number':
+      return { ...base, type: 'DOUBLE' };
+    case 'boolean':
+      return { ...base, type: 'BOOLEAN' };
+    case 'timestamp':
+      return { ...base, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+    case 'date':
+      return { ...base, type: 'INT32', converted_type: 'DATE' };
+    default:
+      return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
+  }
+}
+
+/** hyparquet-writer's output buffer, handed on after every row group, so a part holds one encoded group at most. */
+class GroupBytes extends ByteWriter {
+  readonly encoded: Buffer[] = [];
+  encodedBytes = 0;
+  constructor() {
+    super(1 << 16);
+  }
+  /** ParquetWriter calls this after each row group; returning nothing keeps its write synchronous. */
+  flush(): void {
+    this.take();
+  }
+  take(): void {
+    if (this.index === 0) return;
+    this.encoded.push(Buffer.from(this.buffer, 0, this.index));
+    this.encodedBytes += this.index;
+    this.buffer = new ArrayBuffer(1 << 16);
+    this.view = new DataView(this.buffer);
+    this.index = 0;
+  }
+  splice(): Buffer[] {
+    this.encodedBytes = 0;
+    return this.encoded.splice(0);
+  }
+}
+
+/**
+ * Streams a Parquet part: rows buffer per column as typed arrays and UTF-8 bytes, and a row group
+ * is encoded (synchronously, in `write`) once it has `rowGroupRows` rows or `rowGroupBytes` bytes,
+ * or when the chunk's budget says so. `flush` hands encoded groups to the sink; the footer is
+ * written at `close`. Memory: the budget's bytes, plus one group while it is encoded, plus the
+ * encoded groups not yet flushed (the caller flushes after every input block).
+ */
+export class ParquetRowWriter implements RowWriter {
+  private readonly out = new GroupBytes();
+  private readonly writer: ParquetWriter;
+  private buffers: ColumnBuffer[] = [];
+  private readonly rowGroupRows: number;
+  private readonly rowGroupBytes: number;
+  private rows = 0;
+  /** Rows in the group being filled. */
+  bufferedRows = 0;
+  /** Bytes the rows of the group being filled take in the column buffers. */
+  bufferedBytes = 0;
+  /** Bytes allocated to this part's column buffers (at least `bufferedBytes`). */
+  heldBytes = 0;
+  /** Row groups encoded so far. */
+  rowGroups = 0;
+  private readonly account: Account = (bytes) => {
+    this.heldBytes += bytes;
+    this.budget.heldBytes += bytes;
+  };
+  constructor(
+    private readonly sink: HashingSink,
+    private readonly columns: readonly OutputColumn[],
+    private readonly budget: RowGroupBudget = new RowGroupBudget(),
+    limits: ParquetLimits = {},
+  ) {
+    this.rowGroupRows = limits.rowGroupRows ?? ROW_GROUP_ROWS;
+    this.rowGroupBytes = limits.rowGroupBytes ?? ROW_GROUP_BYTES;
+    this.writer = new ParquetWriter({
+      writer: this.out,
+      schema: [{ name: 'root', num_children: columns.length }, ...columns.map(parquetElement)],
+      createdBy: 'sluice',
+    });
+    budget.join(this);
+    this.renew();
+  }
+  /** Encoded bytes waiting for `flush`. */
+  get pendingBytes(): number {
+    return this.out.encodedBytes;
+  }
+  write(values: readonly Value[]): void {
+    const at = this.bufferedRows;
+    let bytes = 0;
+    for (let i = 0; i < this.buffers.length; i++) bytes += this.buffers[i]!.push(values[i]!, at);
+    this.bufferedRows++;
+    this.rows++;
+    this.bufferedBytes += bytes;
+    if (this.bufferedRows >= this.rowGroupRows || this.bufferedBytes >= this.rowGroupBytes) this.cutGroup();
+    else if (this.budget.heldBytes > this.budget.limitBytes) this.budget.enforce();
+  }
+  /** Encodes the buffered rows as one row group; the buffers stay for the next group. */
+  cutGroup(): void {
+    const rows = this.bufferedRows;
+    if (rows === 0) return;
+    // Each column's JS values are built only when the encoder reaches that column (a getter), so
+    // one column's array is alive at a time, not the whole group's.
+    let builtFor = -1;
+    let built: unknown[] = [];
+    const buffers = this.buffers;
+    const columnData = this.columns.map(
+      (c, i): ColumnSource => ({
+        name: c.name,
+        get data() {
+          if (builtFor !== i) {
+            built = [];
+            built = buffers[i]!.values(rows);
+            builtFor = i;
+          }
+          return built;
+        },
+      }),
+    );
+    void this.writer.write({ columnData, rowGroupSize: rows });
+    built = [];
+    this.rowGroups++;
+    this.bufferedRows = 0;
+    this.bufferedBytes = 0;
+  }
+  /** Cuts the group being filled and gives up the buffers' memory (the budget asks, under pressure). */
+  release(): void {
+    this.cutGroup();
+    this.renew();
+  }
+  /** Fresh, small buffers in place of the current ones. */
+  private renew(): void {
+    this.account(-this.heldBytes);
+    this.buffers = this.columns.map((c) => columnBuffer(c, this.account));
+    this.account(this.buffers.reduce((n, b) => n + b.allocated, 0));
+  }
+  private leave(): void {
+    this.account(-this.heldBytes);
+    this.buffers = [];
+    this.budget.leave(this);
+  }
+  async flush(): Promise<void> {
+    for (const b of this.out.splice()) await this.sink.write(b);
+  }
+  async close(): Promise<PartInfo> {
+    this.cutGroup();
+    this.leave();
+    void this.writer.finish();
+    this.out.take();
+    await this.flush();
+    return this.sink.commit(this.rows);
+  }
+  abort(): Promise<void> {
+    this.leave();
+    return this.sink.abort();
+  }
+}
