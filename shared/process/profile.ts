@@ -26,9 +26,12 @@ export class ColumnProfiler {
   private readonly min: (number | string | null)[];
   private readonly max: (number | string | null)[];
   private readonly sketches: Uint8Array[];
+  /** The column's previous non-null value: a repeat (Object.is, so -0 is not 0) changes neither min, max nor the sketch. */
+  private readonly last: Value[];
 
   constructor(private readonly columns: readonly OutputColumn[]) {
     const n = columns.length;
+    this.last = new Array<Value>(n).fill(null);
     this.count = new Array<number>(n).fill(0);
     this.nulls = new Array<number>(n).fill(0);
     this.min = new Array<number | string | null>(n).fill(null);
@@ -44,6 +47,8 @@ export class ColumnProfiler {
         this.nulls[i]!++;
         continue;
       }
+      if (Object.is(v, this.last[i])) continue;
+      this.last[i] = v;
       if (typeof v === 'boolean') {
         hllAdd(this.sketches[i]!, v ? TRUE_HASH : FALSE_HASH);
         continue;
