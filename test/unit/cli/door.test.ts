@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../../package.json' with { type: 'json' };
@@ -146,7 +147,7 @@ describe('two runs of the same job', () => {
   it('refuses the second while the first runs, shows a killed run as STALE, and the first ends as a clean run', async () => {
     const config = { pipelines: [{ ...FLUX_CONFIG.pipelines[0], chunking: { targetSize: '64KB' } }] };
     await writeJson(join(dir, 'lock.json'), config);
-    await writeFile(join(dir, 'big.tsv'), fluxTsv(60_000).text);
+    await writeFile(join(dir, 'big.tsv'), fluxTsv(100_000).text);
     const clean = sluice(['run', 'lock.json', 'big.tsv', '--out', 'lock-clean', '--workers', '1']);
     expect(clean.status, clean.stderr).toBe(0);
 
@@ -184,5 +185,30 @@ describe('two runs of the same job', () => {
     const resumed = sluice(['run', 'lock.json', 'big.tsv', '--out', 'lock-killed', '--workers', '1']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(await results('lock-killed')).toEqual(await results('lock-clean'));
+  });
+});
+
+describe('a job lock', () => {
+  it('refuses a run while a live process holds the job, and takes over a lock whose process is gone', async () => {
+    await writeJson(join(dir, 'held.json'), { pipelines: [{ ...FLUX_CONFIG.pipelines[0] }] });
+    await writeFile(join(dir, 'held.tsv'), fluxTsv(100).text);
+    const first = sluice(['run', 'held.json', 'held.tsv', '--out', 'held-out', '--workers', '1']);
+    expect(first.status, first.stderr).toBe(0);
+    const jobId = (await readdir(join(dir, 'held-out/state')))[0]!;
+    const lockFile = join(dir, 'held-out/state', jobId, 'lock');
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      await writeFile(lockFile, JSON.stringify({ pid: holder.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+      const before = await readFile(join(dir, 'held-out/state', jobId, 'job.json'), 'utf8');
+      expectOneLine(sluice(['run', 'held.json', 'held.tsv', '--out', 'held-out', '--workers', '1']), 2, new RegExp(`^sluice: job ${jobId} is being run by pid ${holder.pid} since 2026-01-01T00:00:00\\.000Z$`));
+      expect(await readFile(join(dir, 'held-out/state', jobId, 'job.json'), 'utf8')).toBe(before);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    // The holder is gone now: the next run takes the lock over and releases it when done.
+    const again = sluice(['run', 'held.json', 'held.tsv', '--out', 'held-out', '--workers', '1']);
+    expect(again.status, again.stderr).toBe(0);
+    await expect(readFile(lockFile, 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });
