@@ -1,95 +1,188 @@
-// `npm run bench [-- --size 1GB] [--huge]`: one run, one machine, every contender side by side.
-// Prints a table and writes bench/results.json. Targets are those of DESIGN §7.
+// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge]`
+//
+// Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
+// contender in its own process, one after the other on the same file; with --repeat N the
+// contenders take turns N times and the table shows medians. Prints the table, the ratios and the
+// DESIGN §7 targets, and writes bench/results.json. Sluice runs as users run it: `node cli/bin.js
+// run …`, so its time is the whole process (start, plan, chunks, finalize, report). The peers are
+// bundled to plain JavaScript as well, so no one pays for a TypeScript loader.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseByteSize } from '../shared/config/resolve.js';
+import { build } from 'esbuild';
 import { generate } from '../examples/generate.js';
+import { parseByteSize } from '../shared/config/resolve.js';
+import { coresGiven, measureNode, rssSource, type Measured } from './measure.js';
+import { printReport, type Run } from './report.js';
 
-const { values: args } = parseArgs({ options: { size: { type: 'string', default: '1GB' }, huge: { type: 'boolean', default: false }, skip: { type: 'string', default: '' } } });
-const here = import.meta.dirname;
-const dataDir = join(here, 'data');
-const outDir = join(here, 'out');
-const config = join(here, '../examples/flux/pipeline.yaml');
-
-interface Measured {
-  name: string;
-  file: string;
-  mb: number;
-  seconds: number;
-  mbPerSec: number;
-  rowsPerSec: number;
-  rowsIn: number;
-  rowsOut: number;
-  rowsRejected: number;
-  maxRssMb: number;
-  workers: number;
+type Job = 'flux' | 'orders';
+interface Contender {
+  readonly name: string;
+  readonly job: Job;
+  readonly workers: number;
+  /** A bundled peer under bench/; Sluice itself when unset. */
+  readonly peer?: string;
+  /** Data size when not --size (the 10 GB memory check). */
+  readonly size?: string;
 }
 
-async function dataset(size: string): Promise<string> {
-  const file = join(dataDir, `flux-${size}.tsv`);
+const cores = availableParallelism();
+const CONTENDERS: readonly Contender[] = [
+  { name: 'sluice-1', job: 'flux', workers: 1 },
+  { name: 'sluice-all', job: 'flux', workers: cores },
+  { name: 'duckdb-1', job: 'flux', workers: 1, peer: 'duckdb-child' },
+  { name: 'naive', job: 'flux', workers: 1, peer: 'naive-child' },
+  { name: 'orders-sluice-1', job: 'orders', workers: 1 },
+  { name: 'orders-duckdb-1', job: 'orders', workers: 1, peer: 'duckdb-orders-child' },
+];
+const HUGE: Contender = { name: 'sluice-1-10GB', job: 'flux', workers: 1, size: '10GB' };
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GB' },
+    only: { type: 'string', default: '' },
+    repeat: { type: 'string', default: '1' },
+    huge: { type: 'boolean', default: false },
+  },
+});
+const only = args.only.split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((n) => !CONTENDERS.some((c) => c.name === n));
+if (unknown.length) throw new Error(`--only: unknown contender(s) ${unknown.join(', ')}; known: ${CONTENDERS.map((c) => c.name).join(', ')}`);
+const repeat = Number(args.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a whole number of rounds, 1 or more');
+parseByteSize(args.size); // fails early on a size such as "1 GB"
+const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : [])];
+
+const here = import.meta.dirname;
+const root = join(here, '..');
+const dataDir = join(here, 'data');
+const outDir = join(here, 'out');
+const binDir = join(outDir, 'bin');
+const cli = join(root, 'cli', 'bin.js');
+
+/** The job's generated input at `size`, made once and kept under bench/data/. */
+async function dataset(job: Job, size: string): Promise<string> {
+  const file = join(dataDir, job === 'flux' ? `flux-${size}.tsv` : `orders-${size}.csv`);
   if (!existsSync(file)) {
     await mkdir(dataDir, { recursive: true });
     console.error(`generating ${file} …`);
-    await generate({ kind: 'flux', size: parseByteSize(size), out: file, seed: 42, defects: 0.005 });
+    await generate({ kind: job, size: parseByteSize(size), out: file, seed: 42, defects: 0.005 });
   }
   return file;
 }
 
-function child(script: string, args: string[]): { seconds: number; rowsIn: number; rowsOut: number; rowsRejected: number; maxRssMb: number; status: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, script), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ReturnType<typeof child>;
+interface Sample {
+  readonly m: Measured;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly rowsRejected: number;
+  readonly status: string;
 }
 
-async function measure(name: string, file: string, workers: number, script: string, extra: string[]): Promise<Measured> {
-  const out = join(outDir, name.replace(/\W+/g, '-'));
+/** Sluice's figures come from the job's report.json; exit 1 is a job that ran and failed a rule or its gate. */
+async function sluiceSample(m: Measured, out: string, job: Job): Promise<Sample> {
+  const reports = join(out, 'reports', job);
+  const jobId = existsSync(reports) ? readdirSync(reports)[0] : undefined;
+  if ((m.status !== 0 && m.status !== 1) || !jobId) throw new Error(`sluice exited ${m.status} without a report:\n${m.stderr.slice(-4000)}`);
+  const report = JSON.parse(await readFile(join(reports, jobId, 'report.json'), 'utf8')) as { status: string; accounting: { rowsIn: number; rowsOut: number; rowsRejected: number } };
+  return { m, ...report.accounting, status: report.status };
+}
+
+function peerSample(m: Measured, name: string): Sample {
+  if (m.status !== 0) throw new Error(`${name} exited ${m.status}:\n${m.stderr.slice(-4000)}`);
+  const r = JSON.parse(m.stdout.trim().split('\n').pop()!) as { rowsIn: number; rowsOut: number; rowsRejected: number; status: string; duplicates?: number };
+  return { m, rowsIn: r.rowsIn, rowsOut: r.rowsOut, rowsRejected: r.rowsRejected, status: r.duplicates ? `${r.status} (${r.duplicates} duplicate ids)` : r.status };
+}
+
+async function runOnce(c: Contender, file: string, source: ReturnType<typeof rssSource>): Promise<Sample> {
+  const out = join(outDir, c.name);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  console.error(`running ${name} on ${file} …`);
-  const r = child(script, script === 'sluice-child.ts' ? [config, file, out, String(workers)] : [file, out, ...extra]);
-  const mb = (await stat(file)).size / 1e6;
-  await rm(out, { recursive: true, force: true });
-  return { name, file: file.split('/').pop()!, mb, seconds: r.seconds, mbPerSec: mb / r.seconds, rowsPerSec: r.rowsIn / r.seconds, rowsIn: r.rowsIn, rowsOut: r.rowsOut, rowsRejected: r.rowsRejected, maxRssMb: r.maxRssMb, workers };
+  try {
+    if (c.peer) return peerSample(await measureNode([join(binDir, `${c.peer}.js`), file, out], source), c.name);
+    const config = join(root, 'examples', c.job, 'pipeline.yaml');
+    return await sluiceSample(await measureNode([cli, 'run', config, file, '--out', out, '--workers', String(c.workers)], source), out, c.job);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 
-const skip = new Set(args.skip.split(',').filter(Boolean));
-const file = await dataset(args.size);
-const cores = cpus().length;
-const runs: Measured[] = [];
-runs.push(await measure('sluice 1 worker', file, 1, 'sluice-child.ts', []));
-runs.push(await measure(`sluice ${cores} workers`, file, cores, 'sluice-child.ts', []));
-if (!skip.has('duckdb')) runs.push(await measure('duckdb 1 thread', file, 1, 'duckdb-child.ts', []));
-if (!skip.has('naive')) runs.push(await measure('csv-parse + zod', file, 1, 'naive-child.ts', []));
-if (args.huge) runs.push(await measure('sluice 1 worker (10GB)', await dataset('10GB'), 1, 'sluice-child.ts', []));
-
-// Per-worker memory: the process peak minus the main thread's own footprint, measured in this run.
-const baselineMb = child('baseline-child.ts', []).maxRssMb;
-const perWorker = (r: Measured) => (r.maxRssMb - baselineMb) / r.workers;
-const one = runs[0]!;
-const all = runs[1]!;
-const duck = runs.find((r) => r.name.startsWith('duckdb'));
-const huge = runs.find((r) => r.name.includes('10GB'));
-const targets = {
-  'one worker ≥ 100 MB/s': { value: +one.mbPerSec.toFixed(1), met: one.mbPerSec >= 100 },
-  'one worker ≥ DuckDB 1 thread': duck ? { value: +(one.mbPerSec / duck.mbPerSec).toFixed(2), met: one.mbPerSec >= duck.mbPerSec } : undefined,
-  [`${cores} workers ≥ 1.8× one`]: { value: +(all.mbPerSec / one.mbPerSec).toFixed(2), met: all.mbPerSec / one.mbPerSec >= 1.8 },
-  'peak RSS per worker ≤ 200 MB': { value: +Math.max(perWorker(one), perWorker(all)).toFixed(0), met: perWorker(one) <= 200 && perWorker(all) <= 200 },
-  'same peak RSS at 10 GB': huge ? { value: +(huge.maxRssMb / one.maxRssMb).toFixed(2), met: huge.maxRssMb <= one.maxRssMb * 1.1 } : undefined,
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores, memoryGb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform}-${process.arch}` };
 
-const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(`\nmachine: ${machine.cpu}, ${cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}`);
-console.log(`runner process before workers: ${baselineMb.toFixed(0)} MB RSS (subtracted for per-worker memory)`);
-console.log(`${'run'.padEnd(26)}${pad('MB', 8)}${pad('s', 8)}${pad('MB/s', 8)}${pad('rows/s', 11)}${pad('rejected', 10)}${pad('peak RSS MB', 13)}`);
-for (const r of runs) {
-  console.log(`${r.name.padEnd(26)}${pad(r.mb.toFixed(0), 8)}${pad(r.seconds.toFixed(1), 8)}${pad(r.mbPerSec.toFixed(1), 8)}${pad(Math.round(r.rowsPerSec).toLocaleString('en-US'), 11)}${pad(r.rowsRejected, 10)}${pad(r.maxRssMb.toFixed(0), 13)}`);
+console.error('building the CLI (npm run build) and the peers …');
+const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) throw new Error('npm run build failed');
+await build({
+  entryPoints: [...new Set(chosen.flatMap((c) => (c.peer ? [join(here, `${c.peer}.ts`)] : [])))],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  outdir: binDir,
+  logLevel: 'warning',
+});
+
+const source = rssSource();
+const files = new Map<Contender, string>();
+for (const c of chosen) files.set(c, await dataset(c.job, c.size ?? args.size));
+const load = loadavg();
+console.error(`measuring the cores this machine gives (${cores} spinning processes for 2 s) …`);
+const given = await coresGiven(cores);
+// The runner's own footprint: the CLI with every module loaded, before any worker or file.
+const idle = await measureNode([cli, '--version'], source);
+
+const samples = new Map<Contender, Sample[]>(chosen.map((c) => [c, []]));
+for (let round = 1; round <= repeat; round++) {
+  for (const [i, c] of chosen.entries()) {
+    console.error(`round ${round}/${repeat}, ${i + 1}/${chosen.length}: ${c.name} on ${files.get(c)!.split('/').pop()} …`);
+    samples.get(c)!.push(await runOnce(c, files.get(c)!, source));
+  }
 }
-console.log('\ntargets (DESIGN §7):');
-for (const [k, v] of Object.entries(targets)) if (v) console.log(`  ${v.met ? 'met   ' : 'MISSED'} ${k}: ${v.value}`);
-await writeFile(join(here, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, size: args.size, baselineRssMb: baselineMb, runs, targets }, null, 2)}\n`);
-console.log(`\nwrote bench/results.json`);
+
+const runs: Run[] = [];
+for (const c of chosen) {
+  const list = samples.get(c)!;
+  const first = list[0]!;
+  const mb = (await stat(files.get(c)!)).size / 1e6;
+  const seconds = median(list.map((s) => s.m.seconds));
+  const peakRssMb = median(list.map((s) => s.m.peakRssMb));
+  runs.push({
+    name: c.name,
+    job: c.job,
+    file: files.get(c)!.split('/').pop()!,
+    mb,
+    workers: c.workers,
+    seconds,
+    mbPerSec: mb / seconds,
+    rowsPerSec: first.rowsIn / seconds,
+    peakRssMb,
+    ...(c.peer ? {} : { perWorkerRssMb: (peakRssMb - idle.peakRssMb) / c.workers }),
+    rowsIn: first.rowsIn,
+    rowsOut: first.rowsOut,
+    rowsRejected: first.rowsRejected,
+    status: first.status,
+    samples: list.map((s) => +s.m.seconds.toFixed(2)),
+  });
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores,
+  memoryGb: +(totalmem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  loadAvg: load.map((x) => +x.toFixed(2)),
+  coresGiven: +given.toFixed(2),
+};
+const { ratios, targets } = printReport({ machine, runs, repeat, rssSource: source, idleRssMb: idle.peakRssMb });
+const results = { machine, date: new Date().toISOString(), size: args.size, repeat, rssSource: source, runnerIdleRssMb: +idle.peakRssMb.toFixed(1), runs, ratios, targets };
+await writeFile(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nwrote bench/results.json');

@@ -119,6 +119,7 @@ export class ParquetRowWriter implements RowWriter {
   heldBytes = 0;
   /** Row groups encoded so far. */
   rowGroups = 0;
+  private failed: Error | undefined;
   private readonly account: Account = (bytes) => {
     this.heldBytes += bytes;
     this.budget.heldBytes += bytes;
@@ -144,9 +145,16 @@ export class ParquetRowWriter implements RowWriter {
     return this.out.encodedBytes;
   }
   write(values: readonly Value[]): void {
+    if (this.failed) throw this.failed;
     const at = this.bufferedRows;
     let bytes = 0;
-    for (let i = 0; i < this.buffers.length; i++) bytes += this.buffers[i]!.push(values[i]!, at);
+    try {
+      for (let i = 0; i < this.buffers.length; i++) bytes += this.buffers[i]!.push(values[i]!, at);
+    } catch (e) {
+      // Some columns took the row and others did not: the part can only be aborted now.
+      this.failed = e as Error;
+      throw e;
+    }
     this.bufferedRows++;
     this.rows++;
     this.bufferedBytes += bytes;
@@ -201,6 +209,7 @@ export class ParquetRowWriter implements RowWriter {
     for (const b of this.out.splice()) await this.sink.write(b);
   }
   async close(): Promise<PartInfo> {
+    if (this.failed) throw this.failed;
     this.cutGroup();
     this.leave();
     void this.writer.finish();

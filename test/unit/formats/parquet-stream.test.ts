@@ -164,9 +164,14 @@ describe('streamed Parquet parts', () => {
     expect(groups[4]).toBe(1);
   });
 
-  it('refuse a value of the wrong kind, naming the column', () => {
+  it('refuse a value of the wrong kind, naming the column, and then refuse to close', async () => {
     const store = new FsObjectStore(dir);
     const w = createRowWriter('parquet', 'wrong.parquet', store.writer('wrong.parquet'), columns);
     expect(() => w.write([1, 'a', 'not a number', true, null, null, 'US'])).toThrow('parquet column "amount" (number) got a string: not a number');
+    // Half the row is in the buffers: the part is not closed as if nothing happened.
+    expect(() => w.write(row(1))).toThrow('parquet column "amount"');
+    await expect(w.close()).rejects.toThrow('parquet column "amount"');
+    await w.abort();
+    expect(await store.get('wrong.parquet')).toBeUndefined();
   });
 });
