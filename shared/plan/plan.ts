@@ -180,8 +180,16 @@ async function nextLineStart(source: Source, from: number, maxLine: number, line
 async function recordBoundaries(source: Source, key: string, pipeline: Pipeline, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
   const out: number[] = [];
   let next = 0;
+  // Reading ends once the last boundary is found: the rest of the file holds none.
+  const bytes = source.read({ start, end: source.size });
+  const untilDone = (async function* () {
+    for await (const c of bytes) {
+      yield c;
+      if (next >= nominal.length) return;
+    }
+  })();
   await readRecords(
-    source.read({ start, end: source.size }),
+    untilDone,
     { file: key, format: pipeline.format.type, dialect, startOffset: start, startLine: 1, maxLineBytes: pipeline.format.maxLineBytes, stripBom: false },
     (rec) => {
       if (next >= nominal.length) return;
