@@ -45,17 +45,25 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
   const markerTest = (a: string, n: string) =>
     [emptyIsNull ? `${n} === 0` : '', ...markers.map((m) => `(${n} === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`)].filter(Boolean).join(' || ') || 'false';
   const lines: string[] = ['let j = 0;'];
-  // Field boundaries, in header order: a{f} is the start, b{f} the end.
+  const D = JSON.stringify(spec.delimiter);
+  // Fields in header order: a{f} is the start, b{f} the end. A field only one number column reads is
+  // scanned and parsed in one pass; the others are found with indexOf and then read.
   for (let f = 0; f < spec.fields; f++) {
     const last = f === spec.fields - 1;
     const a = f === 0 ? 's' : `b${f - 1} + 1`;
-    if (last) {
-      lines.push(`const a${f} = ${a}; j = T.indexOf(${JSON.stringify(spec.delimiter)}, a${f}); if (j !== -1 && j < e) return false; const b${f} = e;`);
-    } else {
-      lines.push(`const a${f} = ${a}; j = T.indexOf(${JSON.stringify(spec.delimiter)}, a${f}); if (j === -1 || j >= e) return false; const b${f} = j;`);
+    const readers = spec.columns.filter((c) => c.field === f);
+    const only = readers.length === 1 && !spec.keep.some((k) => k.field === f) ? readers[0]! : undefined;
+    if (only && (only.type === 'number' || only.type === 'integer')) {
+      lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, spec, markerTest, last));
+      continue;
     }
+    lines.push(
+      last
+        ? `const a${f} = ${a}; j = T.indexOf(${D}, a${f}); if (j !== -1 && j < e) return false; const b${f} = e;`
+        : `const a${f} = ${a}; j = T.indexOf(${D}, a${f}); if (j === -1 || j >= e) return false; const b${f} = j;`,
+    );
+    for (const c of readers) lines.push(columnCode(c, helpers, markerTest));
   }
-  for (const c of spec.columns) lines.push(columnCode(c, helpers, markerTest));
   for (const k of spec.keep) {
     lines.push(`{ const n = b${k.field} - a${k.field}; W[${k.slot}] = ${markerTest(`a${k.field}`, 'n')} ? null : T.slice(a${k.field}, b${k.field}); R[${k.slot}] = undefined; }`);
   }
@@ -63,6 +71,42 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
   const names = Object.keys(helpers);
   const body = `"use strict";\nreturn function readLine(T, s, e, W, R) {\n${lines.join('\n')}\n};`;
   return new Function(...names, body)(...names.map((n) => helpers[n])) as LineReader;
+}
+
+/** A number field read in the same pass that finds its end: digits as they come, the delimiter right after them. */
+function numberScanCode(c: LineColumn, spec: LineReaderSpec, markerTest: (a: string, n: string) => string, last: boolean): string {
+  const { field: f, slot: k, column } = c;
+  const D = spec.delimiter.charCodeAt(0);
+  const a = `a${f}`;
+  const min = columnBound(c.type, column.min, '');
+  const max = columnBound(c.type, column.max, '');
+  const bounds = [min !== undefined ? `v < ${min}` : '', max !== undefined ? `v > ${max}` : ''].filter(Boolean).join(' || ');
+  const onNull = column.required ? 'return false;' : `W[${k}] = null; R[${k}] = undefined;`;
+  // A marker that is itself a plain number ("-9999") is told apart after the parse, by length first.
+  const numeric = spec.nullValues.filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
+  const numericNull = numeric.map((m) => `(n === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`).join(' || ');
+  const end = last ? `if (j !== -1 && j < e) return false; j = e;` : `if (j === -1 || j >= e) return false;`;
+  return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? T.charCodeAt(p) : -1;
+if (d === 45) { neg = true; p++; d = p < e ? T.charCodeAt(p) : -1; }
+if (d === 48) { p++; digits = 1; }
+else if (d >= 49 && d <= 57) { do { m = m * 10 + (d - 48); p++; digits++; } while (p < e && (d = T.charCodeAt(p)) >= 48 && d <= 57); }
+${c.type === 'number' ? `if (digits > 0 && p < e && T.charCodeAt(p) === 46) { const q = ++p; while (p < e && (d = T.charCodeAt(p)) >= 48 && d <= 57) { m = m * 10 + (d - 48); p++; } fd = p - q; if (fd === 0) digits = 0; else digits += fd; }` : ''}
+if (digits > 0 && (${last ? 'p === e' : `p < e && T.charCodeAt(p) === ${D}`})) {
+  if (digits > ${MAX_DIGITS}) return false;
+  b${f} = p;
+  const n = p - ${a};
+  if (${numericNull || 'false'}) { ${onNull} } else {
+    let v = fd === 0 ? m : m / P10[fd]; if (neg) v = -v;
+    ${bounds ? `if (${bounds}) return false;` : ''}
+    W[${k}] = v; R[${k}] = T.slice(${a}, p);
+  }
+} else {
+  // Not a plain number: a null marker, or the general path.
+  j = T.indexOf(${JSON.stringify(spec.delimiter)}, ${a}); ${end}
+  b${f} = j;
+  const n = j - ${a};
+  if (${markerTest(a, 'n')}) { ${onNull} } else return false;
+} }`;
 }
 
 function columnCode(c: LineColumn, helpers: Record<string, unknown>, markerTest: (a: string, n: string) => string): string {
