@@ -59,7 +59,7 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
     }
     lines.push(
       last
-        ? `const a${f} = ${a}; j = T.indexOf(${D}, a${f}); if (j !== -1 && j < e) return false; const b${f} = e;`
+        ? `const a${f} = ${a}; if (nextDelimiter(T, a${f}) < e) return false; const b${f} = e;`
         : `const a${f} = ${a}; j = T.indexOf(${D}, a${f}); if (j === -1 || j >= e) return false; const b${f} = j;`,
     );
     for (const c of readers) lines.push(columnCode(c, helpers, markerTest));
@@ -68,6 +68,9 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
     lines.push(`{ const n = b${k.field} - a${k.field}; W[${k.slot}] = ${markerTest(`a${k.field}`, 'n')} ? null : T.slice(a${k.field}, b${k.field}); R[${k.slot}] = undefined; }`);
   }
   lines.push('return true;');
+  // The last field has no delimiter after it: remember where the next one is, or that the block has
+  // none, so a file of one column is not scanned to the block's end on every line.
+  helpers.nextDelimiter = delimiterFinder(spec.delimiter);
   const names = Object.keys(helpers);
   const body = `"use strict";\nreturn function readLine(T, s, e, W, R) {\n${lines.join('\n')}\n};`;
   return new Function(...names, body)(...names.map((n) => helpers[n])) as LineReader;
@@ -85,7 +88,7 @@ function numberScanCode(c: LineColumn, spec: LineReaderSpec, markerTest: (a: str
   // A marker that is itself a plain number ("-9999") is told apart after the parse, by length first.
   const numeric = spec.nullValues.filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
   const numericNull = numeric.map((m) => `(n === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`).join(' || ');
-  const end = last ? `if (j !== -1 && j < e) return false; j = e;` : `if (j === -1 || j >= e) return false;`;
+  const end = last ? `if (nextDelimiter(T, ${a}) < e) return false; j = e;` : `if (j === -1 || j >= e) return false;`;
   return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? T.charCodeAt(p) : -1;
 if (d === 45) { neg = true; p++; d = p < e ? T.charCodeAt(p) : -1; }
 if (d === 48) { p++; digits = 1; }
@@ -102,7 +105,7 @@ if (digits > 0 && (${last ? 'p === e' : `p < e && T.charCodeAt(p) === ${D}`})) {
   }
 } else {
   // Not a plain number: a null marker, or the general path.
-  j = T.indexOf(${JSON.stringify(spec.delimiter)}, ${a}); ${end}
+  ${last ? '' : `j = T.indexOf(${JSON.stringify(spec.delimiter)}, ${a}); `}${end}
   b${f} = j;
   const n = j - ${a};
   if (${markerTest(a, 'n')}) { ${onNull} } else return false;
@@ -198,4 +201,18 @@ if (y !== dc.y || mo !== dc.mo || d !== dc.d) {
   dc.y = y; dc.mo = mo; dc.d = d; dc.ms = daysFromCivil(y, mo, d) * 86400000;
 }
 const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;`;
+}
+
+/** The first `delimiter` at or after `from` in `T` (Infinity when none), memoised per text, so each is found once. */
+function delimiterFinder(delimiter: string): (T: string, from: number) => number {
+  let text = '';
+  let at = -1;
+  return (T, from) => {
+    if (T !== text || (at !== Infinity && at < from)) {
+      text = T;
+      const i = T.indexOf(delimiter, from);
+      at = i === -1 ? Infinity : i;
+    }
+    return at;
+  };
 }

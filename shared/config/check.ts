@@ -53,6 +53,8 @@ function checkDialect(p: Pipeline, at: string): ConfigError[] {
 /** Time format, min and max as compileColumn reads them, and min ≤ max. */
 function checkColumn(c: Column, path: string): ConfigError[] {
   const errors: ConfigError[] = [];
+  // An absent column is null, which a required column refuses: every row would be a reject.
+  if (c.required && c.allowMissing) errors.push(new ConfigError(`${path}.allowMissing`, 'a required column cannot be allowed to be missing'));
   if (c.type === 'date' || c.type === 'timestamp') {
     try {
       compileTimeFormat(c.format, c.type);

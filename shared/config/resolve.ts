@@ -20,7 +20,8 @@ export function parseByteSize(size: number | string): number {
 export function dialectOf(p: Pipeline, lineBreak: Dialect['lineBreak'] = '\n'): Dialect {
   const tsv = p.format.type === 'tsv';
   const delimiter = p.format.delimiter ?? (tsv ? '\t' : ',');
-  const quote = p.format.quote === false ? '' : (p.format.quote ?? (tsv ? '' : '"'));
+  // JSONL lines are records whatever quotes they hold.
+  const quote = p.format.type === 'jsonl' || p.format.quote === false ? '' : (p.format.quote ?? (tsv ? '' : '"'));
   return { delimiter, quote, lineBreak, relaxQuotes: p.format.relaxQuotes };
 }
 

@@ -126,7 +126,8 @@ function scanQuoted(text: string, start: number, dialect: Dialect, final: boolea
   // At `i`: the line break, or (LF files) a CR right before it.
   const atLineEnd = (i: number) => {
     const c = text.charCodeAt(i);
-    return c === nl || (lf && c === 13 && (i + 1 === length || text.charCodeAt(i + 1) === 10));
+    // A CR that ends the text is a line end only when no more text can follow.
+    return c === nl || (lf && c === 13 && (i + 1 === length ? final : text.charCodeAt(i + 1) === 10));
   };
   let pos = start;
   let lines = 1;
@@ -155,6 +156,7 @@ function scanQuoted(text: string, start: number, dialect: Dialect, final: boolea
         pos = close + 1;
         break;
       }
+      if (!final && lf && pos === length - 1 && text.charCodeAt(pos) === 13) return undefined; // CR, then LF or not: the next text decides
       if (pos < length && text.charCodeAt(pos) !== d && !atLineEnd(pos)) {
         if (!relaxQuotes) return `text after the closing quote of field ${fields.length + 1}`;
         // Lenient: kept literally up to the delimiter or the line end.

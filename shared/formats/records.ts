@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { tokenizeBlock, type Dialect, type FastLine, type RawRecord } from './delimited.js';
 
 /** A record handed to the processor. `raw` and `offset` are computed only when asked for (rejects). */
@@ -111,13 +112,16 @@ export async function readRecords(
       return current.text.slice(r.start, end);
     },
     offset() {
-      return byteAt(this.rec!.start);
+      return knownStart >= 0 ? knownStart : byteAt(this.rec!.start);
     },
   };
+  // The record's byte offset when emit already needed it (the cursor only moves forward cheaply).
+  let knownStart = -1;
 
   const raw: RawRecord = { fields: [], start: 0, end: 0, line: 0, malformed: undefined };
   const emit = (fields: string[], start: number, end: number, recLine: number, malformed: string | undefined) => {
     if (stopped) return;
+    knownStart = -1;
     if (stopAt !== undefined && current.offset + current.bytes.length > stopAt && byteAt(start) >= stopAt) {
       stopped = true;
       line = recLine;
@@ -150,7 +154,12 @@ export async function readRecords(
       return;
     }
     if (malformed === undefined) {
-      if (current.invalid && text.slice(start, end).includes('\uFFFD')) record.malformed = 'invalid UTF-8';
+      if (current.invalid && text.slice(start, end).includes('\uFFFD')) {
+        // A U+FFFD may be data (EF BF BD); only the record's own bytes tell.
+        knownStart = byteAt(start);
+        const to = end >= text.length ? current.offset + current.bytes.length : byteAt(end);
+        if (!isUtf8(current.bytes.subarray(knownStart - current.offset, to - current.offset))) record.malformed = 'invalid UTF-8';
+      }
       else if (current.hasNul && text.slice(start, end).includes('\u0000')) record.malformed = 'NUL byte in record';
     }
     if (options.format === 'jsonl' && record.malformed === undefined) {

@@ -37,7 +37,10 @@ export function holderAlive(holder: LockHolder): boolean {
 /** The lock on a job, if any; a lock file that cannot be parsed counts as none. */
 export async function readLock(stateRoot: string, jobId: string): Promise<LockHolder | undefined> {
   const text = await readFile(lockFile(stateRoot, jobId), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseHolder(text);
+}
+
+function parseHolder(text: string): LockHolder | undefined {
   try {
     const v = JSON.parse(text) as LockHolder;
     return typeof v.pid === 'number' && typeof v.host === 'string' ? v : undefined;
@@ -64,16 +67,18 @@ export async function acquireJobLock(stateRoot: string, jobId: string): Promise<
         await link(temp, file);
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 3) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      const holder = await readLock(stateRoot, jobId);
+      if (tries >= 20) throw new SluiceError(`job ${jobId}: its lock ${file} keeps changing hands; try again`);
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text === undefined) continue; // released meanwhile
+      const holder = parseHolder(text);
       if (holder && holderAlive(holder)) throw new JobLockedError(jobId, holder);
       // Stale or unreadable: move it aside (only one contender's rename succeeds), then try again.
       const aside = `${file}.stale-${randomBytes(4).toString('hex')}`;
       if (!(await rename(file, aside).then(() => true, () => false))) continue;
-      const moved = await readFile(aside, 'utf8').catch(() => '');
       // Between our read and the rename another run may have taken over: give its lock back.
-      if (holder && moved !== '' && moved !== JSON.stringify(holder)) await link(aside, file).catch(() => undefined);
+      if ((await readFile(aside, 'utf8').catch(() => '')) !== text) await link(aside, file).catch(() => undefined);
       await unlink(aside).catch(() => undefined);
     }
   } finally {

@@ -98,7 +98,9 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     // A full or read-only output disk is one clear line, not a stack; checkpoints written so far stay valid.
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EDQUOT') {
+    const path = (e as NodeJS.ErrnoException).path;
+    const underOut = path === undefined || resolve(path).startsWith(resolve(options.out));
+    if (underOut && (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EDQUOT')) {
       throw new OutputError(`cannot write under ${options.out}: ${(e as Error).message}`, { cause: e });
     }
     throw e;
@@ -128,17 +130,24 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
     if (!s.isFile()) throw new InputError(file, 0, 'not a regular file');
   }
 
-  const jobs: Job[] = [];
+  // Every file is planned and its header checked before any job's state is touched, so a bad file
+  // leaves no other job marked as running.
+  const planned: { file: string; root: string; pipeline: Pipeline; plan: JobPlan }[] = [];
   for (const file of options.files) {
     const { root, key } = inputLocation(file);
     const pipeline = selectPipeline(options.config, key, options.pipeline);
     const plan = await planChunks(new FsObjectStore(root), key, pipeline);
     // Header problems (missing, duplicate or unnamed columns) fail here, once, not in every chunk.
     compileRowProcessor(pipeline, plan.header, 'pipeline', key);
-    if (jobs.some((j) => j.plan.jobId === plan.jobId)) {
+    if (planned.some((j) => j.plan.jobId === plan.jobId)) {
       emit({ type: 'warning', message: `${file} is given twice; it runs once (job ${plan.jobId})` });
       continue;
     }
+    planned.push({ file, root, pipeline, plan });
+  }
+
+  const jobs: Job[] = [];
+  for (const { file, root, pipeline, plan } of planned) {
     // Before touching its state: a second run of the same job stops here, leaving the first run's temp files alone.
     releases.push(await acquireJobLock(state.root, plan.jobId));
     const now = new Date().toISOString();

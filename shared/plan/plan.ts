@@ -113,15 +113,17 @@ async function readHeader(
   key: string,
   pipeline: Pipeline,
 ): Promise<{ header: string[] | undefined; headerLines: number; dataStart: number; lineBreak: '\n' | '\r' }> {
+  // The whole window, however the bytes arrive: a header quoted over lines, or a CR at a piece's
+  // end, must read the same from a file and from S3.
   const bufs: Buffer[] = [];
   let total = 0;
   const limit = pipeline.format.maxLineBytes + 8;
   for await (const c of source) {
     bufs.push(Buffer.from(c));
     total += c.byteLength;
-    if (total >= limit || Buffer.concat(bufs).some((b) => b === 10 || b === 13)) break;
+    if (total >= limit) break;
   }
-  const bytes = Buffer.concat(bufs);
+  const bytes = Buffer.concat(bufs).subarray(0, limit);
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const lineBreak = detectLineBreak(bytes.subarray(bom));
   if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom, lineBreak };

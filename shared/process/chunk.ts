@@ -201,10 +201,11 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
         file,
         format: pipeline.format.type,
         dialect,
-        startOffset: chunk.start,
+        // A gzip chunk is the whole file, its decompressed bytes after the header.
+        startOffset: plan.compression === 'gzip' ? plan.dataStart : chunk.start,
         startLine: 1,
         maxLineBytes: pipeline.format.maxLineBytes,
-        stripBom: chunk.start === 0,
+        stripBom: (plan.compression === 'gzip' ? plan.dataStart : chunk.start) === 0,
         ...(chunk.end < plan.input.size && plan.compression === 'none' ? { stopAt: chunk.end } : {}),
         ...(fastLine ? { fastLine } : {}),
       },
