@@ -137,6 +137,55 @@ describe('readRecords, case by case', () => {
     expect(offered).toEqual([]);
   });
 
+  it('counts offsets in bytes for records after multi-byte or invalid bytes in the same block', async () => {
+    const whole = { chunk: 64 };
+    expect((await read('é,1\nü,2\nx,3\n', whole)).out.map((r) => [r.offset, r.raw])).toEqual([[0, 'é,1'], [5, 'ü,2'], [10, 'x,3']]);
+    const invalid = Buffer.concat([Buffer.from('a\n'), Buffer.from([0xff]), Buffer.from('b\nc\né\nd\n')]);
+    expect((await read(invalid, whole)).out.map((r) => [r.line, r.offset, r.malformed])).toEqual([
+      [1, 0, undefined],
+      [2, 2, 'invalid UTF-8'],
+      [3, 5, undefined],
+      [4, 7, undefined],
+      [5, 10, undefined],
+    ]);
+  });
+
+  it('marks only the record holding an invalid byte or a NUL, and keeps a real U+FFFD as data', async () => {
+    const whole = { chunk: 64 };
+    const bytes = Buffer.concat([Buffer.from('ok,1\nbad,'), Buffer.from([0xff]), Buffer.from('\nnul,\u0000\nfine,2\n')]);
+    expect((await read(bytes, whole)).out.map((r) => r.malformed)).toEqual([undefined, 'invalid UTF-8', 'NUL byte in record', undefined]);
+    expect((await read('a,\uFFFD\nb,2\n', whole)).out.map((r) => [r.fields, r.malformed])).toEqual([[['a', '\uFFFD'], undefined], [['b', '2'], undefined]]);
+    expect((await read('{"a":1}\u0000\n', { ...whole, format: 'jsonl' })).out.map((r) => r.malformed)).toEqual(['NUL byte in record']);
+    expect((await read('{"S":"Stryker"}\n', { ...whole, format: 'jsonl' })).out.map((r) => [r.object, r.malformed])).toEqual([[{ S: 'Stryker' }, undefined]]);
+  });
+
+  it('judges maxLineBytes on each record, not on its block', async () => {
+    // 'éééé' is 5 characters with its line break and 9 bytes; the block holds 28 bytes.
+    const { out } = await read('éééé\néééé\néééé\n', { maxLineBytes: 12, chunk: 64 });
+    expect(out.map((r) => r.malformed)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('reads a last record of one character without a line break', async () => {
+    expect((await read('a\nb', { chunk: 64 })).out.map((r) => r.fields)).toEqual([['a'], ['b']]);
+  });
+
+  it('reads a file of only a byte order mark as empty', async () => {
+    for (const chunk of [1, 3, 5]) {
+      const { out, totals } = await read(Buffer.from([0xef, 0xbb, 0xbf]), { chunk });
+      expect({ chunk, out, lines: totals.lines }).toEqual({ chunk, out: [], lines: 0 });
+    }
+  });
+
+  it('judges an open quote followed by a long unbroken line as soon as it has twice the limit', async () => {
+    const { out } = await read(`a\n"abc\n${'y'.repeat(60)}\nz\n`, { maxLineBytes: 10, chunk: 8 });
+    expect(out.map((r) => [r.line, r.offset, r.malformed ?? r.fields])).toEqual([
+      [1, 0, ['a']],
+      [2, 2, 'unterminated quoted field 1: no closing quote within maxLineBytes (10)'],
+      [3, 7, 'record longer than maxLineBytes (10)'],
+      [4, 68, ['z']],
+    ]);
+  });
+
   it('ends each block with a call the caller can flush in', async () => {
     expect((await read('a\nb\nc\n', { chunk: 2 })).blockEnds).toBe(4);
     expect((await read('', { chunk: 2 })).blockEnds).toBe(1);

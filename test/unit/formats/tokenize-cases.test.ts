@@ -57,6 +57,9 @@ describe('tokenizeBlock', () => {
   it('reads a quoted record that ends the final block without a line break', () => {
     expect(tokenize('"a",b', { final: true })).toEqual({ records: [[['a', 'b'], 0, 5, 1]], consumed: 5, lines: 1 });
     expect(tokenize('"ab"', { final: true }).records).toEqual([[['ab'], 0, 4, 1]]);
+    expect(tokenize('"x",', { final: true }).records).toEqual([[['x', ''], 0, 4, 1]]);
+    // A CR that ends the final block, after a closing quote, ends the record.
+    expect(tokenize('"a"\r', { final: true }).records.map(([fields, , , line, malformed]) => [fields, line, malformed])).toEqual([[['a'], 1, undefined]]);
     expect(tokenize('"a",b', { final: false })).toEqual({ records: [], consumed: 0, lines: 0 });
     expect(tokenize('x\n"ab"', { final: false })).toEqual({ records: [[['x'], 0, 2, 1]], consumed: 2, lines: 1 });
   });
@@ -84,6 +87,8 @@ describe('tokenizeBlock', () => {
     expect(tokenize('"ééé"\n', { max: 7 }).records).toEqual([[['ééé'], 0, 6, 1]]);
     expect(tokenize('"ééé"\n', { max: 6 }).records).toEqual([[[], 0, 6, 1, 'unterminated quoted field 1: no closing quote within maxLineBytes (6)']]);
     expect(tokenize('"ab"\n', { max: 3 }).records).toEqual([[['ab'], 0, 5, 1]]);
+    // Counted from the record's own start, not the block's.
+    expect(tokenize('x\n"abcd"\n', { max: 5 }).records).toEqual([[['x'], 0, 2, 1], [['abcd'], 2, 9, 2]]);
   });
 
   it('rejects a quote inside an unquoted field, or text after a closing quote, and resumes at the next line', () => {

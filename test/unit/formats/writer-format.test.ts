@@ -157,6 +157,19 @@ describe('text row writers', () => {
     expect(t.text()).toBe(`{"s":"${value}"}\n`.repeat(1041));
   });
 
+  it('sets text aside 64 KiB at a time, so the first mebibyte is flushed only with the block that passes it', async () => {
+    const t = target();
+    const w = createRowWriter('jsonl', 'p.jsonl', t.writer, [col('s', 'string')]);
+    const value = 'x'.repeat(91);
+    // 100-byte lines are set aside 656 at a time (65,600 bytes); the 16th block, at line 10,496, passes 1 MiB.
+    for (let i = 0; i < 10_490; i++) w.write([value]);
+    await w.flush();
+    expect(t.chunks).toEqual([]);
+    for (let i = 10_490; i < 10_496; i++) w.write([value]);
+    await w.flush();
+    expect(t.chunks.map((c) => c.length)).toEqual([1_049_600]);
+  });
+
   it('aborts the object it writes to', async () => {
     for (const format of ['jsonl', 'csv'] as const) {
       const t = target();
@@ -179,6 +192,9 @@ describe('HashingSink', () => {
     expect(t.events).toEqual(['write', 'write']);
     expect(await sink.commit(1)).toEqual({ key: 'k', rows: 1, bytes: 8, sha256: 'e346432021b04179518d9614f3560ccd71354a4ee101ddcb893d6959a9d6301c' });
     expect(t.events).toEqual(['write', 'write', 'commit']);
+    const utf8 = new HashingSink('u', target().writer);
+    await utf8.write('é');
+    expect((await utf8.commit(1)).bytes).toBe(2);
   });
 
   it('lists an empty part with the sha256 of no bytes', async () => {

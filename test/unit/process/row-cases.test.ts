@@ -199,6 +199,20 @@ describe('a row, through checks, rules and the filter', () => {
     expect(row.process(['-3'], undefined)).toBe(Outcome.REJECT);
   });
 
+  it('rejects a row whose derive or filter throws, naming it', () => {
+    const derive = compileRowProcessor(csv({ n: { type: 'integer', required: true } }, { derive: { q: '10 / n' } }), ['n']);
+    expect(derive.process(['0'], undefined)).toBe(Outcome.REJECT);
+    expect(derive.failures.map((f) => f.rule)).toEqual(['derive.q']);
+    expect(derive.failures[0]!.message).toMatch(/^\S[^\n]*$/);
+    expect(derive.process(['5'], undefined)).toBe(Outcome.OUT);
+    expect([...derive.values]).toEqual([5, 2]);
+    const filter = compileRowProcessor(csv({ n: { type: 'integer', required: true } }, { filter: '10 / n > 1' }), ['n']);
+    expect(filter.process(['0'], undefined)).toBe(Outcome.REJECT);
+    expect(filter.failures.map((f) => f.rule)).toEqual(['filter']);
+    expect(filter.failures[0]!.message).toMatch(/^\S[^\n]*$/);
+    expect(filter.process(['20'], undefined)).toBe(Outcome.FILTERED);
+  });
+
   it('sees a null cell as null in CEL', () => {
     const row = compileRowProcessor(csv({ n: { type: 'integer' } }, { filter: 'n == null' }), ['n']);
     expect(row.process([''], undefined)).toBe(Outcome.OUT);

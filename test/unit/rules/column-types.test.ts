@@ -187,7 +187,7 @@ describe('column checks', () => {
 
   it('ignores min and max on string and enum columns', () => {
     table({ type: 'string', min: 'zzz', max: 'aaa' }, [['m', 'm']]);
-    table({ type: 'enum', values: ['m'], min: 'zzz' }, [['m', 'm']]);
+    table({ type: 'enum', values: ['m'], min: 'zzz', max: 'aaa' }, [['m', 'm']]);
   });
 
   it('matches a pattern against the whole value, with Unicode classes', () => {
@@ -311,6 +311,9 @@ describe('number text', () => {
       ['0', 0],
       ['9', 9],
       ['1e3', NaN],
+      ['1.0', NaN],
+      ['5.', NaN],
+      ['+-1', NaN],
       ['0x10', NaN],
       ['0b1', NaN],
       ['0o7', NaN],
@@ -324,7 +327,7 @@ describe('number text', () => {
   });
 
   it('tells JSON number text from text a writer must format', () => {
-    const json = ['0', '-0', '7', '-12.5', '10', '0.5', '1e5', '1E5', '1e+5', '1e-5', '-1.25E-10', '1234567890'];
+    const json = ['0', '-0', '7', '9', '95', '19', '-12.5', '10', '0.5', '0.9', '1e5', '1E5', '1e9', '1e+5', '1e-5', '-1.25E-10', '1234567890'];
     const notJson = ['', '-', '+5', '01', '.5', '5.', '1e', '1e+', '1.e5', 'e5', '0x10', '1 ', ' 1', 'NaN', '1.2.3', '12a', '1/2', '1:2', '-a'];
     expect(json.filter((s) => !isJsonNumber(s))).toEqual([]);
     expect(notJson.filter((s) => isJsonNumber(s))).toEqual([]);

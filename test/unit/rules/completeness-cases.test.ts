@@ -110,6 +110,34 @@ describe('SlotCoverageBuilder, row by row', () => {
     expect(built([[0, 'a']])).toEqual({ rule: 2, column: 't', groupBy: ['site'], intervalMs: 1000, ranges: { '["a"]': [0, 1] }, counted: {} });
   });
 
+  it('keeps exactly the bound of ranges as ranges', () => {
+    const b = new SlotCoverageBuilder(0, 't', [], 1, 0, []);
+    for (let s = 0; s < 200_000; s += 2) b.add([s]);
+    const c = b.result();
+    expect(c.counted).toEqual({});
+    expect(c.ranges['[]']!.length).toBe(200_000);
+  });
+
+  it('turns to counting as soon as a row passes the bound, before the chunk ends', () => {
+    const b = new SlotCoverageBuilder(0, 't', [], 1, 0, []);
+    for (let s = 0; s <= 200_000; s += 2) b.add([s]);
+    // Inside the span once counting: not counted. Kept as ranges, it would have joined two.
+    b.add([1]);
+    b.add([200_002]);
+    expect(b.result().counted).toEqual({ '[]': [100_002, 0, 200_003] });
+  });
+
+  it('folds late slots again after a result was taken', () => {
+    const b = new SlotCoverageBuilder(0, 't', [], 1000, 0, []);
+    b.add([0]);
+    b.add([5000]);
+    expect(b.result().ranges).toEqual({ '[]': [0, 1, 5, 6] });
+    b.add([6000]);
+    b.add([1000]);
+    b.add([3000]);
+    expect(b.result().ranges).toEqual({ '[]': [0, 2, 3, 4, 5, 7] });
+  });
+
   it('past the bound, counts only slots beyond everything seen so far', () => {
     const b = new SlotCoverageBuilder(0, 't', [], 1, 0, []);
     // One range per slot: 100,001 ranges pass the bound.

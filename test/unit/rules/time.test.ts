@@ -68,6 +68,7 @@ describe('fixed-width time formats', () => {
       ['19000301', -2203891200000],
       ['16000301', -11670912000000],
       ['00010101', -62135596800000],
+      ['00000101', -62167219200000],
       ['20000301', 951868800000],
       ['20240301', 1709251200000],
       ['20240101', 1704067200000],
@@ -81,6 +82,15 @@ describe('fixed-width time formats', () => {
       ['2024:101', NaN],
       ['202401 1', NaN],
       ['-2024010', NaN],
+      // A character just below '0' or above '9' in a month or day must not read as a digit.
+      ['20241/01', NaN],
+      ['2024011:', NaN],
+    ]);
+    readAll(compileTimeFormat('YYYYMMDDHHmmss', 'timestamp'), [
+      ['20240101x10000', NaN],
+      ['2024010112x000', NaN],
+      ['202401011200x0', NaN],
+      ['2024010112000x', NaN],
     ]);
   });
 

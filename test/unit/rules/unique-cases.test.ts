@@ -35,6 +35,10 @@ describe('countDuplicates on sorted runs', () => {
     // 1 2 3 3 3 5 HI HI+1 HI+1 HI+2 2HI 2HI: 12 keys, 8 distinct.
     expect(await countDuplicates(runs)).toBe(4);
     expect(await countDuplicates([runOf([HI - 1n, HI]), runOf([HI - 1n, HI + 1n]), runOf([1n, HI])])).toBe(2);
+    // A smaller low half with a larger high half must still come later.
+    expect(await countDuplicates([runOf([5n, HI]), runOf([HI])])).toBe(1);
+    expect(await countDuplicates([runOf([5n, HI + 5n])])).toBe(0);
+    expect(await countDuplicates([runOf([5n]), runOf([HI + 5n])])).toBe(0);
   });
 
   it('merges many interleaved runs through its heap', async () => {
@@ -43,6 +47,10 @@ describe('countDuplicates on sorted runs', () => {
     expect(await countDuplicates(runs)).toBe(8);
     const reversed = Array.from({ length: 9 }, (_, r) => runOf([...range(0, 90).filter((k) => Number(k) % 9 === 8 - r), 1000n]));
     expect(await countDuplicates(reversed)).toBe(8);
+    // Nine runs of the same 20 keys: every key eight times over, whatever the heap's shape.
+    expect(await countDuplicates(Array.from({ length: 9 }, () => runOf(range(0, 20))))).toBe(160);
+    // Runs of 0..19, 1..20, …, 5..24: 120 keys, 25 distinct.
+    expect(await countDuplicates(Array.from({ length: 6 }, (_, r) => runOf(range(r, 20 + r))))).toBe(95);
   });
 
   it('reads one run 64 KiB at a time and carries a key across a refill', async () => {
