@@ -147,9 +147,18 @@ export async function readRecords(
     // Also for a malformed record (its first line): the same verdict as the unbroken-line check below, whatever the block cuts.
     // Counted in bytes: a UTF-16 unit is one to three of them, so only lengths in between need the count.
     const units = end - start;
-    if (units > options.maxLineBytes || (units * 3 > options.maxLineBytes && Buffer.byteLength(text.slice(start, end)) > options.maxLineBytes)) {
+    // After invalid bytes the decoded text is longer than the bytes (each became a 3-byte U+FFFD): count the bytes.
+    const bytesOf = () => {
+      knownStart = byteAt(start);
+      return (end >= text.length ? current.offset + current.bytes.length : byteAt(end)) - knownStart;
+    };
+    if (units > options.maxLineBytes || (units * 3 > options.maxLineBytes && (current.invalid ? bytesOf() : Buffer.byteLength(text.slice(start, end))) > options.maxLineBytes)) {
       record.malformed = `record longer than maxLineBytes (${options.maxLineBytes})`;
-      const short = preview(Buffer.from(record.raw()));
+      // The preview is of the file's bytes, as the unbroken-line check below takes it.
+      knownStart = byteAt(start);
+      const from = knownStart - current.offset;
+      const to = (end >= text.length ? current.bytes.length : byteAt(end) - current.offset) - (end - contentEnd);
+      const short = preview(current.bytes.subarray(from, to));
       onRecord({ ...record, raw: () => short, offset: () => record.offset() });
       return;
     }

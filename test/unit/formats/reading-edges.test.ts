@@ -90,3 +90,24 @@ describe('reading, whatever the pieces', () => {
     expect(() => parseConfig({ pipelines: [{ name: 'x', schema: { columns: { a: { required: true, allowMissing: true } } } }] })).toThrow(/pipelines\[0\]\.schema\.columns\.a\.allowMissing: a required column cannot be allowed to be missing/);
   });
 });
+
+describe('an over-long record with invalid bytes', () => {
+  it('is judged on its bytes and previewed from them, whichever path finds it', async () => {
+    const line = Buffer.concat([Buffer.from('a,'), Buffer.alloc(9, 0xff), Buffer.from(',b\n')]); // 14 bytes, 9 of them invalid
+    const whole = await read([Buffer.concat([line, Buffer.from('c,1\n')])], 12);
+    expect(whole.out.map((r) => r.malformed)).toEqual(['record longer than maxLineBytes (12)', undefined]);
+    const short = await read([line], 20);
+    expect(short.out.map((r) => r.malformed)).toEqual(['invalid UTF-8']);
+    const raws: string[] = [];
+    for (const pieces of [[Buffer.concat([line.subarray(0, 13), Buffer.alloc(20, 0x78), Buffer.from('\nc,1\n')])], [Buffer.concat([line.subarray(0, 13), Buffer.alloc(20, 0x78)]), Buffer.from('\nc,1\n')]]) {
+      await readRecords(
+        Readable.from(pieces),
+        { file: 'f.csv', format: 'csv', dialect: { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false }, startOffset: 0, startLine: 1, maxLineBytes: 12, stripBom: false },
+        (r) => void raws.push(r.raw()),
+        () => undefined,
+      );
+    }
+    expect(raws[0]).toBe(raws[2]);
+    expect(raws[0]).toBe(`${Buffer.concat([Buffer.from('a,'), Buffer.alloc(9, 0xff), Buffer.from(',')]).toString('utf8')}…`);
+  });
+});
