@@ -34,18 +34,52 @@ export type LineReader = (T: string, s: number, e: number, W: Value[], R: (strin
 const MAX_DIGITS = 15;
 
 /**
- * Generates the line reader of a pipeline bound to a header: one function with the header's
- * field layout, each column's null markers, parser and checks inlined, and no allocation but the
- * values themselves.
+ * Where the generated field code puts a column's cell. The line reader stores into the row's
+ * arrays (`W`, and `R` for a number's JSON text); the row kernel keeps cells in locals.
  */
-export function compileLineReader(spec: LineReaderSpec): LineReader {
+export interface CellStore {
+  /** Column `k` is null. */
+  nul(k: number): string;
+  /** Column `k` is the number `v`, whose text `T[a, b)` is a plain JSON number. */
+  num(k: number, v: string, a: string, b: string): string;
+  /** Column `k` is `v` (a boolean, epoch ms, or a string). */
+  val(k: number, v: string): string;
+}
+
+/** The line reader's store: the row's values `W` and number texts `R`. */
+export const rowStore: CellStore = {
+  nul: (k) => `W[${k}] = null; R[${k}] = undefined;`,
+  num: (k, v, a, b) => `W[${k}] = ${v}; R[${k}] = T.slice(${a}, ${b});`,
+  val: (k, v) => `W[${k}] = ${v}; R[${k}] = undefined;`,
+};
+
+/** Generated field code: `body` reads `T[s, e)`, runs `bail` on anything unusual, and uses the `helpers`. */
+export interface LineReaderCode {
+  readonly body: string;
+  /** Per-column state the body keeps between lines (the last string seen), declared outside the function. */
+  readonly state: string;
+  readonly helpers: Record<string, unknown>;
+}
+
+/**
+ * The field code of a pipeline bound to a header: the header's field layout, each column's null
+ * markers, parser and checks inlined, and no allocation but the values themselves. A string
+ * column remembers its last value, so a repeated one (a site, a status) is neither sliced nor
+ * checked again.
+ */
+export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: string, access: 'text' | 'bytes' = 'text'): LineReaderCode {
   const helpers: Record<string, unknown> = { P10: Array.from({ length: 23 }, (_, i) => 10 ** i), parseBooleanText };
+  const state: string[] = [];
   const markers = spec.nullValues.filter((m) => m !== '');
   const emptyIsNull = spec.nullValues.includes('');
   const markerTest = (a: string, n: string) =>
     [emptyIsNull ? `${n} === 0` : '', ...markers.map((m) => `(${n} === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`)].filter(Boolean).join(' || ') || 'false';
-  const lines: string[] = ['let j = 0;'];
+  // Over bytes (an ASCII block, where character and byte offsets agree) a character is an array load.
   const D = JSON.stringify(spec.delimiter);
+  const at = access === 'bytes' ? (i: string) => `U[${i}]` : (i: string) => `T.charCodeAt(${i})`;
+  const find = access === 'bytes' ? (from: string) => `U.indexOf(${spec.delimiter.charCodeAt(0)}, ${from})` : (from: string) => `T.indexOf(${D}, ${from})`;
+  const ctx: FieldContext = { spec, store, bail, helpers, state, markerTest, at, find };
+  const lines: string[] = ['let j = 0;'];
   // Fields in header order: a{f} is the start, b{f} the end. A field only one number column reads is
   // scanned and parsed in one pass; the others are found with indexOf and then read.
   for (let f = 0; f < spec.fields; f++) {
@@ -54,105 +88,125 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
     const readers = spec.columns.filter((c) => c.field === f);
     const only = readers.length === 1 && !spec.keep.some((k) => k.field === f) ? readers[0]! : undefined;
     if (only && (only.type === 'number' || only.type === 'integer')) {
-      lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, spec, markerTest, last));
+      lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, ctx, last));
       continue;
     }
     lines.push(
       last
-        ? `const a${f} = ${a}; if (nextDelimiter(T, a${f}) < e) return false; const b${f} = e;`
-        : `const a${f} = ${a}; j = T.indexOf(${D}, a${f}); if (j === -1 || j >= e) return false; const b${f} = j;`,
+        ? `const a${f} = ${a}; if (nextDelimiter(T, a${f}) < e) ${bail} const b${f} = e;`
+        : `const a${f} = ${a}; j = ${find(`a${f}`)}; if (j === -1 || j >= e) ${bail} const b${f} = j;`,
     );
-    for (const c of readers) lines.push(columnCode(c, helpers, markerTest));
+    for (const c of readers) lines.push(columnCode(c, ctx));
   }
   for (const k of spec.keep) {
-    lines.push(`{ const n = b${k.field} - a${k.field}; W[${k.slot}] = ${markerTest(`a${k.field}`, 'n')} ? null : T.slice(a${k.field}, b${k.field}); R[${k.slot}] = undefined; }`);
+    lines.push(`{ const n = b${k.field} - a${k.field}; if (${markerTest(`a${k.field}`, 'n')}) { ${store.nul(k.slot)} } else { ${store.val(k.slot, `T.slice(a${k.field}, b${k.field})`)} } }`);
   }
-  lines.push('return true;');
   // The last field has no delimiter after it: remember where the next one is, or that the block has
   // none, so a file of one column is not scanned to the block's end on every line.
   helpers.nextDelimiter = delimiterFinder(spec.delimiter);
+  return { body: lines.join('\n'), state: state.join('\n'), helpers };
+}
+
+/** The line reader: the field code over the row's arrays, true when every field was taken. */
+export function compileLineReader(spec: LineReaderSpec): LineReader {
+  const { body, state, helpers } = lineReaderCode(spec, rowStore, 'return false;');
   const names = Object.keys(helpers);
-  const body = `"use strict";\nreturn function readLine(T, s, e, W, R) {\n${lines.join('\n')}\n};`;
-  return new Function(...names, body)(...names.map((n) => helpers[n])) as LineReader;
+  const source = `"use strict";\n${state}\nreturn function readLine(T, s, e, W, R) {\n${body}\nreturn true;\n};`;
+  return new Function(...names, source)(...names.map((n) => helpers[n])) as LineReader;
+}
+
+interface FieldContext {
+  readonly spec: LineReaderSpec;
+  /** The code of the character at index expression `i`: `T.charCodeAt(i)`, or `U[i]` over the line's bytes. */
+  readonly at: (i: string) => string;
+  /** The next delimiter at or after index expression `from`, -1 when none. */
+  readonly find: (from: string) => string;
+  readonly store: CellStore;
+  readonly bail: string;
+  readonly helpers: Record<string, unknown>;
+  readonly state: string[];
+  readonly markerTest: (a: string, n: string) => string;
 }
 
 /** A number field read in the same pass that finds its end: digits as they come, the delimiter right after them. */
-function numberScanCode(c: LineColumn, spec: LineReaderSpec, markerTest: (a: string, n: string) => string, last: boolean): string {
+function numberScanCode(c: LineColumn, ctx: FieldContext, last: boolean): string {
   const { field: f, slot: k, column } = c;
+  const { spec, store, bail, markerTest, at, find } = ctx;
   const D = spec.delimiter.charCodeAt(0);
   const a = `a${f}`;
-  const min = columnBound(c.type, column.min, '');
-  const max = columnBound(c.type, column.max, '');
-  const bounds = [min !== undefined ? `v < ${min}` : '', max !== undefined ? `v > ${max}` : ''].filter(Boolean).join(' || ');
-  const onNull = column.required ? 'return false;' : `W[${k}] = null; R[${k}] = undefined;`;
+  const bounds = boundsTest(c);
+  const onNull = column.required ? bail : store.nul(k);
   // A marker that is itself a plain number ("-9999") is told apart after the parse, by length first.
   const numeric = spec.nullValues.filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
   const numericNull = numeric.map((m) => `(n === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`).join(' || ');
-  const end = last ? `if (nextDelimiter(T, ${a}) < e) return false; j = e;` : `if (j === -1 || j >= e) return false;`;
-  return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? T.charCodeAt(p) : -1;
-if (d === 45) { neg = true; p++; d = p < e ? T.charCodeAt(p) : -1; }
+  const end = last ? `if (nextDelimiter(T, ${a}) < e) ${bail} j = e;` : `if (j === -1 || j >= e) ${bail}`;
+  return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? ${at(`p`)} : -1;
+if (d === 45) { neg = true; p++; d = p < e ? ${at(`p`)} : -1; }
 if (d === 48) { p++; digits = 1; }
-else if (d >= 49 && d <= 57) { do { m = m * 10 + (d - 48); p++; digits++; } while (p < e && (d = T.charCodeAt(p)) >= 48 && d <= 57); }
-${c.type === 'number' ? `if (digits > 0 && p < e && T.charCodeAt(p) === 46) { const q = ++p; while (p < e && (d = T.charCodeAt(p)) >= 48 && d <= 57) { m = m * 10 + (d - 48); p++; } fd = p - q; if (fd === 0) digits = 0; else digits += fd; }` : ''}
-if (digits > 0 && (${last ? 'p === e' : `p < e && T.charCodeAt(p) === ${D}`})) {
-  if (digits > ${MAX_DIGITS}) return false;
+else if (d >= 49 && d <= 57) { do { m = m * 10 + (d - 48); p++; digits++; } while (p < e && (d = ${at(`p`)}) >= 48 && d <= 57); }
+${c.type === 'number' ? `if (digits > 0 && p < e && ${at(`p`)} === 46) { const q = ++p; while (p < e && (d = ${at(`p`)}) >= 48 && d <= 57) { m = m * 10 + (d - 48); p++; } fd = p - q; if (fd === 0) digits = 0; else digits += fd; }` : ''}
+if (digits > 0 && (${last ? 'p === e' : `p < e && ${at(`p`)} === ${D}`})) {
+  if (digits > ${MAX_DIGITS}) ${bail}
   b${f} = p;
   const n = p - ${a};
   if (${numericNull || 'false'}) { ${onNull} } else {
     let v = fd === 0 ? m : m / P10[fd]; if (neg) v = -v;
-    ${bounds ? `if (${bounds}) return false;` : ''}
-    W[${k}] = v; R[${k}] = T.slice(${a}, p);
+    ${bounds ? `if (${bounds}) ${bail}` : ''}
+    ${store.num(k, 'v', a, 'p')}
   }
 } else {
   // Not a plain number: a null marker, or the general path.
-  ${last ? '' : `j = T.indexOf(${JSON.stringify(spec.delimiter)}, ${a}); `}${end}
+  ${last ? '' : `j = ${find(a)}; `}${end}
   b${f} = j;
   const n = j - ${a};
-  if (${markerTest(a, 'n')}) { ${onNull} } else return false;
+  if (${markerTest(a, 'n')}) { ${onNull} } else ${bail}
 } }`;
 }
 
-function columnCode(c: LineColumn, helpers: Record<string, unknown>, markerTest: (a: string, n: string) => string): string {
+/** The column's min/max test on `v`, or '' when it has none. */
+function boundsTest(c: LineColumn): string {
+  const min = columnBound(c.type, c.column.min, '');
+  const max = columnBound(c.type, c.column.max, '');
+  return [min !== undefined ? `v < ${min}` : '', max !== undefined ? `v > ${max}` : ''].filter(Boolean).join(' || ');
+}
+
+function columnCode(c: LineColumn, ctx: FieldContext): string {
   const { field: f, slot: k, column } = c;
+  const { store, bail, helpers, state, markerTest, at } = ctx;
   const a = `a${f}`;
   const b = `b${f}`;
   const isNull = markerTest(a, 'n');
-  const onNull = column.required ? 'return false;' : `W[${k}] = null; R[${k}] = undefined;`;
+  const onNull = column.required ? bail : store.nul(k);
+  const bounds = boundsTest(c);
   let read: string;
   switch (c.type) {
     case 'number':
     case 'integer': {
-      const min = columnBound(c.type, column.min, '');
-      const max = columnBound(c.type, column.max, '');
-      const bounds = [min !== undefined ? `v < ${min}` : '', max !== undefined ? `v > ${max}` : ''].filter(Boolean).join(' || ');
       // -?(0|[1-9]\d*)(\.\d+)? with at most 15 digits: JSON text as it stands, and m / 10^f is Number(text).
-      read = `let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = T.charCodeAt(p);
-if (d === 45) { neg = true; d = T.charCodeAt(++p); }
+      read = `let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = ${at(`p`)};
+if (d === 45) { neg = true; d = ${at(`++p`)}; }
 if (d === 48) { p++; digits = 1; }
-else if (d >= 49 && d <= 57) { while (p < ${b} && (d = T.charCodeAt(p) - 48) >= 0 && d <= 9) { m = m * 10 + d; p++; digits++; } }
-else return false;
-${c.type === 'number' ? `if (p < ${b} && T.charCodeAt(p) === 46) { const q = ++p; while (p < ${b} && (d = T.charCodeAt(p) - 48) >= 0 && d <= 9) { m = m * 10 + d; p++; } fd = p - q; if (fd === 0) return false; digits += fd; }` : ''}
-if (p !== ${b} || digits > ${MAX_DIGITS}) return false;
+else if (d >= 49 && d <= 57) { while (p < ${b} && (d = ${at(`p`)} - 48) >= 0 && d <= 9) { m = m * 10 + d; p++; digits++; } }
+else ${bail}
+${c.type === 'number' ? `if (p < ${b} && ${at(`p`)} === 46) { const q = ++p; while (p < ${b} && (d = ${at(`p`)} - 48) >= 0 && d <= 9) { m = m * 10 + d; p++; } fd = p - q; if (fd === 0) ${bail} digits += fd; }` : ''}
+if (p !== ${b} || digits > ${MAX_DIGITS}) ${bail}
 let v = fd === 0 ? m : m / P10[fd]; if (neg) v = -v;
-${bounds ? `if (${bounds}) return false;` : ''}
-W[${k}] = v; R[${k}] = T.slice(${a}, ${b});`;
+${bounds ? `if (${bounds}) ${bail}` : ''}
+${store.num(k, 'v', a, b)}`;
       break;
     }
     case 'boolean':
-      read = `const v = parseBooleanText(T.slice(${a}, ${b})); if (v === undefined) return false; W[${k}] = v; R[${k}] = undefined;`;
+      read = `const v = parseBooleanText(T.slice(${a}, ${b})); if (v === undefined) ${bail} ${store.val(k, 'v')}`;
       break;
     case 'date':
     case 'timestamp': {
-      const min = columnBound(c.type, column.min, '');
-      const max = columnBound(c.type, column.max, '');
-      const bounds = [min !== undefined ? `v < ${min}` : '', max !== undefined ? `v > ${max}` : ''].filter(Boolean).join(' || ');
       if (column.format !== undefined) {
-        read = `${fixedTimeCode(fixedLayout(column.format), a, `day${k}`, helpers)}${bounds ? ` if (${bounds}) return false;` : ''} W[${k}] = v; R[${k}] = undefined;`;
+        read = `${fixedTimeCode(fixedLayout(column.format), a, `day${k}`, ctx)}${bounds ? ` if (${bounds}) ${bail}` : ''} ${store.val(k, 'v')}`;
         break;
       }
       const parse = `time${k}`;
       helpers[parse] = compileTimeFormat(column.format, c.type);
-      read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v${bounds ? ` || ${bounds}` : ''}) return false; W[${k}] = v; R[${k}] = undefined;`;
+      read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v${bounds ? ` || ${bounds}` : ''}) ${bail} ${store.val(k, 'v')}`;
       break;
     }
     default: {
@@ -168,7 +222,11 @@ W[${k}] = v; R[${k}] = T.slice(${a}, ${b});`;
         helpers[`values${k}`] = new Set(column.values);
         checks.push(`!values${k}.has(v)`);
       }
-      read = `const v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) return false;` : ''} W[${k}] = v; R[${k}] = undefined;`;
+      // The last value that passed: the same text again needs no slice and no check.
+      state.push(`let last${k} = '', lastLength${k} = -1;`);
+      read = `let v = last${k};
+if (n !== lastLength${k} || !T.startsWith(v, ${a})) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''} last${k} = v; lastLength${k} = n; }
+${store.val(k, 'v')}`;
     }
   }
   return `{ const n = ${b} - ${a};\nif (${isNull}) { ${onNull} } else {\n${read}\n} }`;
@@ -178,26 +236,29 @@ W[${k}] = v; R[${k}] = T.slice(${a}, ${b});`;
  * A fixed-width time read by position into `v`, as compileTimeFormat reads it (the same checks,
  * hour 24 only as 24:00:00), with the day's epoch ms cached: rows of a file share days.
  */
-function fixedTimeCode(layout: FixedLayout, a: string, cache: string, helpers: Record<string, unknown>): string {
+function fixedTimeCode(layout: FixedLayout, a: string, cache: string, ctx: FieldContext): string {
+  const { helpers, bail, at } = ctx;
   helpers.daysFromCivil = daysFromCivil;
   helpers.daysIn = daysIn;
   helpers[cache] = { y: -1, mo: -1, d: -1, ms: 0 };
+  // Every digit read once, as its value; a character that is no digit is above 9 as an unsigned number.
   const digits = (part: string, fallback: number) => {
     const f = layout.fields.find((x) => x.part === part);
     if (!f) return String(fallback);
-    return Array.from({ length: f.width }, (_, i) => `(T.charCodeAt(${a} + ${f.at + i}) - 48)`).reduce((acc, d) => (acc === '' ? d : `(${acc}) * 10 + ${d}`), '');
+    return Array.from({ length: f.width }, (_, i) => `t${f.at + i}`).reduce((acc, d) => (acc === '' ? d : `(${acc}) * 10 + ${d}`), '');
   };
   const allDigits = layout.fields.flatMap((f) => Array.from({ length: f.width }, (_, i) => f.at + i));
-  const literalTest = layout.literals.map((l) => `T.charCodeAt(${a} + ${l.at}) !== ${l.code}`);
-  const digitTest = allDigits.map((i) => `(c = T.charCodeAt(${a} + ${i})) < 48 || c > 57`);
-  return `if (n !== ${layout.width}) return false;
-let c = 0;
-if (${[...literalTest, ...digitTest].join(' || ') || 'false'}) return false;
+  const literalTest = layout.literals.map((l) => `${at(`${a} + ${l.at}`)} !== ${l.code}`);
+  const reads = allDigits.map((i) => `t${i} = ${at(`${a} + ${i}`)} - 48`);
+  const digitTest = allDigits.map((i) => `t${i} >>> 0 > 9`);
+  return `if (n !== ${layout.width}) ${bail}
+${reads.length ? `const ${reads.join(', ')};` : ''}
+if (${[...literalTest, ...digitTest].join(' || ') || 'false'}) ${bail}
 const y = ${digits('YYYY', 0)}, mo = ${digits('MM', 1)}, d = ${digits('DD', 1)}, h = ${digits('HH', 0)}, mi = ${digits('mm', 0)}, se = ${digits('ss', 0)};
-if (h > 24 || mi > 59 || se > 59 || (h === 24 && (mi !== 0 || se !== 0))) return false;
+if (h > 24 || mi > 59 || se > 59 || (h === 24 && (mi !== 0 || se !== 0))) ${bail}
 const dc = ${cache};
 if (y !== dc.y || mo !== dc.mo || d !== dc.d) {
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) ${bail}
   dc.y = y; dc.mo = mo; dc.d = d; dc.ms = daysFromCivil(y, mo, d) * 86400000;
 }
 const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;`;

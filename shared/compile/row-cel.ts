@@ -18,22 +18,35 @@ export interface CelStepSpec {
   readonly filter: string | undefined;
 }
 
+/** A row's CEL as statements over locals: what to do on a failing rule, a warning, a filtered row. */
+export interface CelStepCodeOptions {
+  /** The JS local of each column in `spec.columns` (in order). */
+  readonly locals: readonly string[];
+  /** Statement for a failing `error` rule, a derive that is not finite, and (unless `onWarn`) a warning. */
+  readonly fallback: string;
+  /** Statement for a failing `warn` rule, given its name as a JS string literal. */
+  readonly onWarn: (name: string) => string;
+  readonly onFiltered: string;
+  /** Statement that stores derive `j`'s value (local `d{j}`). */
+  readonly storeDerive: (j: number, slot: number) => string;
+  readonly constant: (value: unknown) => string;
+  /** The runtime's identifier. */
+  readonly runtime: string;
+}
+
 /**
- * Rules, derives and filter of a row as one generated function over the row's cells: a failing
- * `error` rule or anything unusual returns FALLBACK (so rejects keep the interpreter's reasons),
- * and a bail throws `CEL_BAIL`. Undefined when some expression is outside the compiler; the
- * pipeline then keeps the interpreter for all of them.
+ * The statements of a row's rules, derives and filter over the locals of its cells, with the
+ * kind of every derive; undefined when some expression is outside the compiler.
  */
-export function compileCelStep(spec: CelStepSpec): ((W: Value[], warnings: string[]) => CelStep) | undefined {
-  const variables: CelJsVariable[] = spec.columns.map((c, i) => ({ name: c.name, type: celJsType(c.type), nullable: c.nullable, js: `v${i}` }));
-  const constants: unknown[] = [];
-  const constant = (value: unknown) => `K[${constants.push(value) - 1}]`;
-  const compile = (expr: string) => compileCelToJs(spec.env, expr, variables, { runtime: 'RT', constant });
-  const lines = spec.columns.map((c, i) => `const v${i} = W[${c.slot}];`);
+export function celStepCode(spec: CelStepSpec, o: CelStepCodeOptions): { lines: string[]; kinds: CelJsKind[] } | undefined {
+  const variables: CelJsVariable[] = spec.columns.map((c, i) => ({ name: c.name, type: celJsType(c.type), nullable: c.nullable, js: o.locals[i]! }));
+  const compile = (expr: string) => compileCelToJs(spec.env, expr, variables, { runtime: o.runtime, constant: o.constant });
+  const lines: string[] = [];
+  const kinds: CelJsKind[] = [];
   for (const r of spec.rules) {
     const code = compile(r.expr);
     if (!code) return undefined;
-    lines.push(r.severity === 'warn' ? `if ((${code.js}) !== true) warnings.push(${JSON.stringify(r.name)});` : `if ((${code.js}) !== true) return ${CelStep.FALLBACK};`);
+    lines.push(`if ((${code.js}) !== true) ${r.severity === 'warn' ? o.onWarn(JSON.stringify(r.name)) : o.fallback}`);
   }
   // Later expressions naming a derived column are left to the interpreter (compile fails on them).
   spec.derives.forEach((d, j) => {
@@ -42,17 +55,39 @@ export function compileCelStep(spec: CelStepSpec): ((W: Value[], warnings: strin
   for (const [j, d] of spec.derives.entries()) {
     const code = compile(d.expr);
     if (!code || !fits(code.kind, d.type)) return undefined;
+    kinds.push(code.kind);
     lines.push(`const d${j} = ${code.js};`);
     // A double that is not finite is a reject with the interpreter's reason.
-    if (code.kind === 'double' && d.type === 'number') lines.push(`if (d${j} !== null && !Number.isFinite(d${j})) return ${CelStep.FALLBACK};`);
-    lines.push(`W[${d.slot}] = d${j};`);
+    if (code.kind === 'double' && d.type === 'number') lines.push(`if (d${j} !== null && !Number.isFinite(d${j})) ${o.fallback}`);
+    lines.push(o.storeDerive(j, d.slot));
   }
   if (spec.filter !== undefined) {
     const code = compile(spec.filter);
     if (!code) return undefined;
-    lines.push(`if ((${code.js}) !== true) return ${CelStep.FILTERED};`);
+    lines.push(`if ((${code.js}) !== true) ${o.onFiltered}`);
   }
-  lines.push(`return ${CelStep.OUT};`);
+  return { lines, kinds };
+}
+
+/**
+ * Rules, derives and filter of a row as one generated function over the row's cells: a failing
+ * `error` rule or anything unusual returns FALLBACK (so rejects keep the interpreter's reasons),
+ * and a bail throws `CEL_BAIL`. Undefined when some expression is outside the compiler; the
+ * pipeline then keeps the interpreter for all of them.
+ */
+export function compileCelStep(spec: CelStepSpec): ((W: Value[], warnings: string[]) => CelStep) | undefined {
+  const constants: unknown[] = [];
+  const code = celStepCode(spec, {
+    locals: spec.columns.map((_, i) => `v${i}`),
+    fallback: `return ${CelStep.FALLBACK};`,
+    onWarn: (name) => `warnings.push(${name});`,
+    onFiltered: `return ${CelStep.FILTERED};`,
+    storeDerive: (j, slot) => `W[${slot}] = d${j};`,
+    constant: (value) => `K[${constants.push(value) - 1}]`,
+    runtime: 'RT',
+  });
+  if (!code) return undefined;
+  const lines = [...spec.columns.map((c, i) => `const v${i} = W[${c.slot}];`), ...code.lines, `return ${CelStep.OUT};`];
   const body = `'use strict';\nreturn function celStep(W, warnings) {\n${lines.join('\n')}\n};`;
   return new Function('RT', 'K', body)(celRuntime, constants) as (W: Value[], warnings: string[]) => CelStep;
 }

@@ -17,9 +17,10 @@ export type RecordCallback = (fields: string[], start: number, end: number, line
 
 /**
  * Takes a whole unquoted, non-blank line `text[start, end)` (no line ending) when it can, and
- * then the tokenizer does not emit it; false to have it emitted as usual.
+ * then the tokenizer does not emit it; false to have it emitted as usual. `bytes`, when given,
+ * is the block's bytes at the text's offsets (an ASCII block).
  */
-export type FastLine = (text: string, start: number, end: number) => boolean;
+export type FastLine = (text: string, start: number, end: number, bytes?: Uint8Array) => boolean;
 
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {

@@ -69,7 +69,8 @@ export async function readRecords(
   // Any line within a third of the limit in UTF-16 units is within it in bytes.
   const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
   const given = options.fastLine;
-  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e));
+  // In an ASCII block a character's offset is its byte's: the processor may read the bytes.
+  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e, current.ascii ? current.bytes : undefined));
   let pending: Buffer | undefined;
   let offset = options.startOffset;
   let line = options.startLine;

@@ -62,37 +62,56 @@ export function formatValue(v: Value, type: OutputColumn['type']): string | numb
   return v;
 }
 
+/**
+ * The bytes of a text part not yet handed to its sink, and its row count. The row kernel writes
+ * JSON lines straight into `buf` at `pos`; the writers append formatted text the same way.
+ */
+export class OutputBytes {
+  buf: Buffer = Buffer.allocUnsafe(FLUSH_BYTES + (64 << 10));
+  /** `buf` as a DataView, for word stores. */
+  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  pos = 0;
+  rows = 0;
+  /** Makes room for `n` more bytes at `pos` (the buffer may be replaced: read `buf` again). */
+  reserve(n: number): void {
+    if (this.buf.length - this.pos >= n) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.setBuffer(bigger);
+  }
+  append(text: string): void {
+    // A UTF-16 unit is at most three bytes of UTF-8.
+    this.reserve(text.length * 3);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+  /** The bytes so far, handed over: the sink may keep them, so writing goes on in a new buffer. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.setBuffer(Buffer.allocUnsafe(this.buf.length));
+    this.pos = 0;
+    return out;
+  }
+  private setBuffer(b: Buffer): void {
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.length);
+  }
+}
+
 /** Text writers share buffering; subclasses only format a row. */
 abstract class TextWriter implements RowWriter {
-  // Short strings are flattened to bytes every 64 KiB: one long rope costs far more to flatten.
-  protected pending = '';
-  private readonly blocks: Buffer[] = [];
-  private blockBytes = 0;
-  protected rows = 0;
+  readonly out = new OutputBytes();
   constructor(protected readonly sink: HashingSink) {}
   abstract write(values: readonly Value[], texts?: readonly (string | undefined)[]): void;
   protected append(text: string): void {
-    this.pending += text;
-    if (this.pending.length > 65_536) this.settle();
-  }
-  private settle(): void {
-    if (this.pending === '') return;
-    const b = Buffer.from(this.pending);
-    this.pending = '';
-    this.blocks.push(b);
-    this.blockBytes += b.length;
+    this.out.append(text);
   }
   async flush(force = false): Promise<void> {
-    if (!force && this.blockBytes < FLUSH_BYTES) return;
-    this.settle();
-    const out = this.blocks.length === 1 ? this.blocks[0]! : Buffer.concat(this.blocks);
-    this.blocks.length = 0;
-    this.blockBytes = 0;
-    await this.sink.write(out);
+    if (!force && this.out.pos < FLUSH_BYTES) return;
+    await this.sink.write(this.out.take());
   }
   async close(): Promise<PartInfo> {
     await this.flush(true);
-    return this.sink.commit(this.rows);
+    return this.sink.commit(this.out.rows);
   }
   abort(): Promise<void> {
     return this.sink.target.abort();
@@ -150,8 +169,13 @@ class JsonlWriter extends TextWriter {
     const line = this.line(values, texts);
     // The line ends in "}\n"; kept members go before the brace.
     this.append(extra === undefined ? line : `${line.slice(0, -2)}${line.length > 3 ? ',' : ''}${extra}}\n`);
-    this.rows++;
+    this.out.rows++;
   }
+}
+
+/** The byte buffer of a JSONL part, for the row kernel; undefined for other writers. */
+export function jsonlOutput(w: RowWriter): OutputBytes | undefined {
+  return w instanceof JsonlWriter ? w.out : undefined;
 }
 
 class CsvWriter extends TextWriter {
@@ -170,7 +194,7 @@ class CsvWriter extends TextWriter {
       line += (i ? ',' : '') + (f === null ? '' : csvField(String(f)));
     }
     this.append(`${line}\n`);
-    this.rows++;
+    this.out.rows++;
   }
 }
 

@@ -6,7 +6,9 @@ import { InputError, JobFailedError } from '../errors.js';
 import { RowGroupBudget } from '../formats/parquet.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
-import { createRowWriter, formatValue, HashingSink, type PartInfo, type RowWriter } from '../formats/writers.js';
+import { CEL_BAIL } from '../compile/cel-runtime.js';
+import { KernelOutcome } from '../compile/row-kernel.js';
+import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
 import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { SlotCoverageBuilder } from '../rules/completeness.js';
@@ -15,7 +17,7 @@ import { KeyHashes } from '../rules/unique.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
 import { ColumnProfiler } from './profile.js';
-import { compileRowProcessor, Outcome, SLOW } from './row.js';
+import { compileRowProcessor, Outcome, SLOW, type RowProcessor } from './row.js';
 
 /** What a finished chunk leaves behind; stored as its checkpoint. */
 export interface ChunkResult {
@@ -69,7 +71,16 @@ export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
 export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: ChunkDeps): Promise<ChunkResult> {
   const started = performance.now();
   const file = plan.input.key;
-  const row = compileRowProcessor(pipeline, plan.header, 'pipeline', file, { generated: deps.fastPath !== false });
+  const { row, release } = takeRowProcessor(pipeline, plan, file, deps.fastPath !== false);
+  try {
+    return await runChunk(pipeline, plan, chunk, deps, row, started);
+  } finally {
+    release();
+  }
+}
+
+async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: ChunkDeps, row: RowProcessor, started: number): Promise<ChunkResult> {
+  const file = plan.input.key;
   const stats = emptyStats();
   stats.chunks = 1;
   const part = layout.part(chunk.index);
@@ -79,9 +90,15 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   const writers = new Map<string, RowWriter>();
   // One memory budget for all of the chunk's Parquet parts, however many partitions there are.
   const rowGroups = new RowGroupBudget();
-  const openWriter = (partition: string) => {
+  const newWriter = (partition: string) => {
     const key = `${resultsPrefix}${partition}${part}.${ext}`;
-    const w = createRowWriter(ext, key, deps.output.writer(key), row.columns, { rowGroups });
+    return createRowWriter(ext, key, deps.output.writer(key), row.columns, { rowGroups });
+  };
+  // The row kernel writes JSON lines into the one part's buffer itself; the part counts once it has a row.
+  const kernelWriter = row.kernel && ext === 'jsonl' && partitionIdx.length === 0 && deps.fastPath !== false && !deps.onRecordStart ? newWriter('') : undefined;
+  let kernelUsed = false;
+  const openWriter = (partition: string) => {
+    const w = kernelWriter ?? newWriter(partition);
     writers.set(partition, w);
     return w;
   };
@@ -93,7 +110,10 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   const uniques = pipeline.rules.dataset
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => r.type === 'unique')
-    .map(({ r, i }) => ({ i, hashes: new KeyHashes((r.type === 'unique' ? r.columns : []).map((c) => row.columns.findIndex((o) => o.name === c))) }));
+    .map(({ r, i }) => {
+      const columns = (r.type === 'unique' ? r.columns : []).map((c) => row.columns.findIndex((o) => o.name === c));
+      return { i, columns, hashes: new KeyHashes(columns) };
+    });
   const outputIndex = (name: string) => row.columns.findIndex((o) => o.name === name);
   const coverage = pipeline.rules.dataset.flatMap((r, i) => {
     if (r.type !== 'completeness') return [];
@@ -129,10 +149,39 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
     accept(outcome);
   };
 
-  // Plain lines skip the tokenizer's record: the row's generated reader takes them, or hands them back.
+  // Plain lines skip the tokenizer's record: the row kernel (or the row's generated reader) takes them, or hands them back.
+  const kernel =
+    kernelWriter &&
+    row.kernel!({
+      out: jsonlOutput(kernelWriter)!,
+      profiler,
+      uniques: uniques.map((u) => ({ hashes: u.hashes, columns: u.columns })),
+      coverage: coverage.map((c) => ({ builder: c, time: c.timeIndex, groups: c.groupIndexes })),
+    });
   const processLine = row.processLine;
-  const fastLine =
-    processLine && deps.fastPath !== false && !deps.onRecordStart
+  const fastLine = kernel
+    ? (T: string, s: number, e: number, U?: Uint8Array): boolean => {
+        let outcome: number;
+        try {
+          outcome = kernel(T, s, e, U);
+        } catch (err) {
+          // A compiled CEL expression that cannot be sure: the general path evaluates it.
+          if (err === CEL_BAIL) return false;
+          throw err;
+        }
+        if (outcome === KernelOutcome.SLOW) return false;
+        stats.rowsIn++;
+        if (outcome === KernelOutcome.FILTERED) stats.rowsFiltered++;
+        else {
+          stats.rowsOut++;
+          if (!kernelUsed) {
+            kernelUsed = true;
+            writers.set('', kernelWriter!);
+          }
+        }
+        return true;
+      }
+    : processLine && deps.fastPath !== false && !deps.onRecordStart
       ? (T: string, s: number, e: number): boolean => {
           const outcome = processLine(T, s, e);
           if (outcome === SLOW) return false;
@@ -244,6 +293,28 @@ export async function processChunk(pipeline: Pipeline, plan: JobPlan, chunk: Chu
   }
   stats.durationMs = performance.now() - started;
   return { index: chunk.index, fingerprint: chunkFingerprint(plan, chunk), stats, parts, rejects, keyRuns };
+}
+
+/**
+ * Idle row processors by pipeline and header, kept for the process's next chunks so generated
+ * code warms up once. A chunk takes one for itself and gives it back when done: chunks that run
+ * at once (in one Lambda process, or the tests' emulated tier) each bind their own.
+ */
+const idleProcessors = new Map<string, RowProcessor[]>();
+const KEYS_KEPT = 8;
+
+function takeRowProcessor(pipeline: Pipeline, plan: JobPlan, file: string, generated: boolean): { row: RowProcessor; release: () => void } {
+  const key = JSON.stringify([pipeline, plan.header ?? null, generated]);
+  const row = idleProcessors.get(key)?.pop() ?? compileRowProcessor(pipeline, plan.header, 'pipeline', file, { generated });
+  const release = () => {
+    let idle = idleProcessors.get(key);
+    if (!idle) {
+      if (idleProcessors.size >= KEYS_KEPT) idleProcessors.delete(idleProcessors.keys().next().value!);
+      idleProcessors.set(key, (idle = []));
+    }
+    if (idle.length < 4) idle.push(row);
+  };
+  return { row, release };
 }
 
 /**

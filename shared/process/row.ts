@@ -1,7 +1,8 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
-import { compileLineReader } from '../compile/line-reader.js';
-import { CelStep, compileCelStep } from '../compile/row-cel.js';
+import { compileLineReader, type LineReaderSpec } from '../compile/line-reader.js';
+import { CelStep, compileCelStep, type CelStepSpec } from '../compile/row-cel.js';
+import { compileRowKernel, type BoundKernel, type KernelSinks, type KernelSlot, type RowKernel, type RowKernelSpec } from '../compile/row-kernel.js';
 import { dialectOf } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
 import { ConfigError, InputError } from '../errors.js';
@@ -36,6 +37,12 @@ export interface RowProcessor {
    * splitting it; SLOW when the line needs the general path (a reject among them). Absent for JSONL.
    */
   readonly processLine: ((T: string, s: number, e: number) => Outcome | typeof SLOW) | undefined;
+  /**
+   * The row kernel for this chunk's sinks: `processLine` with the row's profile, key hashes,
+   * coverage and JSON line done in the same generated function (see compileRowKernel).
+   * Undefined where it does not apply (JSONL input, casts, CEL the compiler does not cover).
+   */
+  readonly kernel: ((sinks: KernelSinks) => RowKernel | undefined) | undefined;
   readonly values: Value[];
   /**
    * Per output column, the JSON text writers copy instead of formatting the value: a number's input
@@ -156,26 +163,41 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
 
   const outputNames = new Set(columns.map((c) => c.name));
   const derivedBase = nSources + keepUnknown.length;
-  const celStep = usesCel && generated
-    ? compileCelStep({
+  const celSpec: CelStepSpec | undefined = usesCel
+    ? {
         env,
         columns: sources.map((src, slot) => ({ name: src.name, type: src.type, nullable: !p.schema.columns[src.name]!.required || src.index === -1, slot })),
         rules: p.rules.row,
         derives: derived.map((d, j) => ({ name: d.name, expr: p.transform.derive![d.name]!, type: d.type, slot: derivedBase + j })),
         filter: p.transform.filter,
-      })
+      }
     : undefined;
+  const celStep = celSpec && generated ? compileCelStep(celSpec) : undefined;
   // Unquoted lines of a delimited file take the generated reader; anything it is unsure of comes back here.
-  const lineReader =
+  const readerSpec: LineReaderSpec | undefined =
     expectedFields > 0 && generated
-      ? compileLineReader({
+      ? {
           delimiter: dialectOf(p).delimiter,
           fields: expectedFields,
           columns: sources.filter((src) => src.index !== -1).map((src) => ({ field: src.index, slot: sources.indexOf(src), name: src.name, type: src.type, column: p.schema.columns[src.name]! })),
           keep: keepUnknown.map((u, k) => ({ field: u.index, slot: nSources + k })),
           nullValues: p.format.nullValues,
-        })
+        }
       : undefined;
+  const lineReader = readerSpec && compileLineReader(readerSpec);
+  // The whole row in one generated function, for outputs it writes itself; casts stay on the general path.
+  const slotOf = (w: number): KernelSlot =>
+    w < nSources ? { kind: 'source', slot: w, type: sources[w]!.type, present: sources[w]!.index !== -1 } : w < derivedBase ? { kind: 'keep', slot: w } : { kind: 'derived', index: w - derivedBase };
+  const kernelSpec: RowKernelSpec | undefined =
+    readerSpec && (!usesCel || celStep) && casts.every((c) => c === undefined)
+      ? {
+          reader: readerSpec,
+          sources: sources.map((src) => ({ type: src.type, present: src.index !== -1 })),
+          cel: celSpec,
+          output: columns.map((c, j) => ({ ...c, from: slotOf(picks[j]!) })),
+        }
+      : undefined;
+  let kernelCompiled: BoundKernel | undefined | null = null;
   // Absent columns are null on the fast path too.
   sources.forEach((src, i) => {
     if (src.index === -1) work[i] = null;
@@ -225,6 +247,13 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
       }
       return finish();
     },
+    kernel:
+      kernelSpec &&
+      ((sinks) => {
+        // Compiled on first use (the sinks give the rules' columns), then only bound: one warm-up per worker.
+        if (kernelCompiled === null) kernelCompiled = compileRowKernel(kernelSpec, sinks);
+        return kernelCompiled?.bind(sinks);
+      }),
     processLine: lineReader
       ? (T, s, e) => {
           failures.length = 0;

@@ -1,6 +1,8 @@
 /** HyperLogLog with 2^12 one-byte registers (~1.6% error); merging is a register-wise max. */
 export const HLL_BITS = 12;
 const M = 1 << HLL_BITS;
+/** Registers (bytes) per sketch. */
+export const HLL_REGISTERS = M;
 
 /** 32-bit FNV-1a with a final avalanche (murmur3 fmix), enough spread for HLL. */
 export function hashString(s: string): number {

@@ -180,8 +180,8 @@ export class SlotCoverageBuilder {
     private readonly column: string,
     private readonly groupBy: readonly string[],
     private readonly intervalMs: number,
-    private readonly timeIndex: number,
-    private readonly groupIndexes: readonly number[],
+    readonly timeIndex: number,
+    readonly groupIndexes: readonly number[],
   ) {
     this.lastValues = groupIndexes.map(() => null);
   }
@@ -193,12 +193,28 @@ export class SlotCoverageBuilder {
     this.groupOf(values).add(Math.floor(t / this.intervalMs));
   }
 
+  /** The same for a row given by its time (epoch ms) and its group's values in `groupBy` order, as the row kernel has them. */
+  addGrouped(t: number, group: readonly Value[]): void {
+    let same = this.last !== undefined;
+    for (let i = 0; i < group.length && same; i++) same = group[i] === this.lastValues[i];
+    if (!same) {
+      for (let i = 0; i < group.length; i++) this.lastValues[i] = group[i]!;
+      this.newGroup();
+    }
+    this.last!.add(Math.floor(t / this.intervalMs));
+  }
+
   private groupOf(values: readonly Value[]): GroupSlots {
     const idx = this.groupIndexes;
     let same = this.last !== undefined;
     for (let i = 0; i < idx.length && same; i++) same = (values[idx[i]!] ?? null) === this.lastValues[i];
     if (same) return this.last!;
     for (let i = 0; i < idx.length; i++) this.lastValues[i] = values[idx[i]!] ?? null;
+    return this.newGroup();
+  }
+
+  /** The group of `lastValues`, made current. */
+  private newGroup(): GroupSlots {
     const key = JSON.stringify(this.lastValues);
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = new GroupSlots()));

@@ -1,49 +1,64 @@
 import type { Value } from './columns.js';
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-function mix(h: number, x: number, k: number): number {
-  h = Math.imul(h ^ x, k);
-  return (h ^ (h >>> 15)) >>> 0;
+/** One value of a key tuple in generated code: its JS expression, a test that it is null, and what it can be. */
+export interface KeyPart {
+  readonly js: string;
+  /** A JS test that the value is null; for kind 'any', `js === null` is tested instead. */
+  readonly isNull?: string;
+  readonly kind: 'string' | 'number' | 'any';
 }
 
 /**
- * Collects 64-bit hashes of a key tuple per row (two independent 32-bit halves, no bigint on the
- * hot path). A chunk writes them sorted (8 bytes per row) and finalize merges the sorted runs,
- * so a `unique` check needs no more memory than one chunk's keys.
+ * Statements that hash a key tuple into the locals `a` and `b` (declared by the caller): two
+ * independent 32-bit halves, no bigint on the hot path. Uses `F64` and `U32` (see
+ * `keyHashHelpers`). The one definition of a key's hash: `KeyHashes.add` and the row kernel are
+ * both generated from it.
+ */
+export function keyHashCode(parts: readonly KeyPart[]): string {
+  const lines = ['a = 0x811c9dc5; b = 0x01234567;'];
+  // mix(h, x, k): h = imul(h ^ x, k), then h ^ (h >>> 15), unsigned; written out so no call is left in the loop.
+  const mix = (h: string, x: string, k: string) => `${h} = Math.imul(${h} ^ ${x}, ${k}); ${h} = (${h} ^ (${h} >>> 15)) >>> 0;`;
+  const str = (v: string) => `for (let i = 0; i < ${v}.length; i++) { const c = ${v}.charCodeAt(i); a = Math.imul(a ^ c, 0x01000193); b = Math.imul(b ^ c, 0x5bd1e995); }`;
+  const num = (v: string) => `F64[0] = ${v}; ${mix('a', 'U32[0]', '0x85ebca6b')} ${mix('a', 'U32[1]', '0xc2b2ae35')} ${mix('b', 'U32[1]', '0x27d4eb2f')} ${mix('b', 'U32[0]', '0x165667b1')}`;
+  const other = (v: string) => `${mix('a', `(${v} === null ? 0x9e3779b9 : ${v} ? 1 : 2)`, '0x85ebca6b')} ${mix('b', `(${v} === null ? 0x7f4a7c15 : ${v} ? 1 : 2)`, '0x27d4eb2f')}`;
+  const nul = `${mix('a', '0x9e3779b9', '0x85ebca6b')} ${mix('b', '0x7f4a7c15', '0x27d4eb2f')}`;
+  parts.forEach((p, k) => {
+    const v = `kv${k}`;
+    lines.push(`{ const ${v} = ${p.js};`);
+    if (p.kind === 'any') lines.push(`if (typeof ${v} === 'string') { ${str(v)} } else if (typeof ${v} === 'number') { ${num(v)} } else { ${other(v)} }`);
+    else lines.push(`if (${p.isNull ?? 'false'}) { ${nul} } else { ${p.kind === 'string' ? str(v) : num(v)} }`);
+    // Separator, so ("ab","c") and ("a","bc") differ.
+    lines.push(`${mix('a', String(0xff + k), '0x85ebca6b')} ${mix('b', String(0xff + k), '0x27d4eb2f')} }`);
+  });
+  return lines.join('\n');
+}
+
+/** The names `keyHashCode` uses, bound to their values. */
+export function keyHashHelpers(): Record<string, unknown> {
+  const F64 = new Float64Array(1);
+  return { F64, U32: new Uint32Array(F64.buffer) };
+}
+
+/**
+ * Collects 64-bit hashes of a key tuple per row. A chunk writes them sorted (8 bytes per row)
+ * and finalize merges the sorted runs, so a `unique` check needs no more memory than one chunk's keys.
  */
 export class KeyHashes {
   private hi = new Uint32Array(1024);
   private lo = new Uint32Array(1024);
   private size = 0;
-  constructor(private readonly indexes: readonly number[]) {}
+  /** Hashes the output row's key columns and adds the hash. */
+  readonly add: (values: readonly Value[]) => void;
+  constructor(indexes: readonly number[]) {
+    const helpers = keyHashHelpers();
+    const code = keyHashCode(indexes.map((i) => ({ js: `values[${i}]`, kind: 'any' as const })));
+    const names = Object.keys(helpers);
+    const hash = new Function(...names, 'keys', `"use strict"; return function add(values) { let a = 0, b = 0;\n${code}\nkeys.push(a >>> 0, b >>> 0); };`);
+    this.add = hash(...names.map((n) => helpers[n]), this) as (values: readonly Value[]) => void;
+  }
 
-  add(values: readonly Value[]): void {
-    let a = 0x811c9dc5;
-    let b = 0x01234567;
-    for (let k = 0; k < this.indexes.length; k++) {
-      const v = values[this.indexes[k]!];
-      if (typeof v === 'string') {
-        for (let i = 0; i < v.length; i++) {
-          const c = v.charCodeAt(i);
-          a = Math.imul(a ^ c, 0x01000193);
-          b = Math.imul(b ^ c, 0x5bd1e995);
-        }
-      } else if (typeof v === 'number') {
-        f64[0] = v;
-        a = mix(a, u32[0]!, 0x85ebca6b);
-        a = mix(a, u32[1]!, 0xc2b2ae35);
-        b = mix(b, u32[1]!, 0x27d4eb2f);
-        b = mix(b, u32[0]!, 0x165667b1);
-      } else {
-        a = mix(a, v === null ? 0x9e3779b9 : v ? 1 : 2, 0x85ebca6b);
-        b = mix(b, v === null ? 0x7f4a7c15 : v ? 1 : 2, 0x27d4eb2f);
-      }
-      // Separator, so ("ab","c") and ("a","bc") differ.
-      a = mix(a, 0xff + k, 0x85ebca6b);
-      b = mix(b, 0xff + k, 0x27d4eb2f);
-    }
+  /** Adds a key's hash halves, as `keyHashCode` leaves them. */
+  push(a: number, b: number): void {
     if (this.size === this.hi.length) {
       const hi = new Uint32Array(this.size * 2);
       const lo = new Uint32Array(this.size * 2);
@@ -52,8 +67,8 @@ export class KeyHashes {
       this.hi = hi;
       this.lo = lo;
     }
-    this.hi[this.size] = a >>> 0;
-    this.lo[this.size] = b >>> 0;
+    this.hi[this.size] = a;
+    this.lo[this.size] = b;
     this.size++;
   }
 

@@ -100,6 +100,30 @@ describe('the generated line reader', () => {
     );
   });
 
+  it('gives the same parts, rejects and stats through the row kernel (no casts: JSON lines written in place)', async () => {
+    const note = fc.constantFrom('plain', 'é', 'naïve café', 'a"b', 'back\\slash', '\u2028', '😀', '\u0001', 'ünïcödé ☃', '', 'NA');
+    const noted = fc.tuple(row, note).map(([r, n]) => `${r}\t${n}`);
+    const kernelLine = fc.oneof({ weight: 12, arbitrary: noted }, fc.constantFrom('', 'US-Ha1\t201901010000', 'US-Ha1\t"201901010000"\t201901010030\t1\t2\t0\ttrue\tx'));
+    const { cast: _cast, ...transform } = flux.transform;
+    const partial = {
+      ...flux,
+      schema: { columns: { ...flux.schema.columns, NOTE: { type: 'string' } } },
+      rules: {
+        ...flux.rules,
+        dataset: [...flux.rules.dataset, { type: 'completeness', column: 'TIMESTAMP_START', interval: '30m', groupBy: ['SITE_ID'], min: 0, severity: 'warn' }],
+      },
+      transform,
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(kernelLine, { minLength: 0, maxLength: 60 }), fc.constantFrom('\n', '\r\n', '\r'), fc.integer({ min: 64, max: 2048 }), async (lines, eol, target) => {
+        const content = `SITE_ID\tTIMESTAMP_START\tTIMESTAMP_END\tNEE\tTA\tQC\tOK\tNOTE${eol}${lines.join(eol)}${eol}`;
+        const p = { ...partial, chunking: { targetSize: target } };
+        expect(await run(content, p, true)).toEqual(await run(content, p, false));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('gives the same results as the general path for quoted CSV, kept columns and header: false', async () => {
     const cell = fc.oneof(number, fc.constantFrom('"a,b"', '"x""y"', 'plain', 'é', '"line\nbreak"'));
     await fc.assert(

@@ -157,17 +157,20 @@ describe('text row writers', () => {
     expect(t.text()).toBe(`{"s":"${value}"}\n`.repeat(1041));
   });
 
-  it('sets text aside 64 KiB at a time, so the first mebibyte is flushed only with the block that passes it', async () => {
+  it('hands its bytes on only once a mebibyte is there, all of them at once', async () => {
     const t = target();
     const w = createRowWriter('jsonl', 'p.jsonl', t.writer, [col('s', 'string')]);
     const value = 'x'.repeat(91);
-    // 100-byte lines are set aside 656 at a time (65,600 bytes); the 16th block, at line 10,496, passes 1 MiB.
-    for (let i = 0; i < 10_490; i++) w.write([value]);
+    // 100-byte lines: 10,485 of them are 1,048,500 bytes, 76 short of 1 MiB.
+    for (let i = 0; i < 10_485; i++) w.write([value]);
     await w.flush();
     expect(t.chunks).toEqual([]);
-    for (let i = 10_490; i < 10_496; i++) w.write([value]);
+    w.write([value]);
     await w.flush();
-    expect(t.chunks.map((c) => c.length)).toEqual([1_049_600]);
+    expect(t.chunks.map((c) => c.length)).toEqual([1_048_600]);
+    // The buffer is handed over, not reused: the bytes passed on stay as they were.
+    w.write(['y']);
+    expect(Buffer.from(t.chunks[0]!).subarray(0, 12).toString()).toBe('{"s":"xxxxxx');
   });
 
   it('aborts the object it writes to', async () => {

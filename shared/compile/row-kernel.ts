@@ -1,0 +1,299 @@
+import type { ColumnTypeName } from '../config/schema.js';
+import type { OutputColumn } from '../process/row.js';
+import type { ColumnProfiler } from '../process/profile.js';
+import { isNumericOutput, profileNumberCode } from '../process/profile.js';
+import type { SlotCoverageBuilder } from '../rules/completeness.js';
+import { formatIso } from '../rules/time.js';
+import { keyHashCode, keyHashHelpers, type KeyHashes, type KeyPart } from '../rules/unique.js';
+import type { OutputBytes } from '../formats/writers.js';
+import type { CelJsKind } from './cel-js.js';
+import { celRuntime } from './cel-runtime.js';
+import { putShortNumber } from './number-text.js';
+import { lineReaderCode, type CellStore, type LineReaderSpec } from './line-reader.js';
+import { celStepCode, type CelStepSpec } from './row-cel.js';
+
+/** What the kernel did with a line. */
+export const KernelOutcome = { SLOW: 0, OUT: 1, FILTERED: 2 } as const;
+
+/**
+ * One line `T[s, e)`: read, checked, transformed, written, profiled; SLOW when the general path
+ * must take it. `U`, when given, is the block's bytes, whose offsets are the text's (an ASCII block).
+ */
+export type RowKernel = (T: string, s: number, e: number, U?: Uint8Array) => number;
+
+/** A working slot of the row: a schema column (by its slot), a kept header field, or a derive. */
+export type KernelSlot =
+  | { readonly kind: 'source'; readonly slot: number; readonly type: ColumnTypeName; readonly present: boolean }
+  | { readonly kind: 'keep'; readonly slot: number }
+  | { readonly kind: 'derived'; readonly index: number };
+
+export interface RowKernelSpec {
+  readonly reader: LineReaderSpec;
+  /** Schema columns, by slot: their type and whether the header has them. */
+  readonly sources: readonly { readonly type: ColumnTypeName; readonly present: boolean }[];
+  /** Rules, derives and filter; undefined when the row has none. */
+  readonly cel: CelStepSpec | undefined;
+  /** The output columns, each with the working slot it shows (no casts). */
+  readonly output: readonly (OutputColumn & { readonly from: KernelSlot })[];
+}
+
+/** The chunk's state the kernel writes into: the same objects the general path uses. */
+export interface KernelSinks {
+  readonly out: OutputBytes;
+  readonly profiler: ColumnProfiler;
+  /** `unique` rules: the hashes and their key columns, as output indexes. */
+  readonly uniques: readonly { readonly hashes: KeyHashes; readonly columns: readonly number[] }[];
+  /** `completeness` rules: the builder, its time column and group columns (output indexes, -1: absent). */
+  readonly coverage: readonly { readonly builder: SlotCoverageBuilder; readonly time: number; readonly groups: readonly number[] }[];
+}
+
+/**
+ * A compiled kernel: `bind` points it at a chunk's sinks and returns it. Compiled once per
+ * pipeline and header and bound per chunk, so a worker's JIT warm-up is paid once, not per chunk.
+ */
+export interface BoundKernel {
+  bind(sinks: KernelSinks): RowKernel;
+}
+
+const MS_PER_DAY = 86_400_000;
+const NULL = [110, 117, 108, 108];
+const TRUE = [116, 114, 117, 101];
+const FALSE = [102, 97, 108, 115, 101];
+
+/**
+ * The row kernel of a pipeline bound to a header: generated code that takes a plain line from
+ * its fields to its JSON line in the output buffer, with the profile, key hashes and coverage
+ * updated on the way, and nothing allocated for a cell but a new string value. It only takes
+ * what it is sure of and touches no state before the row is known to be good: anything else (a
+ * reject, a warning, an unusual number, a string that needs escapes) returns SLOW, and the
+ * general path gives that line its exact bytes and reasons. Undefined when a derive's kind is
+ * outside what it writes.
+ *
+ * Three functions, so that each stays small enough for the JIT to optimize quickly and well:
+ * `read` (fields, checks, CEL) leaves the row's cells in typed arrays, `emit` writes the JSON
+ * line from them, `commit` folds them into the profile, key hashes and coverage.
+ */
+export function compileRowKernel(spec: RowKernelSpec, shape: Pick<KernelSinks, 'uniques' | 'coverage'>): BoundKernel | undefined {
+  const bail = `return ${KernelOutcome.SLOW};`;
+  const nSlots = spec.sources.length + spec.reader.keep.length;
+  const slotType = (k: number): ColumnTypeName => (k < spec.sources.length ? spec.sources[k]!.type : 'string');
+  const isText = (t: ColumnTypeName) => t === 'string' || t === 'enum';
+  // Cells: N null flags, V numbers (times as epoch ms, booleans as 0/1), TA/TB a number's text, S strings.
+  const store: CellStore = {
+    nul: (k) => `N[${k}] = 1;`,
+    num: (k, v, a, b) => `N[${k}] = 0; V[${k}] = ${v}; TA[${k}] = ${a}; TB[${k}] = ${b};`,
+    val: (k, v) => (isText(slotType(k)) ? `N[${k}] = 0; S[${k}] = ${v};` : slotType(k) === 'boolean' ? `N[${k}] = 0; V[${k}] = ${v} ? 1 : 0;` : `N[${k}] = 0; V[${k}] = ${v};`),
+  };
+  const reader = lineReaderCode(spec.reader, store, bail);
+  // The same fields over the bytes of an ASCII block; its state and helpers are the text reader's (the same names).
+  const bytesReader = spec.reader.delimiter.length === 1 && spec.reader.delimiter.charCodeAt(0) < 128 ? lineReaderCode(spec.reader, store, bail, 'bytes') : undefined;
+  const nDerived = spec.cel?.derives.length ?? 0;
+  const helpers: Record<string, unknown> = {
+    ...reader.helpers,
+    ...keyHashHelpers(),
+    RT: celRuntime,
+    iso: formatIso,
+    putShortNumber,
+    // A schema column the header lacks is never read: null throughout.
+    N: Uint8Array.from({ length: nSlots }, (_, k) => (k < spec.sources.length && !spec.sources[k]!.present ? 1 : 0)),
+    V: new Float64Array(nSlots),
+    TA: new Int32Array(nSlots),
+    TB: new Int32Array(nSlots),
+    S: new Array<string>(nSlots).fill(''),
+    // Derives: DN null flags, DV numbers (booleans as 0/1), DS strings.
+    DN: new Uint8Array(nDerived),
+    DV: new Float64Array(nDerived),
+    DS: new Array<string>(nDerived).fill(''),
+  };
+  const constants: unknown[] = [];
+  helpers.K = constants;
+
+  // CEL sees each column as its value or null.
+  const cel: string[] = [];
+  let kinds: CelJsKind[] = [];
+  if (spec.cel) {
+    const cellOf = (k: number) => (isText(slotType(k)) ? `S[${k}]` : slotType(k) === 'boolean' ? `V[${k}] === 1` : `V[${k}]`);
+    const code = celStepCode(spec.cel, {
+      locals: spec.cel.columns.map((c) => `c${c.slot}`),
+      fallback: bail,
+      onWarn: () => bail,
+      onFiltered: `return ${KernelOutcome.FILTERED};`,
+      storeDerive: () => '',
+      constant: (value) => `K[${constants.push(value) - 1}]`,
+      runtime: 'RT',
+    });
+    if (!code) return undefined;
+    kinds = code.kinds;
+    cel.push(...spec.cel.columns.map((c) => `const c${c.slot} = N[${c.slot}] === 1 ? null : ${cellOf(c.slot)};`), ...code.lines);
+    kinds.forEach((kind, j) => {
+      if (kind === 'string') cel.push(`if (d${j} === null) DN[${j}] = 1; else { DN[${j}] = 0; DS[${j}] = d${j}; }`);
+      else if (kind === 'bool') cel.push(`if (d${j} === null) DN[${j}] = 1; else { DN[${j}] = 0; DV[${j}] = d${j} ? 1 : 0; }`);
+      else if (kind === 'null') cel.push(`DN[${j}] = 1;`);
+      else cel.push(`if (d${j} === null) DN[${j}] = 1; else { DN[${j}] = 0; DV[${j}] = d${j}; }`);
+    });
+  }
+
+  /** A working slot's cell as an expression, a test that it is null, and its kind. */
+  const valueOf = (from: KernelSlot): { js: string; isNull: string; kind: CelJsKind } => {
+    if (from.kind === 'derived') {
+      const j = from.index;
+      const kind = kinds[j]!;
+      return { js: kind === 'string' ? `DS[${j}]` : kind === 'bool' ? `DV[${j}] === 1` : `DV[${j}]`, isNull: `DN[${j}] === 1`, kind };
+    }
+    const k = from.slot;
+    const t = slotType(k);
+    const kind: CelJsKind = t === 'number' ? 'double' : t === 'integer' ? 'int' : t === 'boolean' ? 'bool' : isText(t) ? 'string' : 'timestamp';
+    return { js: isText(t) ? `S[${k}]` : t === 'boolean' ? `V[${k}] === 1` : `V[${k}]`, isNull: `N[${k}] === 1`, kind };
+  };
+
+  // ---- emit: the JSON line at O.pos; returns its end, or -1 when the general path must write it
+  const emit: string[] = [];
+  // Constant text as little-endian words, then bytes.
+  const bytes = (list: readonly number[]) => {
+    const out: string[] = [];
+    let i = 0;
+    for (; i + 4 <= list.length; i += 4) out.push(`DW.setUint32(p + ${i}, ${(list[i]! | (list[i + 1]! << 8) | (list[i + 2]! << 16) | (list[i + 3]! << 24)) >>> 0}, true);`);
+    for (; i < list.length; i++) out.push(`B[p + ${i}] = ${list[i]};`);
+    return `${out.join(' ')} p += ${list.length};`;
+  };
+  let constBytes = 2;
+  const stringCode = (v: string) =>
+    `{ const t = ${v}; B[p++] = 34; for (let q = 0; q < t.length; q++) { const c = t.charCodeAt(q);
+if (c < 128) { if (c < 32 || c === 34 || c === 92) return -1; B[p++] = c; }
+else if (c < 2048) { B[p++] = 192 | (c >> 6); B[p++] = 128 | (c & 63); }
+else if (c >= 55296 && c <= 57343) return -1;
+else { B[p++] = 224 | (c >> 12); B[p++] = 128 | ((c >> 6) & 63); B[p++] = 128 | (c & 63); } }
+B[p++] = 34; }`;
+  const textCode = (t: string) => `{ const t = ${t}; for (let q = 0; q < t.length; q++) B[p++] = t.charCodeAt(q); }`;
+  const derivedStrings: string[] = [];
+  for (const [j, col] of spec.output.entries()) {
+    const key = [...Buffer.from(`${j === 0 ? '{' : ','}${JSON.stringify(col.name)}:`, 'utf8')];
+    constBytes += key.length + 28;
+    const { js, isNull, kind } = valueOf(col.from);
+    let value: string;
+    if (col.from.kind === 'source' && (col.type === 'number' || col.type === 'integer')) {
+      // The input text, which the reader took only when it is a plain JSON number.
+      const k = col.from.slot;
+      value = `\u0000${k}\u0000`;
+    } else if (col.type === 'timestamp' || col.type === 'date') {
+      // formatIso's text: the day from a cache, the time of day from digits.
+      helpers[`isoDay${j}`] = { day: 0.5, text: '' };
+      const date = col.type === 'date';
+      value = `{ const x = ${js}; const day = Math.floor(x / ${MS_PER_DAY}); const dc = isoDay${j};
+if (day !== dc.day) { dc.day = day; dc.text = iso(day * ${MS_PER_DAY}).slice(0, ${date ? 10 : 11}); }
+B[p++] = 34; const t = dc.text; for (let q = 0; q < t.length; q++) B[p++] = t.charCodeAt(q);
+${
+  date
+    ? ''
+    : `let r = x - day * ${MS_PER_DAY}; const h = Math.floor(r / 3600000); r -= h * 3600000; const mi = Math.floor(r / 60000); r -= mi * 60000; const se = Math.floor(r / 1000); r -= se * 1000;
+B[p] = 48 + ((h / 10) | 0); B[p + 1] = 48 + (h % 10); B[p + 2] = 58; B[p + 3] = 48 + ((mi / 10) | 0); B[p + 4] = 48 + (mi % 10); B[p + 5] = 58;
+B[p + 6] = 48 + ((se / 10) | 0); B[p + 7] = 48 + (se % 10); B[p + 8] = 46; B[p + 9] = 48 + ((r / 100) | 0); B[p + 10] = 48 + (((r / 10) | 0) % 10); B[p + 11] = 48 + (r % 10); B[p + 12] = 90; p += 13;`
+}
+B[p++] = 34; }`;
+    } else if (kind === 'bool') {
+      value = `if (${js}) { ${bytes(TRUE)} } else { ${bytes(FALSE)} }`;
+    } else if (kind === 'string') {
+      value = stringCode(js);
+      if (col.from.kind === 'derived') derivedStrings.push(`(DN[${col.from.index}] === 1 ? 0 : 3 * DS[${col.from.index}].length)`);
+    } else if (kind === 'int' || kind === 'double') {
+      // JSON has no NaN or Infinity: the writers print null for them.
+      value = `{ const x = ${js}; if (x !== x || x === Infinity || x === -Infinity) { ${bytes(NULL)} } else { const q = putShortNumber(B, p, x); if (q !== -1) p = q; else ${textCode("'' + x")} } }`;
+    } else if (kind === 'null') {
+      value = '';
+    } else return undefined; // a timestamp derive into a json column: the general path writes it
+    emit.push(bytes(key), kind === 'null' ? bytes(NULL) : `if (${isNull}) { ${bytes(NULL)} } else { ${value} }`);
+  }
+  const need = [`${constBytes} + 3 * (e - s)`, ...derivedStrings].join(' + ');
+
+  // ---- commit: profile, key hashes, coverage
+  const commit: string[] = ['P.rows++;'];
+  spec.output.forEach((col, j) => {
+    const { js, isNull } = valueOf(col.from);
+    // Numbers in place; other values only when they differ from the column's last one.
+    const add = isNumericOutput(col.type) ? `{ const x = ${js}; ${profileNumberCode(String(j), 'x')} }` : `{ const x = ${js}; if (!Object.is(x, PO[${j}])) P.addOther(${j}, x); }`;
+    commit.push(`if (${isNull}) PN[${j}]++; else ${add}`);
+  });
+  shape.uniques.forEach((u, r) => {
+    const parts: KeyPart[] = u.columns.map((o) => {
+      const { js, isNull, kind } = valueOf(spec.output[o]!.from);
+      if (kind === 'string') return { js, isNull, kind: 'string' };
+      if (kind === 'double' || kind === 'int' || kind === 'timestamp') return { js, isNull, kind: 'number' };
+      return { js: `(${isNull} ? null : ${js})`, kind: 'any' };
+    });
+    commit.push(`{ let a = 0, b = 0;\n${keyHashCode(parts)}\nU${r}.push(a >>> 0, b >>> 0); }`);
+  });
+  shape.coverage.forEach((c, r) => {
+    helpers[`G${r}`] = c.groups.map(() => null);
+    const time = valueOf(spec.output[c.time]!.from);
+    const groups = c.groups.map((o, g) => {
+      if (o === -1) return `G${r}[${g}] = null;`;
+      const v = valueOf(spec.output[o]!.from);
+      return `G${r}[${g}] = ${v.isNull} ? null : ${v.js};`;
+    });
+    commit.push(`{ const t = ${time.isNull} ? null : ${time.js}; if (typeof t === 'number') { ${groups.join(' ')} C${r}.addGrouped(t, G${r}); } }`);
+  });
+
+  const readCode = (name: string, fields: string) => `function ${name}(T, U, s, e) {
+${fields}
+${cel.join('\n')}
+return ${KernelOutcome.OUT};
+}`;
+  const emitCode = (name: string, numberText: (k: string) => string) => `function ${name}(T, U, s, e) {
+const need = ${need};
+if (O.buf.length - O.pos < need) O.reserve(need);
+const B = O.buf, DW = O.view;
+let p = O.pos;
+${emit.join('\n').replace(/\u0000(\d+)\u0000/g, (_, k: string) => numberText(k))}
+B[p] = 125; B[p + 1] = 10;
+return p + 2;
+}`;
+
+  // The chunk's sinks, set by bind.
+  const bound = ['O', 'P', 'PN', 'PO', 'PH', 'PL', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
+  const bind = `function bind(sinks) {
+O = sinks.out; P = sinks.profiler; PN = P.nulls; PO = P.last; PH = P.hasLast; PL = P.lastN; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
+${shape.uniques.map((_, r) => `U${r} = sinks.uniques[${r}].hashes;`).join(' ')} ${shape.coverage.map((_, r) => `C${r} = sinks.coverage[${r}].builder;`).join(' ')}
+return rowKernel;
+}`;
+  const source = `"use strict";
+${reader.state}
+let ${bound.join(', ')};
+const PF64 = new Float64Array(1), PU32 = new Uint32Array(PF64.buffer);
+${bind}
+${readCode('read', reader.body)}
+${emitCode('emit', (k) => `for (let q = TA[${k}], end = TB[${k}]; q < end; q++) B[p++] = T.charCodeAt(q);`)}
+${
+  bytesReader
+    ? `${readCode('readBytes', bytesReader.body)}
+${emitCode(
+  'emitBytes',
+  // A number's text is at most 16 bytes here: two words over-copied, or bytes at the block's end.
+  (k) => `{ const a = TA[${k}], n = TB[${k}] - a; if (a + 8 <= U.length && n <= 8) { DW.setUint32(p, UV.getUint32(a, true), true); DW.setUint32(p + 4, UV.getUint32(a + 4, true), true); p += n; } else for (let q = a; q < a + n; q++) B[p++] = U[q]; }`,
+)}`
+    : ''
+}
+function commit() {
+${commit.join('\n')}
+}
+let lastU = null, UV = null;
+function rowKernel(T, s, e, U) {
+let p = -1;
+if (U !== undefined && ${bytesReader ? 'true' : 'false'}) {
+  if (U !== lastU) { lastU = U; UV = new DataView(U.buffer, U.byteOffset, U.byteLength); }
+  const r = readBytes(T, U, s, e);
+  if (r !== ${KernelOutcome.OUT}) return r;
+  p = emitBytes(T, U, s, e);
+} else {
+  const r = read(T, U, s, e);
+  if (r !== ${KernelOutcome.OUT}) return r;
+  p = emit(T, U, s, e);
+}
+if (p < 0) return ${KernelOutcome.SLOW};
+O.pos = p; O.rows++;
+commit();
+return ${KernelOutcome.OUT};
+}
+return { bind };`;
+  const names = Object.keys(helpers);
+  return new Function(...names, source)(...names.map((n) => helpers[n])) as BoundKernel;
+}
