@@ -176,18 +176,23 @@ B[p++] = 34; }`;
       const k = col.from.slot;
       value = `\u0000${k}\u0000`;
     } else if (col.type === 'timestamp' || col.type === 'date') {
-      // formatIso's text: the day from a cache, the time of day from digits.
-      helpers[`isoDay${j}`] = { day: 0.5, text: '' };
+      // formatIso's text: the day from a cache (as words for the usual "YYYY-MM-DDT"), the time of day from digits.
+      helpers[`isoDay${j}`] = { day: 0.5, text: '', w0: 0, w1: 0, w2: 0 };
       const date = col.type === 'date';
+      const width = date ? 10 : 11;
       value = `{ const x = ${js}; const day = Math.floor(x / ${MS_PER_DAY}); const dc = isoDay${j};
-if (day !== dc.day) { dc.day = day; dc.text = iso(day * ${MS_PER_DAY}).slice(0, ${date ? 10 : 11}); }
-B[p++] = 34; const t = dc.text; for (let q = 0; q < t.length; q++) B[p++] = t.charCodeAt(q);
+if (day !== dc.day) { dc.day = day; const t = iso(day * ${MS_PER_DAY}).slice(0, ${width}); dc.text = t;
+  if (t.length === ${width}) { dc.w0 = (t.charCodeAt(0) | (t.charCodeAt(1) << 8) | (t.charCodeAt(2) << 16) | (t.charCodeAt(3) << 24)) >>> 0; dc.w1 = (t.charCodeAt(4) | (t.charCodeAt(5) << 8) | (t.charCodeAt(6) << 16) | (t.charCodeAt(7) << 24)) >>> 0; dc.w2 = t.charCodeAt(8) | (t.charCodeAt(9) << 8) | (${date ? 0 : 't.charCodeAt(10) << 16'}); } }
+B[p++] = 34; const t = dc.text;
+if (t.length === ${width}) { DW.setUint32(p, dc.w0, true); DW.setUint32(p + 4, dc.w1, true); DW.setUint32(p + 8, dc.w2, true); p += ${width}; }
+else for (let q = 0; q < t.length; q++) B[p++] = t.charCodeAt(q);
 ${
   date
     ? ''
-    : `let r = x - day * ${MS_PER_DAY}; const h = Math.floor(r / 3600000); r -= h * 3600000; const mi = Math.floor(r / 60000); r -= mi * 60000; const se = Math.floor(r / 1000); r -= se * 1000;
-B[p] = 48 + ((h / 10) | 0); B[p + 1] = 48 + (h % 10); B[p + 2] = 58; B[p + 3] = 48 + ((mi / 10) | 0); B[p + 4] = 48 + (mi % 10); B[p + 5] = 58;
-B[p + 6] = 48 + ((se / 10) | 0); B[p + 7] = 48 + (se % 10); B[p + 8] = 46; B[p + 9] = 48 + ((r / 100) | 0); B[p + 10] = 48 + (((r / 10) | 0) % 10); B[p + 11] = 48 + (r % 10); B[p + 12] = 90; p += 13;`
+    : `let r = (x - day * ${MS_PER_DAY}) | 0; const h = (r / 3600000) | 0; r -= h * 3600000; const mi = (r / 60000) | 0; r -= mi * 60000; const se = (r / 1000) | 0; r -= se * 1000;
+const h1 = (h / 10) | 0, m1 = (mi / 10) | 0, s1 = (se / 10) | 0, r1 = (r / 100) | 0, r2 = ((r / 10) | 0) - r1 * 10;
+B[p] = 48 + h1; B[p + 1] = 48 + h - h1 * 10; B[p + 2] = 58; B[p + 3] = 48 + m1; B[p + 4] = 48 + mi - m1 * 10; B[p + 5] = 58;
+B[p + 6] = 48 + s1; B[p + 7] = 48 + se - s1 * 10; B[p + 8] = 46; B[p + 9] = 48 + r1; B[p + 10] = 48 + r2; B[p + 11] = 48 + r % 10; B[p + 12] = 90; p += 13;`
 }
 B[p++] = 34; }`;
     } else if (kind === 'bool') {

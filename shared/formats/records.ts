@@ -70,7 +70,7 @@ export async function readRecords(
   const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
   const given = options.fastLine;
   // In an ASCII block a character's offset is its byte's: the processor may read the bytes.
-  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e, current.ascii ? current.bytes : undefined));
+  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e, current.ascii ? current.view : undefined));
   let pending: Buffer | undefined;
   let offset = options.startOffset;
   let line = options.startLine;
@@ -80,7 +80,8 @@ export async function readRecords(
   let stopped = false;
 
   // The block being tokenized: its text, its bytes, and a cursor that maps line-start characters to bytes.
-  const current = { text: '', bytes: Buffer.alloc(0), offset: 0, ascii: true, invalid: false, hasNul: false, charBase: 0, byteBase: 0 };
+  // view: the bytes as a plain Uint8Array (Buffer's own indexOf is a slow path for generated code).
+  const current = { text: '', bytes: Buffer.alloc(0), view: new Uint8Array(0), offset: 0, ascii: true, invalid: false, hasNul: false, charBase: 0, byteBase: 0 };
   /** Absolute byte offset of a character that starts a line (every record start does). */
   const byteAt = (char: number): number => {
     if (current.ascii) return current.offset + char;
@@ -196,7 +197,7 @@ export async function readRecords(
         invalid = true;
       }
     }
-    Object.assign(current, { text, bytes: head, offset: at, ascii: text.length === head.length && !invalid, invalid, hasNul: text.includes('\u0000'), charBase: 0, byteBase: 0 });
+    Object.assign(current, { text, bytes: head, view: new Uint8Array(head.buffer, head.byteOffset, head.byteLength), offset: at, ascii: text.length === head.length && !invalid, invalid, hasNul: text.includes('\u0000'), charBase: 0, byteBase: 0 });
     const plain = fast !== undefined && !invalid && !current.hasNul && (stopAt === undefined || at + head.length <= stopAt);
     const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined);
     if (!stopped) line += lines;
