@@ -1,5 +1,5 @@
 import type { Column, ColumnTypeName } from '../config/schema.js';
-import { columnBound, parseBooleanText, type Value } from '../rules/columns.js';
+import { columnBound, compileColumn, hasNumberFormat, parseBooleanText, type Value } from '../rules/columns.js';
 import { compileTimeFormat, daysFromCivil, daysIn, fixedLayout, type FixedLayout } from '../rules/time.js';
 
 /** A schema column as the line reader reads it: from header field `field` into slot `slot` of the row. */
@@ -70,10 +70,11 @@ export interface LineReaderCode {
 export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: string, access: 'text' | 'bytes' = 'text'): LineReaderCode {
   const helpers: Record<string, unknown> = { P10: Array.from({ length: 23 }, (_, i) => 10 ** i), parseBooleanText };
   const state: string[] = [];
-  const markers = spec.nullValues.filter((m) => m !== '');
-  const emptyIsNull = spec.nullValues.includes('');
-  const markerTest = (a: string, n: string) =>
-    [emptyIsNull ? `${n} === 0` : '', ...markers.map((m) => `(${n} === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`)].filter(Boolean).join(' || ') || 'false';
+  const markerTest = (a: string, n: string, column?: Column) => {
+    const list = column?.nullValues ?? spec.nullValues;
+    const text = list.filter((m) => m !== '');
+    return [list.includes('') ? `${n} === 0` : '', ...text.map((m) => `(${n} === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`)].filter(Boolean).join(' || ') || 'false';
+  };
   // Over bytes (an ASCII block, where character and byte offsets agree) a character is an array load.
   const D = JSON.stringify(spec.delimiter);
   const at = access === 'bytes' ? (i: string) => `U[${i}]` : (i: string) => `T.charCodeAt(${i})`;
@@ -87,7 +88,7 @@ export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: str
     const a = f === 0 ? 's' : `b${f - 1} + 1`;
     const readers = spec.columns.filter((c) => c.field === f);
     const only = readers.length === 1 && !spec.keep.some((k) => k.field === f) ? readers[0]! : undefined;
-    if (only && (only.type === 'number' || only.type === 'integer')) {
+    if (only && (only.type === 'number' || only.type === 'integer') && readsPlainText(only.column)) {
       lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, ctx, last));
       continue;
     }
@@ -125,7 +126,17 @@ interface FieldContext {
   readonly bail: string;
   readonly helpers: Record<string, unknown>;
   readonly state: string[];
-  readonly markerTest: (a: string, n: string) => string;
+  /** The null-marker test of field `T[a, a + n)` for `column` (its own nullValues, or the format's). */
+  readonly markerTest: (a: string, n: string, column?: Column) => string;
+}
+
+/**
+ * Whether the generated code reads a column itself: not when it trims or has a number format of
+ * its own (then the column's compiled check reads the field's text, and a number's JSON text is
+ * its value printed, not the input).
+ */
+export function readsPlainText(column: Column): boolean {
+  return !column.trim && !hasNumberFormat(column);
 }
 
 /** A number field read in the same pass that finds its end: digits as they come, the delimiter right after them. */
@@ -137,7 +148,7 @@ function numberScanCode(c: LineColumn, ctx: FieldContext, last: boolean): string
   const bounds = boundsTest(c);
   const onNull = column.required ? bail : store.nul(k);
   // A marker that is itself a plain number ("-9999") is told apart after the parse, by length first.
-  const numeric = spec.nullValues.filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
+  const numeric = (column.nullValues ?? spec.nullValues).filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
   const numericNull = numeric.map((m) => `(n === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`).join(' || ');
   const end = last ? `if (nextDelimiter(T, ${a}) < e) ${bail} j = e;` : `if (j === -1 || j >= e) ${bail}`;
   return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? ${at(`p`)} : -1;
@@ -159,7 +170,7 @@ if (digits > 0 && (${last ? 'p === e' : `p < e && ${at(`p`)} === ${D}`})) {
   ${last ? '' : `j = ${find(a)}; `}${end}
   b${f} = j;
   const n = j - ${a};
-  if (${markerTest(a, 'n')}) { ${onNull} } else ${bail}
+  if (${markerTest(a, 'n', column)}) { ${onNull} } else ${bail}
 } }`;
 }
 
@@ -175,7 +186,13 @@ function columnCode(c: LineColumn, ctx: FieldContext): string {
   const { store, bail, helpers, state, markerTest, at } = ctx;
   const a = `a${f}`;
   const b = `b${f}`;
-  const isNull = markerTest(a, 'n');
+  if (!readsPlainText(column)) {
+    // The column's own check, as the general path runs it; any failure hands the line back.
+    helpers[`check${k}`] = compileColumn(c.name, column, new Set(ctx.spec.nullValues), '');
+    helpers.F ??= [];
+    return `{ const v = check${k}(T.slice(${a}, ${b}), F); if (F.length !== 0) { F.length = 0; ${bail} } if (v === null) { ${store.nul(k)} } else { ${store.val(k, 'v')} } }`;
+  }
+  const isNull = markerTest(a, 'n', column);
   const onNull = column.required ? bail : store.nul(k);
   const bounds = boundsTest(c);
   let read: string;

@@ -9,7 +9,7 @@ import type { OutputBytes } from '../formats/writers.js';
 import type { CelJsKind } from './cel-js.js';
 import { celRuntime } from './cel-runtime.js';
 import { putShortNumber } from './number-text.js';
-import { lineReaderCode, type CellStore, type LineReaderSpec } from './line-reader.js';
+import { lineReaderCode, readsPlainText, type CellStore, type LineReaderSpec } from './line-reader.js';
 import { celStepCode, type CelStepSpec } from './row-cel.js';
 
 /** What the kernel did with a line. */
@@ -171,10 +171,10 @@ B[p++] = 34; }`;
     constBytes += key.length + 28;
     const { js, isNull, kind } = valueOf(col.from);
     let value: string;
-    if (col.from.kind === 'source' && (col.type === 'number' || col.type === 'integer')) {
+    const from = col.from;
+    if (from.kind === 'source' && (col.type === 'number' || col.type === 'integer') && spec.reader.columns.some((c) => c.slot === from.slot && readsPlainText(c.column))) {
       // The input text, which the reader took only when it is a plain JSON number.
-      const k = col.from.slot;
-      value = `\u0000${k}\u0000`;
+      value = `\u0000${from.slot}\u0000`;
     } else if (col.type === 'timestamp' || col.type === 'date') {
       // formatIso's text: the day from a cache (as words for the usual "YYYY-MM-DDT"), the time of day from digits.
       helpers[`isoDay${j}`] = { day: 0.5, text: '', w0: 0, w1: 0, w2: 0 };

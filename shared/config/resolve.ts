@@ -22,7 +22,7 @@ export function dialectOf(p: Pipeline, lineBreak: Dialect['lineBreak'] = '\n'): 
   const delimiter = p.format.delimiter ?? (tsv ? '\t' : ',');
   // JSONL lines are records whatever quotes they hold.
   const quote = p.format.type === 'jsonl' || p.format.quote === false ? '' : (p.format.quote ?? (tsv ? '' : '"'));
-  return { delimiter, quote, lineBreak, relaxQuotes: p.format.relaxQuotes };
+  return { delimiter, quote, lineBreak, relaxQuotes: p.format.relaxQuotes, comment: p.format.comment ?? '' };
 }
 
 /**

@@ -36,8 +36,19 @@ export const ColumnSchema = z
     values: z.array(z.string()).optional().describe('Allowed values of an enum column'),
     source: z.string().optional().describe('Header name in the file, when it differs from the column name'),
     allowMissing: z.boolean().default(false).describe('The column may be absent from the header (its values are then null); otherwise a missing column is an error'),
+    nullValues: z.array(z.string()).optional().describe('Markers read as null in this column, instead of format.nullValues'),
+    trim: z.boolean().default(false).describe('Spaces and tabs around a value are dropped before it is read; otherwise they make a number, date or boolean a reject'),
+    thousands: z.enum([',', '.', "'", ' ']).optional().describe('For numbers: a thousands separator to drop, between groups of three digits ("1,137")'),
+    decimal: z.enum(['.', ',']).default('.').describe('For numbers: the decimal mark'),
+    currency: z.boolean().default(false).describe('For numbers: one leading or trailing currency symbol ($ € £ ¥ …), with spaces around it, is allowed'),
   })
   .superRefine((c, ctx) => {
+    const numeric = c.type === 'number' || c.type === 'integer';
+    for (const key of ['thousands', 'currency'] as const) {
+      if (c[key] !== undefined && c[key] !== false && !numeric) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to number and integer columns, not ${c.type}` });
+    }
+    if (c.decimal === ',' && !numeric) ctx.addIssue({ code: 'custom', path: ['decimal'], message: `decimal applies to number and integer columns, not ${c.type}` });
+    if (c.thousands !== undefined && c.thousands === c.decimal) ctx.addIssue({ code: 'custom', path: ['thousands'], message: `the thousands separator cannot also be the decimal mark ("${c.decimal}")` });
     if (c.type === 'enum' && !c.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum column needs values' });
     if (c.pattern !== undefined) {
       try {
@@ -53,6 +64,11 @@ export const FormatSchema = z.strictObject({
   delimiter: z.string().length(1).optional().describe('Field separator; "," for csv and "\\t" for tsv by default'),
   quote: z.union([z.string().length(1), z.literal(false)]).optional().describe('Quote character, or false for none; csv: \'"\', tsv: none'),
   header: z.boolean().default(true).describe('The first line names the columns; false reads columns by position, in schema order'),
+  skipRows: z
+    .union([z.number().int().nonnegative(), z.array(z.number().int().positive()).max(10_000)])
+    .default(0)
+    .describe("Lines skipped as pandas' skiprows skips them: a count of lines before the header, or a list of 1-based line numbers ([2]: a units row under the header). Counted in the report, never rejects"),
+  comment: z.string().min(1).optional().describe('A line that starts with this text is skipped and counted, wherever it is (e.g. "#")'),
   relaxQuotes: z
     .boolean()
     .default(false)

@@ -7,6 +7,8 @@ export interface Dialect {
   readonly lineBreak: '\n' | '\r';
   /** Quotes inside unquoted fields and text after a closing quote are kept literally instead of making the record malformed. */
   readonly relaxQuotes: boolean;
+  /** A line that starts with this is a comment, skipped whole (none when unset or ''). */
+  readonly comment?: string;
 }
 
 /**
@@ -70,8 +72,10 @@ export function tokenizeBlock(
   maxRecordBytes: number,
   onRecord: RecordCallback,
   fastLine?: FastLine,
+  onComment?: (start: number, end: number, line: number) => void,
 ): { consumed: number; lines: number } {
   const { delimiter, quote, lineBreak } = dialect;
+  const comment = dialect.comment ?? '';
   const lf = lineBreak === '\n';
   const length = text.length;
   let pos = 0;
@@ -82,6 +86,13 @@ export function tokenizeBlock(
     if (nl === -1 && !final) break;
     const lineEnd = nl === -1 ? length : nl;
     const next = nl === -1 ? length : nl + 1;
+    // A comment is a whole line, quotes and all, checked where a record would start.
+    if (comment !== '' && text.startsWith(comment, pos)) {
+      onComment?.(pos, next, line);
+      pos = next;
+      line++;
+      continue;
+    }
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
     if (nextQuote === -1 || nextQuote >= lineEnd) {
       const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;

@@ -30,6 +30,8 @@ export interface ReadOptions {
    * that start at or after it are left to the next chunk.
    */
   readonly stopAt?: number;
+  /** Absolute byte offsets of lines skipped as records (format.skipRows lines after the header). */
+  readonly skipOffsets?: readonly number[];
   /**
    * The processor's own reader for plain lines (see FastLine). It is offered only lines the
    * reader has nothing to say about: valid UTF-8 without NUL, well under maxLineBytes, before `stopAt`.
@@ -41,6 +43,8 @@ export interface ReadTotals {
   /** Physical lines read, up to the first record left to the next chunk. */
   lines: number;
   blankLines: number;
+  /** Of those, lines skipped whole: comments and skipRows lines. */
+  skippedLines: number;
   bytes: number;
 }
 
@@ -64,7 +68,7 @@ export async function readRecords(
 ): Promise<ReadTotals> {
   const lineByte = options.dialect.lineBreak.charCodeAt(0);
   const lf = lineByte === 10;
-  const dialect: Dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '', lineBreak: options.dialect.lineBreak, relaxQuotes: false } : options.dialect;
+  const dialect: Dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '', lineBreak: options.dialect.lineBreak, relaxQuotes: false, comment: options.dialect.comment } : options.dialect;
   const stopAt = options.stopAt;
   // Any line within a third of the limit in UTF-16 units is within it in bytes.
   const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
@@ -76,6 +80,10 @@ export async function readRecords(
   let line = options.startLine;
   let bytes = 0;
   let blankLines = 0;
+  let skippedLines = 0;
+  const skipOffsets = new Set(options.skipOffsets ?? []);
+  // Skipped line starts within the block being read; none for most blocks.
+  let blockSkips = false;
   let first = options.stripBom;
   let stopped = false;
 
@@ -121,12 +129,26 @@ export async function readRecords(
   let knownStart = -1;
 
   const raw: RawRecord = { fields: [], start: 0, end: 0, line: 0, malformed: undefined };
-  const emit = (fields: string[], start: number, end: number, recLine: number, malformed: string | undefined) => {
-    if (stopped) return;
-    knownStart = -1;
+  /** Whether the line at `start` belongs to the next chunk: then reading stops there. */
+  const pastStop = (start: number, recLine: number): boolean => {
     if (stopAt !== undefined && current.offset + current.bytes.length > stopAt && byteAt(start) >= stopAt) {
       stopped = true;
       line = recLine;
+      return true;
+    }
+    return false;
+  };
+  const skipComment = (start: number, _end: number, recLine: number) => {
+    if (stopped || pastStop(start, recLine)) return;
+    skippedLines++;
+  };
+  const emit = (fields: string[], start: number, end: number, recLine: number, malformed: string | undefined) => {
+    if (stopped) return;
+    knownStart = -1;
+    if (pastStop(start, recLine)) return;
+    if (blockSkips && skipOffsets.has(byteAt(start))) {
+      // A skipRows line: the record that starts on it is skipped whole, whatever it holds.
+      skippedLines++;
       return;
     }
     raw.fields = fields;
@@ -198,8 +220,10 @@ export async function readRecords(
       }
     }
     Object.assign(current, { text, bytes: head, view: new Uint8Array(head.buffer, head.byteOffset, head.byteLength), offset: at, ascii: text.length === head.length && !invalid, invalid, hasNul: text.includes('\u0000'), charBase: 0, byteBase: 0 });
-    const plain = fast !== undefined && !invalid && !current.hasNul && (stopAt === undefined || at + head.length <= stopAt);
-    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined);
+    blockSkips = false;
+    for (const o of skipOffsets) if (o >= at && o < at + head.length) blockSkips = true;
+    const plain = fast !== undefined && !blockSkips && !invalid && !current.hasNul && (stopAt === undefined || at + head.length <= stopAt);
+    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined, skipComment);
     if (!stopped) line += lines;
     await onBlockEnd();
     return consumed >= text.length ? undefined : head.subarray(byteAt(consumed) - at);
@@ -275,5 +299,5 @@ export async function readRecords(
     else if (pending?.length) await processBytes(pending, offset, true);
     else await onBlockEnd();
   }
-  return { lines: line - options.startLine, blankLines, bytes };
+  return { lines: line - options.startLine, blankLines, skippedLines, bytes };
 }

@@ -24,8 +24,12 @@ export interface JobPlan {
   readonly input: { readonly key: string; readonly size: number; readonly etag: string; readonly versionId?: string };
   readonly compression: 'gzip' | 'none';
   readonly header: readonly string[] | undefined;
-  /** Physical lines taken by the header (and so the line number before the first data line). */
+  /** Physical lines taken by the header record. */
   readonly headerLines: number;
+  /** Lines skipped above the header (format.skipRows, comments); absent in plans made before. The first data line is skippedBefore + headerLines + 1. */
+  readonly skippedBefore?: number;
+  /** Byte offsets of the skipRows lines after the header, which the reader skips. */
+  readonly skipOffsets?: readonly number[];
   /** Byte offset of the first data record (after BOM and header). */
   readonly dataStart: number;
   /** The file's line break, from its first one: `\n` (LF or CRLF) or `\r` (CR only). */
@@ -107,12 +111,19 @@ async function isGzip(source: Source): Promise<boolean> {
   return false;
 }
 
-/** Reads the header record: its fields, how many lines and bytes it take, and the file's line break. */
-async function readHeader(
-  source: AsyncIterable<Uint8Array>,
-  key: string,
-  pipeline: Pipeline,
-): Promise<{ header: string[] | undefined; headerLines: number; dataStart: number; lineBreak: '\n' | '\r' }> {
+/** Lines before the first data line: those skipped above the header, then the header's. */
+export function linesBeforeData(plan: Pick<JobPlan, 'headerLines' | 'skippedBefore'>): number {
+  return (plan.skippedBefore ?? 0) + plan.headerLines;
+}
+
+type Head = Pick<JobPlan, 'header' | 'headerLines' | 'skippedBefore' | 'skipOffsets' | 'dataStart' | 'lineBreak'>;
+
+/**
+ * Reads the start of the file: the lines skipped above the header (skipRows, comments), the
+ * header record (its fields and lines), where the data starts, the skipRows lines after the
+ * header (as byte offsets), and the file's line break.
+ */
+async function readHeader(source: AsyncIterable<Uint8Array>, key: string, pipeline: Pipeline): Promise<Head> {
   // The whole window, however the bytes arrive: a header quoted over lines, or a CR at a piece's
   // end, must read the same from a file and from S3.
   const bufs: Buffer[] = [];
@@ -124,35 +135,93 @@ async function readHeader(
     if (total >= limit) break;
   }
   const bytes = Buffer.concat(bufs).subarray(0, limit);
+  const whole = total < limit;
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const lineBreak = detectLineBreak(bytes.subarray(bom));
-  if (!pipeline.format.header || pipeline.format.type === 'jsonl') return { header: undefined, headerLines: 0, dataStart: bom, lineBreak };
+  const { skipRows, comment } = pipeline.format;
+  const hasHeader = pipeline.format.header && pipeline.format.type !== 'jsonl';
+  const before = skippedAbove(bytes, bom, lineBreak.charCodeAt(0), skipRows, comment, whole, key);
+  if (!hasHeader) {
+    return { header: undefined, headerLines: 0, skippedBefore: before.lines, skipOffsets: listedAfter(bytes, before.end, before.lines + 1, lineBreak.charCodeAt(0), skipRows, whole, key), dataStart: before.end, lineBreak };
+  }
   if (bytes.length === bom) throw new InputError(key, 1, `file is empty${bom ? ' (only a byte-order mark)' : ''}: expected a header line`);
+  const headerLine = before.lines + 1;
+  if (before.end >= bytes.length && whole) throw new InputError(key, headerLine, `no header line after the ${before.lines} skipped line(s)`);
+  const from = before.end;
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(bom));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(from));
   } catch {
     // A cut multi-byte character at the window's end is fine; anything else is not.
-    text = bytes.subarray(bom).toString('utf8');
+    text = bytes.subarray(from).toString('utf8');
     const lineEnd = text.indexOf(lineBreak);
-    if (text.slice(0, lineEnd === -1 ? text.length - 1 : lineEnd).includes('\uFFFD')) throw new InputError(key, 1, 'the header is not valid UTF-8');
+    if (text.slice(0, lineEnd === -1 ? text.length - 1 : lineEnd).includes('\uFFFD')) throw new InputError(key, headerLine, 'the header is not valid UTF-8');
   }
   let header: string[] | undefined;
   let end = 0;
   let lines = 0;
   let malformed: string | undefined;
   const dialect = dialectOf(pipeline, lineBreak);
-  tokenizeBlock(text, dialect, 1, total < limit, pipeline.format.maxLineBytes, (fields, start, recordEnd, _line, bad) => {
+  tokenizeBlock(text, { ...dialect, comment: '' }, 1, whole, pipeline.format.maxLineBytes, (fields, start, recordEnd, _line, bad) => {
     if (header || malformed) return;
     if (bad) malformed = bad;
     header = fields;
     end = recordEnd;
     lines = Math.max(1, text.slice(start, recordEnd).split(lineBreak).length - 1);
   });
-  if (malformed) throw new InputError(key, 1, `the header cannot be read: ${malformed}`);
-  if (!header) throw new InputError(key, 1, `header line longer than maxLineBytes (${pipeline.format.maxLineBytes})`);
-  if (header.length === 1 && header[0] === '') throw new InputError(key, 1, 'header line is empty');
-  return { header, headerLines: lines, dataStart: bom + Buffer.byteLength(text.slice(0, end)), lineBreak };
+  if (malformed) throw new InputError(key, headerLine, `the header cannot be read: ${malformed}`);
+  if (!header) throw new InputError(key, headerLine, `header line longer than maxLineBytes (${pipeline.format.maxLineBytes})`);
+  if (header.length === 1 && header[0] === '') throw new InputError(key, headerLine, 'header line is empty');
+  const dataStart = from + Buffer.byteLength(text.slice(0, end));
+  const skipOffsets = listedAfter(bytes, dataStart, headerLine + lines, lineBreak.charCodeAt(0), skipRows, whole, key);
+  return { header, headerLines: lines, skippedBefore: before.lines, skipOffsets, dataStart, lineBreak };
+}
+
+/**
+ * The lines skipped above the first record: the first `skipRows` lines (a count), or the listed
+ * lines and comments as long as they come one after another from the top. Counted on bytes.
+ */
+function skippedAbove(bytes: Buffer, from: number, lineByte: number, skipRows: number | readonly number[], comment: string | undefined, whole: boolean, key: string): { lines: number; end: number } {
+  const listed = typeof skipRows === 'number' ? undefined : new Set(skipRows);
+  const count = typeof skipRows === 'number' ? skipRows : 0;
+  const prefix = comment === undefined ? undefined : Buffer.from(comment, 'utf8');
+  let pos = from;
+  let line = 1;
+  for (; pos < bytes.length; line++) {
+    const skip = line <= count || listed?.has(line) || (prefix !== undefined && bytes.subarray(pos, pos + prefix.length).equals(prefix));
+    if (!skip) break;
+    const nl = bytes.indexOf(lineByte, pos);
+    if (nl === -1) {
+      if (!whole) throw new InputError(key, line, `format.skipRows: line ${line} is skipped but does not end within the first maxLineBytes of the file`);
+      pos = bytes.length;
+      line++;
+      break;
+    }
+    pos = nl + 1;
+  }
+  return { lines: line - 1, end: pos };
+}
+
+/** Byte offsets of the listed skipRows lines from line `firstLine` (at byte `from`) on; they must start within the planner's window. */
+function listedAfter(bytes: Buffer, from: number, firstLine: number, lineByte: number, skipRows: number | readonly number[], whole: boolean, key: string): number[] {
+  if (typeof skipRows === 'number') return [];
+  const wanted = [...new Set(skipRows)].filter((l) => l >= firstLine).sort((a, b) => a - b);
+  const out: number[] = [];
+  let pos = from;
+  let line = firstLine;
+  for (const target of wanted) {
+    while (line < target) {
+      const nl = bytes.indexOf(lineByte, pos);
+      if (nl === -1) {
+        if (whole) return out; // the file ends before it: nothing to skip
+        throw new InputError(key, target, `format.skipRows: line ${target} starts past the first maxLineBytes of the file; skipped lines must be near the top`);
+      }
+      pos = nl + 1;
+      line++;
+    }
+    if (pos < bytes.length || !whole) out.push(pos);
+  }
+  return out;
 }
 
 /** First byte after the first line break at or after `from` (never splits a line). */

@@ -9,7 +9,7 @@ import { readRecords, type SourceRecord } from '../formats/records.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { KernelOutcome } from '../compile/row-kernel.js';
 import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
-import type { ChunkRange, JobPlan } from '../plan/plan.js';
+import { linesBeforeData, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { SlotCoverageBuilder } from '../rules/completeness.js';
 import { parseInterval } from '../rules/time.js';
@@ -132,7 +132,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     for (const f of failures) tally(f.rule, { line: rec.line, column: f.column, value: f.value, message: f.message });
     if (pipeline.onBadRow !== 'quarantine') {
       const what = failures.map((f) => (f.column ? `${f.column}: ${f.message}` : f.message)).join('; ');
-      const where = chunk.index === 0 ? `line ${rec.line + plan.headerLines}` : `byte ${rec.offset()} (chunk ${chunk.index}, line ${rec.line} of the chunk)`;
+      const where = chunk.index === 0 ? `line ${rec.line + linesBeforeData(plan)}` : `byte ${rec.offset()} (chunk ${chunk.index}, line ${rec.line} of the chunk)`;
       const message = `${where}: ${what} (onBadRow: ${pipeline.onBadRow})`;
       throw pipeline.onBadRow === 'fail-job' ? new JobFailedError(`${file}: ${message}`) : new InputError(file, 0, message);
     }
@@ -256,6 +256,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         maxLineBytes: pipeline.format.maxLineBytes,
         stripBom: (plan.compression === 'gzip' ? plan.dataStart : chunk.start) === 0,
         ...(chunk.end < plan.input.size && plan.compression === 'none' ? { stopAt: chunk.end } : {}),
+        ...(plan.skipOffsets?.length ? { skipOffsets: plan.skipOffsets } : {}),
         ...(fastLine ? { fastLine } : {}),
       },
       take,
@@ -269,6 +270,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   }
   stats.lines = totals.lines;
   stats.blankLines = totals.blankLines;
+  stats.skippedLines = totals.skippedLines;
   stats.bytes = chunk.end - chunk.start;
   stats.rowsPerChunk[String(chunk.index)] = stats.rowsIn;
   profiler.into(stats);

@@ -1,6 +1,6 @@
 import type { ColumnTypeName, Pipeline } from '../config/schema.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
-import { compileLineReader, type LineReaderSpec } from '../compile/line-reader.js';
+import { compileLineReader, readsPlainText, type LineReaderSpec } from '../compile/line-reader.js';
 import { CelStep, compileCelStep, type CelStepSpec } from '../compile/row-cel.js';
 import { compileRowKernel, type BoundKernel, type KernelSinks, type KernelSlot, type RowKernel, type RowKernelSpec } from '../compile/row-kernel.js';
 import { dialectOf } from '../config/resolve.js';
@@ -144,7 +144,8 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   }));
 
   const nSources = sources.length;
-  const numeric = sources.map((src) => src.type === 'number' || src.type === 'integer');
+  // A number's input text is its JSON text only when the column reads it as it stands (no trim, no format of its own).
+  const numeric = sources.map((src) => (src.type === 'number' || src.type === 'integer') && readsPlainText(p.schema.columns[src.name]!));
   // No prototype: a column named "__proto__" or "constructor" is a plain entry.
   const context = Object.create(null) as Record<string, unknown>;
   // Only the columns an expression names are converted to CEL values (Dates and bigints cost).

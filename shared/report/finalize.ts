@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pipeline } from '../config/schema.js';
 import { HashingSink, type PartInfo } from '../formats/writers.js';
-import type { JobPlan } from '../plan/plan.js';
+import { linesBeforeData, type JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { countDuplicates, type SortedRun } from '../rules/unique.js';
@@ -70,7 +70,7 @@ export async function finalizeJob(
   const now = options.now ?? (() => new Date());
   const ordered = [...results].sort((a, b) => a.index - b.index);
   // Coverage merges to one canonical form (sorted ranges and keys), whatever order the chunks finished in.
-  const stats = withAbsoluteLines(ordered, plan.headerLines).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
+  const stats = withAbsoluteLines(ordered, linesBeforeData(plan)).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
   const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
@@ -102,7 +102,15 @@ export async function finalizeJob(
     startedAt,
     finishedAt: now().toISOString(),
     plan: { chunks: plan.chunks.length, method: plan.method },
-    accounting: { rowsIn: stats.rowsIn, rowsOut: stats.rowsOut, rowsRejected: stats.rowsRejected, rowsFiltered: stats.rowsFiltered, balanced },
+    accounting: {
+      rowsIn: stats.rowsIn,
+      rowsOut: stats.rowsOut,
+      rowsRejected: stats.rowsRejected,
+      rowsFiltered: stats.rowsFiltered,
+      balanced,
+      blankLines: stats.blankLines,
+      skippedLines: (plan.skippedBefore ?? 0) + (stats.skippedLines ?? 0),
+    },
     rejectRatio,
     qualityGate: { maxRejectRatio, requireOutput: true, passed: gatePassed },
     datasetRules,
@@ -141,7 +149,7 @@ function withAbsoluteLines(ordered: readonly ChunkResult[], headerLines: number)
 /** Copies each chunk's staged rejects to its final key with absolute line numbers, then drops the staging copy. */
 async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readonly ChunkResult[], store: ObjectStore): Promise<PartInfo[]> {
   const out: PartInfo[] = [];
-  let base = plan.headerLines;
+  let base = linesBeforeData(plan);
   for (const r of ordered) {
     const lineBase = base;
     base += r.stats.lines;

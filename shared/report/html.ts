@@ -257,7 +257,7 @@ ${report.failure ? `<div class="failure">${esc(report.failure)}</div>` : ''}
 <p><code>rowsIn = rowsOut + rowsRejected + rowsFiltered</code></p>
 <p><code>${num(a.rowsIn)} = ${num(a.rowsOut)} + ${num(a.rowsRejected)} + ${num(a.rowsFiltered)}</code>
 ${badge(a.balanced, 'balanced', 'does not balance')}</p>
-<p>Quality gate: reject ratio ${pct(report.rejectRatio)} of at most ${pct(report.qualityGate.maxRejectRatio)}, and at least one row out when rows came in
+${a.blankLines || a.skippedLines ? `<p>Lines with no row: ${num(a.blankLines ?? 0)} blank, ${num(a.skippedLines ?? 0)} skipped (format.skipRows, comments)</p>\n` : ''}<p>Quality gate: reject ratio ${pct(report.rejectRatio)} of at most ${pct(report.qualityGate.maxRejectRatio)}, and at least one row out when rows came in
 ${badge(report.qualityGate.passed, 'gate passed', 'gate failed')}</p>
 <h2>Dataset rules</h2>
 ${datasetRows.length ? table(['Name', 'Type', 'Severity', 'Result', 'Detail'], datasetRows) : none}

@@ -64,6 +64,9 @@ export interface JobReport {
     readonly rowsFiltered: number;
     /** rowsIn === rowsOut + rowsRejected + rowsFiltered */
     readonly balanced: boolean;
+    /** Lines that hold no row: blank ones, and those skipped on purpose (format.skipRows, comments), above the header or below it. */
+    readonly blankLines?: number;
+    readonly skippedLines?: number;
   };
   readonly rejectRatio: number;
   /** The gate applied: the reject ratio may not exceed `maxRejectRatio`, and a job with rows in must have rows out. */

@@ -30,6 +30,8 @@ export interface ChunkStats {
   bytes: number;
   lines: number;
   blankLines: number;
+  /** Lines skipped whole within the chunks: comments and skipRows lines after the header (those above it are the plan's). */
+  skippedLines: number;
   durationMs: number;
   rules: Record<string, RuleTally>;
   warnings: Record<string, number>;
@@ -53,6 +55,7 @@ export function emptyStats(): ChunkStats {
     bytes: 0,
     lines: 0,
     blankLines: 0,
+    skippedLines: 0,
     durationMs: 0,
     rules: {},
     warnings: {},
@@ -123,6 +126,8 @@ export function mergeStats(a: ChunkStats, b: ChunkStats): ChunkStats {
     bytes: a.bytes + b.bytes,
     lines: a.lines + b.lines,
     blankLines: a.blankLines + b.blankLines,
+    // Checkpoints written before skipRows existed have no count.
+    skippedLines: (a.skippedLines ?? 0) + (b.skippedLines ?? 0),
     durationMs: a.durationMs + b.durationMs,
     rules,
     warnings: mergeCounts(a.warnings, b.warnings),

@@ -40,9 +40,76 @@ export function parseNumberText(raw: string): number {
   return Number.isFinite(m) && looksDecimal(raw) ? m : NaN;
 }
 
+/** Drops spaces and tabs around a value (`trim: true`). */
+export function trimSpaces(raw: string): string {
+  let a = 0;
+  let b = raw.length;
+  while (a < b && (raw.charCodeAt(a) === 32 || raw.charCodeAt(a) === 9)) a++;
+  while (b > a && (raw.charCodeAt(b - 1) === 32 || raw.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === raw.length ? raw : raw.slice(a, b);
+}
+
+// The symbol and the spaces around it; a sign may come before it.
+const CURRENCY_FIRST = /^ *([+-]?) *\p{Sc} *(?=\S)(.*)$/u;
+const CURRENCY_LAST = /^(.*?\S) *\p{Sc} *$/u;
+
+/** Whether a column reads numbers in a format of its own (thousands, decimal comma, currency). */
+export function hasNumberFormat(column: Column): boolean {
+  return column.thousands !== undefined || column.decimal === ',' || column.currency === true;
+}
+
+/**
+ * The plain decimal text (`-1234.5`) a number written in the column's format spells, or
+ * undefined when it does not follow it: one currency symbol first or last, thousands separators
+ * only between groups of three digits, the column's decimal mark.
+ */
+export function numberInFormat(column: Pick<Column, 'thousands' | 'decimal' | 'currency'>): (raw: string) => string | undefined {
+  const { thousands, decimal, currency } = column;
+  const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const grouped = thousands === undefined ? undefined : new RegExp(`^\\d{1,3}(?:${esc(thousands)}\\d{3})+$`);
+  return (raw) => {
+    let s = raw;
+    if (currency) {
+      const first = CURRENCY_FIRST.exec(s);
+      const last = first ? undefined : CURRENCY_LAST.exec(s);
+      if (first) s = first[1]! + first[2]!;
+      else if (last) s = last[1]!;
+    }
+    let sign = '';
+    if (s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43) {
+      sign = s[0]!;
+      s = s.slice(1);
+    }
+    const mark = s.indexOf(decimal ?? '.');
+    let whole = mark === -1 ? s : s.slice(0, mark);
+    const fraction = mark === -1 ? undefined : s.slice(mark + 1);
+    if (grouped && whole.includes(thousands!)) {
+      if (!grouped.test(whole)) return undefined;
+      whole = whole.split(thousands!).join('');
+    }
+    // What is left of a mark that is not this column's is an error (a "." with decimal ",", say).
+    if (/[^0-9]/.test(whole) || (fraction !== undefined && !/^[0-9]+(?:[eE][+-]?[0-9]+)?$/.test(fraction))) return undefined;
+    return fraction === undefined ? `${sign}${whole}` : `${sign}${whole}.${fraction}`;
+  };
+}
+
+/** How a column's number format reads in a reject reason: ' (thousands ",", decimal ",", currency)', or ''. */
+function formatNote(column: Column): string {
+  const parts = [column.thousands !== undefined ? `thousands "${column.thousands}"` : '', column.decimal === ',' ? 'decimal ","' : '', column.currency ? 'currency' : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 /** Compiles the checks of one column once; the returned function runs per row. */
-export function compileColumn(name: string, column: Column, nullValues: ReadonlySet<string>, path: string): ColumnCheck {
+export function compileColumn(name: string, column: Column, formatNulls: ReadonlySet<string>, path: string): ColumnCheck {
+  const check = compileColumnAsIs(name, column, column.nullValues ? new Set(column.nullValues) : formatNulls, path);
+  // trim: the value without the spaces around it, for its null test as for the rest.
+  return column.trim ? (raw, failures) => check(raw === undefined ? raw : trimSpaces(raw), failures) : check;
+}
+
+function compileColumnAsIs(name: string, column: Column, nullValues: ReadonlySet<string>, path: string): ColumnCheck {
   const { type, required } = column;
+  const inFormat = hasNumberFormat(column) ? numberInFormat(column) : undefined;
+  const note = formatNote(column);
   const fail = (failures: Failure[], rule: string, raw: string, message: string): null => {
     failures.push({ column: name, rule, value: raw, message });
     return null;
@@ -96,15 +163,17 @@ export function compileColumn(name: string, column: Column, nullValues: Readonly
     case 'integer':
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
-        const n = parseIntegerText(raw);
-        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not an integer`);
+        const text = inFormat ? inFormat(raw) : raw;
+        const n = text === undefined ? NaN : parseIntegerText(text);
+        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not an integer${note}`);
         return checkNumber(n, raw, failures);
       };
     case 'number':
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
-        const n = parseNumberText(raw);
-        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not a number`);
+        const text = inFormat ? inFormat(raw) : raw;
+        const n = text === undefined ? NaN : parseNumberText(text);
+        if (Number.isNaN(n)) return fail(failures, 'type', raw, `"${raw}" is not a number${note}`);
         return checkNumber(n, raw, failures);
       };
     case 'boolean':

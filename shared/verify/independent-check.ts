@@ -20,6 +20,8 @@ export interface JobFacts {
   /** The header the planner read and the physical lines it took. */
   readonly header: readonly string[] | undefined;
   readonly headerLines: number;
+  /** Lines the planner skipped above the header (skipRows, comments). */
+  readonly skippedBefore: number;
   /** `_SUCCESS` row counts. */
   readonly rows: { readonly in: number; readonly out: number; readonly rejected: number; readonly filtered: number };
   /** Keys of the reject parts listed in `_SUCCESS` that exist, in chunk order. */
@@ -34,7 +36,7 @@ export interface JobFacts {
 export interface JobStats {
   readonly lines?: number;
   readonly blankLines?: number;
-  /** Physical lines skipped on purpose before the header (when the engine counts them). */
+  /** Lines the chunks skipped whole (comments, skipRows lines below the header); part of `lines`. */
   readonly skippedLines?: number;
   readonly columns?: Readonly<Record<string, { readonly count: number; readonly nulls: number }>>;
 }
@@ -146,6 +148,9 @@ interface ColumnCount {
   readonly key: string;
   /** Field index (CSV/TSV), -1 when absent or for JSONL. */
   readonly index: number;
+  /** The column's own null markers and trim, which it reads its values with. */
+  readonly nulls: ReadonlySet<string> | undefined;
+  readonly trim: boolean;
   count: number;
 }
 
@@ -159,7 +164,7 @@ function columnsToCount(p: Pipeline, header: readonly string[] | undefined): Col
     const key = c.source ?? name;
     const index = p.format.type === 'jsonl' ? -1 : p.format.header ? (names?.indexOf(key.trim()) ?? -1) : position;
     const output = (select && !select.includes(name)) || cast?.[name] ? undefined : (rename?.[name] ?? name);
-    return { name, output, key, index, count: 0 };
+    return { name, output, key, index, nulls: c.nullValues ? new Set(c.nullValues) : undefined, trim: c.trim, count: 0 };
   });
 }
 
@@ -171,7 +176,8 @@ function countValues(columns: ColumnCount[], rec: IndependentRecord, nulls: Read
       const v = rec.object[c.key];
       raw = v === undefined || v === null ? undefined : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
     }
-    if (raw !== undefined && !nulls.has(raw)) c.count++;
+    if (raw !== undefined && c.trim) raw = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+    if (raw !== undefined && !(c.nulls ?? nulls).has(raw)) c.count++;
   }
 }
 
@@ -180,17 +186,18 @@ const list = (lines: readonly number[]) => (lines.length ? `${lines.slice(0, 5).
 function linesCheck(job: JobFacts, read: IndependentRead, reader: string): VerifyCheck {
   const s = job.stats;
   const lines = s?.lines ?? 0;
-  const skipped = s?.skippedLines ?? 0;
+  const skipped = job.skippedBefore + (s?.skippedLines ?? 0);
   const blank = s?.blankLines ?? 0;
-  const engine = job.headerLines + lines + skipped;
-  const own = read.headerLines + read.recordLines + read.blankLines;
+  const engine = job.skippedBefore + job.headerLines + lines;
+  const own = read.headerLines + read.recordLines + read.blankLines + read.skippedLines;
   return {
     name: 'independent lines',
-    ok: engine === read.physicalLines && blank === read.blankLines && own === read.physicalLines,
+    ok: engine === read.physicalLines && blank === read.blankLines && skipped === read.skippedLines && job.skippedBefore === read.skippedAbove && own === read.physicalLines,
     detail:
       `${read.physicalLines} physical lines (a plain count of line breaks); the engine accounts for ${engine} ` +
-      `(${job.headerLines} header + ${lines} read + ${skipped} skipped), ${blank} of them blank; ` +
-      `${reader}: ${read.headerLines} header + ${read.recordLines} in records + ${read.blankLines} blank = ${own}`,
+      `(${job.headerLines} header + ${lines} read + ${job.skippedBefore} skipped), ${blank} of them blank${skipped ? `, ${skipped} skipped in all` : ''}; ` +
+      `${reader}: ${read.headerLines} header + ${read.recordLines} in records + ${read.blankLines} blank` +
+      `${read.skippedLines ? ` + ${read.skippedLines} skipped (${read.skippedAbove} above the header)` : ''} = ${own}`,
   };
 }
 

@@ -19,12 +19,29 @@ export interface IndependentFormat {
   /** The first record names the columns (never for JSONL). */
   readonly header: boolean;
   readonly maxLineBytes: number;
+  /** format.skipRows as a count: physical lines skipped at the top. */
+  readonly skipCount: number;
+  /** format.skipRows as a list: a record that starts on one of these lines is skipped. */
+  readonly skipLines: ReadonlySet<number>;
+  /** A line starting with this (where a record would start) is skipped; '' for none. */
+  readonly comment: string;
 }
 
 export function independentFormatOf(p: Pipeline): IndependentFormat {
   const { delimiter, quote } = dialectOf(p);
   const relaxQuotes = (p.format as { relaxQuotes?: boolean }).relaxQuotes === true;
-  return { type: p.format.type, delimiter, quote, relaxQuotes, header: p.format.header && p.format.type !== 'jsonl', maxLineBytes: p.format.maxLineBytes };
+  const skipRows = p.format.skipRows ?? 0;
+  return {
+    type: p.format.type,
+    delimiter,
+    quote,
+    relaxQuotes,
+    header: p.format.header && p.format.type !== 'jsonl',
+    maxLineBytes: p.format.maxLineBytes,
+    skipCount: typeof skipRows === 'number' ? skipRows : 0,
+    skipLines: new Set(typeof skipRows === 'number' ? [] : skipRows),
+    comment: p.format.comment ?? '',
+  };
 }
 
 /** One record as csv-parse strict (or JSON.parse) reads it. */
@@ -51,6 +68,10 @@ export interface IndependentRead {
   readonly physicalLines: number;
   readonly blankLines: number;
   readonly headerLines: number;
+  /** Lines skipped on purpose: skipRows lines and comments, above the header or below it. */
+  readonly skippedLines: number;
+  /** Of those, the lines above the header. */
+  readonly skippedAbove: number;
   readonly header: readonly string[] | undefined;
   /** Why the header record cannot be read, when so. */
   readonly headerMalformed: string | undefined;
@@ -126,6 +147,9 @@ class Reader extends PhysicalLines {
   private need = 0;
   private headerPending: boolean;
   private headerLines = 0;
+  private skippedLines = 0;
+  private skippedAbove = 0;
+  private readonly commentBytes: Buffer;
   private header: string[] | undefined;
   private headerMalformed: string | undefined;
   private recordLines = 0;
@@ -141,6 +165,7 @@ class Reader extends PhysicalLines {
     super();
     this.window = windowBytes;
     this.headerPending = format.header;
+    this.commentBytes = Buffer.from(format.comment, 'utf8');
     const quote = format.quote === '' ? null : format.quote;
     this.csvOptions = {
       delimiter: format.delimiter,
@@ -150,6 +175,8 @@ class Reader extends PhysicalLines {
       relax_column_count: true,
       bom: false,
       skip_empty_lines: true,
+      // csv-parse's own comment handling, only where a record starts.
+      ...(format.comment ? { comment: format.comment, comment_no_infix: true } : {}),
       // Only a bound on memory: the limit itself is judged on bytes below, as the model says.
       max_record_size: format.maxLineBytes * 4 + 4,
     } as const;
@@ -176,6 +203,8 @@ class Reader extends PhysicalLines {
       physicalLines: this.physicalLines(),
       blankLines: this.blankLines,
       headerLines: this.headerLines,
+      skippedLines: this.skippedLines,
+      skippedAbove: this.skippedAbove,
       header: this.header,
       headerMalformed: this.headerMalformed,
       records: this.starts.count,
@@ -202,7 +231,17 @@ class Reader extends PhysicalLines {
         this.malformed(this.pos, `record longer than maxLineBytes (${this.format.maxLineBytes})`);
         continue;
       }
+      if (this.line <= this.format.skipCount) {
+        // skipRows as a count: whole physical lines, whatever they hold.
+        if (this.pos >= this.dataEnd) return;
+        if (!this.skipLine()) return;
+        this.skip(1);
+        continue;
+      }
       if (!this.skipBlanks()) return;
+      const comments = this.skipComments();
+      if (comments === undefined) return;
+      if (comments) continue;
       if (this.pos >= this.dataEnd) return;
       const progressed = this.format.type === 'jsonl' ? this.readJsonLine() : this.readCsvWindow();
       if (!progressed) return;
@@ -217,8 +256,36 @@ class Reader extends PhysicalLines {
     this.skipLine();
   }
 
+  private skip(lines: number): void {
+    this.skippedLines += lines;
+    // Above the header, or (no header) above the first record: where the planner skips them.
+    if (this.format.header ? this.headerPending : this.starts.count === 0) this.skippedAbove += lines;
+  }
+
+  /** Skips the comment lines at `pos`: true when it skipped one, undefined when more bytes are needed to tell. */
+  private skipComments(): boolean | undefined {
+    const prefix = this.commentBytes;
+    if (prefix.length === 0) return false;
+    let skipped = false;
+    while (this.pos < this.dataEnd) {
+      if (this.dataEnd - this.pos < prefix.length && !this.eof) return undefined;
+      const at = this.pos - this.base;
+      if (!this.buf.subarray(at, at + prefix.length).equals(prefix)) return skipped;
+      const line = this.line;
+      if (!this.skipLine()) return undefined;
+      if (this.line > line || this.pos >= this.dataEnd) this.skip(1);
+      skipped = true;
+    }
+    return skipped;
+  }
+
   /** Records one record (or the header) that starts on the current line. */
   private take(offset: number, lines: number, fields: string[] | undefined, object: Record<string, unknown> | undefined, malformed: string | undefined): void {
+    if (this.format.skipLines.has(this.line)) {
+      // A listed skipRows line: the record that starts on it is skipped whole.
+      this.skip(lines);
+      return;
+    }
     if (this.headerPending) {
       this.headerPending = false;
       this.headerLines = lines;
@@ -268,7 +335,11 @@ class Reader extends PhysicalLines {
     let progressed = false;
     for (let k = 0; k < found.length; k++) {
       const end = origin + found[k]!.end;
-      this.skipBlanks();
+      // Blank and comment lines csv-parse passed over belong to no record.
+      for (;;) {
+        this.skipBlanks();
+        if (!this.skipComments()) break;
+      }
       const start = this.pos;
       if (end <= start) throw new Error(`independent reader: record at ${start} ends at ${end}`);
       progressed = true;

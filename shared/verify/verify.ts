@@ -1,6 +1,7 @@
 import type { SuccessManifest } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
 import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
+import { linesBeforeData } from '../plan/plan.js';
 import { InputError } from '../errors.js';
 import { processChunk } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -123,7 +124,7 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
   const engineStarts = new LineSequence();
   let ref;
   try {
-    ref = await processChunk(pipeline, plan, whole, { input, output: reference, onRecordStart: (line) => engineStarts.add(plan.headerLines + line) });
+    ref = await processChunk(pipeline, plan, whole, { input, output: reference, onRecordStart: (line) => engineStarts.add(linesBeforeData(plan) + line) });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     check('input readable as planned', false, e.message);
@@ -152,6 +153,7 @@ export async function verifyJob(jobId: string, stores: { input: ObjectStore; out
       compression: plan.compression,
       header: plan.header,
       headerLines: plan.headerLines,
+      skippedBefore: plan.skippedBefore ?? 0,
       rows,
       rejectParts: success.rejects.map((p) => p.key).filter((k) => !missing.includes(k)),
       stats: report.stats as JobStats | undefined,

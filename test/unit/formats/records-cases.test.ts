@@ -37,7 +37,7 @@ describe('readRecords, case by case', () => {
       { line: 42, offset: 1005, raw: 'b,2', fields: ['b', '2'] },
       { line: 43, offset: 1009, raw: 'c,3', fields: ['c', '3'] },
     ]);
-    expect(totals).toEqual({ lines: 3, blankLines: 0, bytes: 12 });
+    expect(totals).toEqual({ lines: 3, blankLines: 0, skippedLines: 0, bytes: 12 });
   });
 
   it('counts offsets in bytes after multi-byte characters', async () => {
@@ -64,7 +64,7 @@ describe('readRecords, case by case', () => {
   it('counts blank lines and does not emit them', async () => {
     const { out, totals } = await read('a\n\n\r\nb\n\n');
     expect(out.map((r) => [r.line, r.fields])).toEqual([[1, ['a']], [4, ['b']]]);
-    expect(totals).toEqual({ lines: 5, blankLines: 3, bytes: 8 });
+    expect(totals).toEqual({ lines: 5, blankLines: 3, skippedLines: 0, bytes: 8 });
   });
 
   it('leaves records that start at or after stopAt to the next chunk, reading ahead to judge the last one', async () => {

@@ -82,7 +82,7 @@ describe('columns named like Object.prototype members', () => {
     expect(again!.status).toBe('SUCCEEDED');
     expect(new Set(events)).toEqual(new Set(['skipped']));
     expect(again!.report!.columns).toEqual(COLUMNS);
-    expect(again!.report!.accounting).toEqual({ rowsIn: 300, rowsOut: 300, rowsRejected: 0, rowsFiltered: 0, balanced: true });
+    expect(again!.report!.accounting).toEqual({ rowsIn: 300, rowsOut: 300, rowsRejected: 0, rowsFiltered: 0, balanced: true, blankLines: 0, skippedLines: 0 });
 
     const lines = (await Promise.all((await partsOf(out, first!.jobId)).map((p) => readFile(p, 'utf8')))).join('').trim().split('\n');
     expect(lines).toHaveLength(300);

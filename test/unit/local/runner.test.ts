@@ -24,7 +24,7 @@ describe('runLocal', () => {
     expect(job!.status).toBe('SUCCEEDED');
     const report = JSON.parse(await readFile(join(out, 'reports/flux', job!.jobId, 'report.json'), 'utf8')) as JobReport;
     expect(report.plan.chunks).toBeGreaterThan(4);
-    expect(report.accounting).toEqual({ rowsIn: 3000, rowsOut: 3000 - bad, rowsRejected: bad, rowsFiltered: 0, balanced: true });
+    expect(report.accounting).toEqual({ rowsIn: 3000, rowsOut: 3000 - bad, rowsRejected: bad, rowsFiltered: 0, balanced: true, blankLines: 0, skippedLines: 0 });
 
     const success = JSON.parse(await readFile(join(out, 'results/flux', job!.jobId, '_SUCCESS'), 'utf8')) as SuccessManifest;
     expect(success.parts).toHaveLength(report.plan.chunks);

@@ -131,7 +131,7 @@ describe('finalizeJob', () => {
     const rows = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? `bad${i},x` : `${i},x`));
     const first = await job(`id,v\n${rows.join('\n')}\n`, { schema: { columns }, chunking: { targetSize: 64 } });
     expect(first.plan.chunks.length).toBeGreaterThan(2);
-    expect(first.report.accounting).toEqual({ rowsIn: 40, rowsOut: 36, rowsRejected: 4, rowsFiltered: 0, balanced: true });
+    expect(first.report.accounting).toEqual({ rowsIn: 40, rowsOut: 36, rowsRejected: 4, rowsFiltered: 0, balanced: true, blankLines: 0, skippedLines: 0 });
     expect(first.report.stats.rules.type!.samples.map((s) => [s.line, s.value])).toEqual([[5, 'bad3'], [15, 'bad13'], [25, 'bad23'], [35, 'bad33']]);
     const manifest = (await first.json(first.result.successKey!)) as SuccessManifest;
     const lines: number[] = [];

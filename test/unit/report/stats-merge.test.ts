@@ -26,7 +26,7 @@ describe('mergeStats, case by case', () => {
 
   it('starts from zero counts and empty records', () => {
     expect(emptyStats()).toEqual({
-      chunks: 0, rowsIn: 0, rowsOut: 0, rowsRejected: 0, rowsFiltered: 0, rowsWarned: 0, bytes: 0, lines: 0, blankLines: 0, durationMs: 0,
+      chunks: 0, rowsIn: 0, rowsOut: 0, rowsRejected: 0, rowsFiltered: 0, rowsWarned: 0, bytes: 0, lines: 0, blankLines: 0, skippedLines: 0, durationMs: 0,
       rules: {}, warnings: {}, columns: {}, coverage: [], rowsPerChunk: {},
     });
     expect(SAMPLES_PER_RULE).toBe(5);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readIndependent, type IndependentFormat, type IndependentRecord } from '../../../shared/verify/independent.js';
 import { LineSequence } from '../../../shared/verify/line-sequence.js';
 
-const CSV: IndependentFormat = { type: 'csv', delimiter: ',', quote: '"', relaxQuotes: false, header: true, maxLineBytes: 1000 };
+const CSV: IndependentFormat = { type: 'csv', delimiter: ',', quote: '"', relaxQuotes: false, header: true, maxLineBytes: 1000 , skipCount: 0, skipLines: new Set<number>(), comment: ''};
 
 /** Reads `content` fed in pieces of `split` bytes (0: at once) with a csv-parse window of `window` bytes. */
 async function read(content: string | Buffer, format: Partial<IndependentFormat> = {}, split = 0, window?: number) {
