@@ -1,6 +1,6 @@
 import type { Column, ColumnTypeName } from '../config/schema.js';
 import { columnBound, compileColumn, hasNumberFormat, parseBooleanText, type Value } from '../rules/columns.js';
-import { compileTimeFormat, daysFromCivil, daysIn, fixedLayout, type FixedLayout } from '../rules/time.js';
+import { compileTimeFormat, daysFromCivil, daysIn, fixedLayout, isFixedPattern, type FixedLayout } from '../rules/time.js';
 
 /** A schema column as the line reader reads it: from header field `field` into slot `slot` of the row. */
 export interface LineColumn {
@@ -217,12 +217,12 @@ ${store.num(k, 'v', a, b)}`;
       break;
     case 'date':
     case 'timestamp': {
-      if (column.format !== undefined) {
+      if (column.format !== undefined && column.timezone === undefined && isFixedPattern(column.format)) {
         read = `${fixedTimeCode(fixedLayout(column.format), a, `day${k}`, ctx)}${bounds ? ` if (${bounds}) ${bail}` : ''} ${store.val(k, 'v')}`;
         break;
       }
       const parse = `time${k}`;
-      helpers[parse] = compileTimeFormat(column.format, c.type);
+      helpers[parse] = compileTimeFormat(column.format, c.type, column.timezone);
       read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v${bounds ? ` || ${bounds}` : ''}) ${bail} ${store.val(k, 'v')}`;
       break;
     }

@@ -57,7 +57,7 @@ function checkColumn(c: Column, path: string): ConfigError[] {
   if (c.required && c.allowMissing) errors.push(new ConfigError(`${path}.allowMissing`, 'a required column cannot be allowed to be missing'));
   if (c.type === 'date' || c.type === 'timestamp') {
     try {
-      compileTimeFormat(c.format, c.type);
+      compileTimeFormat(c.format, c.type, c.timezone);
     } catch (e) {
       errors.push(new ConfigError(`${path}.format`, (e as Error).message, { cause: e }));
     }

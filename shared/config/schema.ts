@@ -32,7 +32,8 @@ export const ColumnSchema = z
     format: z
       .string()
       .optional()
-      .describe('For date/timestamp: a pattern of YYYY MM DD HH mm ss (e.g. "YYYYMMDDHHmm"); ISO 8601 when absent'),
+      .describe('For date/timestamp: a pattern of dayjs/moment tokens (YYYY M MM MMM D DD H HH h hh A m mm s ss SSS Z ZZ, [literal text]), e.g. "YYYYMMDDHHmm" or "M/D/YYYY H:mm"; "iso" (ISO 8601, the default) or "excel" (serial days)'),
+    timezone: z.string().optional().describe('For date/timestamp: the IANA zone of times written without an offset (e.g. "America/New_York"); UTC when absent'),
     values: z.array(z.string()).optional().describe('Allowed values of an enum column'),
     source: z.string().optional().describe('Header name in the file, when it differs from the column name'),
     allowMissing: z.boolean().default(false).describe('The column may be absent from the header (its values are then null); otherwise a missing column is an error'),

@@ -1,6 +1,6 @@
 import type { Column, ColumnTypeName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { compileTimeFormat, parseIsoDate, parseIsoTimestamp } from './time.js';
+import { compileTimeFormat, parseIsoDate, parseIsoTimestamp, type TimeParser } from './time.js';
 
 /** A typed cell: string, number (also epoch ms for date/timestamp), boolean or null. */
 export type Value = string | number | boolean | null;
@@ -115,10 +115,10 @@ function compileColumnAsIs(name: string, column: Column, nullValues: ReadonlySet
     return null;
   };
 
-  let parseTime: ((t: string) => number) | undefined;
+  let parseTime: TimeParser | undefined;
   if (type === 'date' || type === 'timestamp') {
     try {
-      parseTime = compileTimeFormat(column.format, type);
+      parseTime = compileTimeFormat(column.format, type, column.timezone);
     } catch (e) {
       throw new ConfigError(`${path}.format`, (e as Error).message);
     }
@@ -187,7 +187,10 @@ function compileColumnAsIs(name: string, column: Column, nullValues: ReadonlySet
       return (raw, failures) => {
         if (isNull(raw, failures)) return null;
         const ms = parseTime!(raw);
-        if (Number.isNaN(ms)) return fail(failures, 'type', raw, `"${raw}" is not a ${type}${column.format ? ` in format ${column.format}` : ''}`);
+        if (Number.isNaN(ms)) {
+          const why = parseTime!.why?.(raw);
+          return fail(failures, 'type', raw, `"${raw}" is not a ${type}${column.format ? ` in format ${column.format}` : ''}${why ? `: ${why}` : ''}`);
+        }
         return checkNumber(ms, raw, failures);
       };
   }

@@ -1,5 +1,7 @@
-/** Parses a date/time string to epoch milliseconds (UTC), or NaN. */
-export type TimeParser = (text: string) => number;
+import { compilePattern, tokenize, utcWall, zonedWall, type WallClock } from './time-format.js';
+
+/** Parses a date/time string to epoch milliseconds (UTC), or NaN; `why`, when there, says why a text is NaN. */
+export type TimeParser = ((text: string) => number) & { why?: (text: string) => string };
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -12,6 +14,16 @@ export interface FixedLayout {
   readonly width: number;
   readonly fields: readonly { readonly part: Part; readonly at: number; readonly width: number }[];
   readonly literals: readonly { readonly at: number; readonly code: number }[];
+}
+
+/** Whether a pattern is fixed-width: only YYYY MM DD HH mm ss and single literal characters (read by position). */
+export function isFixedPattern(pattern: string): boolean {
+  const FIXED = new Set(['Y4', 'M2', 'D2', 'H2', 'm2', 's2']);
+  try {
+    return tokenize(pattern).every((t) => (t.kind === 'num' ? t.min === t.max && FIXED.has(`${t.part}${t.min}`) : t.kind === 'text' && t.text.length === 1)) && !pattern.includes('[');
+  } catch {
+    return false;
+  }
 }
 
 /** The layout of a pattern of YYYY MM DD HH mm ss and literal characters; throws on one without YYYY. */
@@ -39,8 +51,11 @@ export function fixedLayout(pattern: string): FixedLayout {
  * Compiles a fixed-width pattern such as "YYYYMMDDHHmm" or "DD/MM/YYYY HH:mm" into a parser
  * that reads digits by position (no Date parsing on the hot path). Throws on an unusable pattern.
  */
-export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 'timestamp'): TimeParser {
-  if (pattern === undefined) return kind === 'date' ? parseIsoDate : parseIsoTimestamp;
+export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 'timestamp', timeZone?: string): TimeParser {
+  const wall = timeZone === undefined ? undefined : zonedWall(timeZone);
+  if (pattern === undefined || pattern === 'iso') return kind === 'date' ? parseIsoDate : wall ? isoIn(wall) : parseIsoTimestamp;
+  if (pattern === 'excel') return parseExcelSerial;
+  if (wall || !isFixedPattern(pattern)) return compilePattern(pattern, wall ?? utcWall);
   const { width, fields, literals } = fixedLayout(pattern);
   const find = (part: Part) => fields.find((f) => f.part === part);
   const digitsAt = (f: { at: number; width: number } | undefined, text: string, fallback: number): number => {
@@ -54,13 +69,16 @@ export function compileTimeFormat(pattern: string | undefined, kind: 'date' | 't
     return n;
   };
   const [y, mo, d, h, mi, se] = (['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss'] as const).map(find);
-  return (text: string) => {
+  // Read by position; the token parser, which reads the same pattern the same way, says why a text is not one.
+  const parser: TimeParser = (text: string) => {
     if (text.length !== width) return NaN;
     for (let i = 0; i < literals.length; i++) if (text.charCodeAt(literals[i]!.at) !== literals[i]!.code) return NaN;
     const parts = [digitsAt(y, text, 0), digitsAt(mo, text, 1), digitsAt(d, text, 1), digitsAt(h, text, 0), digitsAt(mi, text, 0), digitsAt(se, text, 0)] as const;
     if (parts[0] < 0 || parts[1] < 0 || parts[2] < 0 || parts[3] < 0 || parts[4] < 0 || parts[5] < 0) return NaN;
     return fromParts(...parts);
   };
+  parser.why = compilePattern(pattern, utcWall).why;
+  return parser;
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil), without Date. */
@@ -123,6 +141,38 @@ export function parseIsoTimestamp(text: string): number {
     zone = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return base + ms - zone;
+}
+
+/** ISO 8601 where a time without an offset is a wall time of `wall`'s zone. */
+function isoIn(wall: WallClock): TimeParser {
+  const parser: TimeParser = (text) => {
+    const m = ISO_TS.exec(text);
+    if (!m) return NaN;
+    if (m[8]) return parseIsoTimestamp(text);
+    if (Number.isNaN(fromParts(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0))) return NaN;
+    const r = wall(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0, m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0);
+    return typeof r === 'number' ? r : NaN;
+  };
+  parser.why = (text) => {
+    const m = ISO_TS.exec(text);
+    if (!m || m[8]) return '';
+    const r = wall(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0, 0);
+    return typeof r === 'string' ? r : '';
+  };
+  return parser;
+}
+
+/**
+ * A spreadsheet's serial day number (days since 1899-12-30, the fraction the time of day), as
+ * Excel stores dates. Serial 60 is Excel's 1900-02-29, a day that never was; below it, days
+ * count from 1899-12-31.
+ */
+export function parseExcelSerial(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) return NaN;
+  const serial = Number(text);
+  if (serial === 60 || serial < 1 || serial >= 2_958_466) return NaN; // 2958465 is 9999-12-31
+  const days = serial < 60 ? serial - 25568 : serial - 25569;
+  return Math.round(days * 86_400_000);
 }
 
 /** Parses "30m", "1h", "1d" into milliseconds. */

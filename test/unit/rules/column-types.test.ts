@@ -98,7 +98,7 @@ describe('column types', () => {
   it('reads dates in a fixed-width format, and names the format when a cell does not fit it', () => {
     table({ type: 'date', format: 'YYYYMMDD' }, [
       ['20240229', 1709164800000],
-      ['2024-02-29', null, { rule: 'type', message: '"2024-02-29" is not a date in format YYYYMMDD' }],
+      ['2024-02-29', null, { rule: 'type', message: '"2024-02-29" is not a date in format YYYYMMDD: expected 2 digit(s) at character 5' }],
     ]);
   });
 
@@ -116,7 +116,7 @@ describe('column types', () => {
   it('reads timestamps in a fixed-width format', () => {
     table({ type: 'timestamp', format: 'YYYYMMDDHHmm' }, [
       ['202401011230', 1704112200000],
-      ['2024010112', null, { rule: 'type', message: '"2024010112" is not a timestamp in format YYYYMMDDHHmm' }],
+      ['2024010112', null, { rule: 'type', message: '"2024010112" is not a timestamp in format YYYYMMDDHHmm: expected 2 digit(s) at character 11' }],
     ]);
   });
 
