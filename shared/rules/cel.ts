@@ -1,6 +1,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { Column, ColumnTypeName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { registerSluiceFunctions } from './cel-functions.js';
 import type { Value } from './columns.js';
 
 /** Longest CEL expression accepted; keeps parse and evaluation cost bounded. */
@@ -70,7 +71,7 @@ export function columnVariables(columns: Readonly<Record<string, Column>>): CelV
 
 /** A CEL environment whose variables are the row's columns. Column names that are not CEL identifiers are left out. */
 export function celEnvironment(variables: readonly CelVariable[]): Environment {
-  const env = new Environment({ unlistedVariablesAreDyn: false });
+  const env = registerSluiceFunctions(new Environment({ unlistedVariablesAreDyn: false }));
   for (const v of variables) declareCelVariable(env, v.name, v.nullable ? 'dyn' : CEL_TYPES[v.type]);
   return env;
 }
