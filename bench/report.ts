@@ -3,7 +3,7 @@
 /** One contender's figures: medians over its rounds. */
 export interface Run {
   readonly name: string;
-  readonly job: 'flux' | 'orders';
+  readonly job: 'flux' | 'orders' | 'workbook';
   readonly file: string;
   readonly mb: number;
   readonly workers: number;

@@ -1,4 +1,4 @@
-// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge]`
+// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx]`
 //
 // Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
 // contender in its own process, one after the other on the same file; with --repeat N the
@@ -18,7 +18,7 @@ import { parseByteSize } from '../shared/config/resolve.js';
 import { coresGiven, measureNode, rssSource, type Measured } from './measure.js';
 import { printReport, type Run } from './report.js';
 
-type Job = 'flux' | 'orders';
+type Job = 'flux' | 'orders' | 'workbook';
 interface Contender {
   readonly name: string;
   readonly job: Job;
@@ -39,6 +39,8 @@ const CONTENDERS: readonly Contender[] = [
   { name: 'orders-duckdb-1', job: 'orders', workers: 1, peer: 'duckdb-orders-child' },
 ];
 const HUGE: Contender = { name: 'sluice-1-10GB', job: 'flux', workers: 1, size: '10GB' };
+// A 100 MB workbook: its speed, and that one worker reads it in bounded memory.
+const XLSX: Contender = { name: 'xlsx-sluice-1', job: 'workbook', workers: 1, size: '100MB' };
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     repeat: { type: 'string', default: '1' },
     huge: { type: 'boolean', default: false },
+    xlsx: { type: 'boolean', default: false },
   },
 });
 const only = args.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -54,7 +57,7 @@ if (unknown.length) throw new Error(`--only: unknown contender(s) ${unknown.join
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a whole number of rounds, 1 or more');
 parseByteSize(args.size); // fails early on a size such as "1 GB"
-const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : [])];
+const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : []), ...(args.xlsx ? [XLSX] : [])];
 
 const here = import.meta.dirname;
 const root = join(here, '..');
@@ -65,7 +68,7 @@ const cli = join(root, 'cli', 'bin.js');
 
 /** The job's generated input at `size`, made once and kept under bench/data/. */
 async function dataset(job: Job, size: string): Promise<string> {
-  const file = join(dataDir, job === 'flux' ? `flux-${size}.tsv` : `orders-${size}.csv`);
+  const file = join(dataDir, job === 'flux' ? `flux-${size}.tsv` : job === 'workbook' ? `workbook-${size}.xlsx` : `orders-${size}.csv`);
   if (!existsSync(file)) {
     await mkdir(dataDir, { recursive: true });
     console.error(`generating ${file} …`);

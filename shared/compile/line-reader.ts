@@ -281,13 +281,20 @@ if (y !== dc.y || mo !== dc.mo || d !== dc.d) {
 const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;`;
 }
 
-/** The first `delimiter` at or after `from` in `T` (Infinity when none), memoised per text, so each is found once. */
+/**
+ * The first `delimiter` at or after `from` in `T` (Infinity when none), memoised, so each is found
+ * once while lines move forward through a text. The answer holds only for the same text and a
+ * `from` between the search's start and its answer: a block with the same content, read again
+ * (a retry, or the same file twice in a worker), starts over from its first line.
+ */
 function delimiterFinder(delimiter: string): (T: string, from: number) => number {
   let text = '';
+  let searched = Infinity;
   let at = -1;
   return (T, from) => {
-    if (T !== text || (at !== Infinity && at < from)) {
+    if (T !== text || from < searched || (at !== Infinity && at < from)) {
       text = T;
+      searched = from;
       const i = T.indexOf(delimiter, from);
       at = i === -1 ? Infinity : i;
     }

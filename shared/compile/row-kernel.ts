@@ -208,7 +208,14 @@ B[p++] = 34; }`;
     } else return undefined; // a timestamp derive into a json column: the general path writes it
     emit.push(bytes(key), kind === 'null' ? bytes(NULL) : `if (${isNull}) { ${bytes(NULL)} } else { ${value} }`);
   }
-  const need = [`${constBytes} + 3 * (e - s)`, ...derivedStrings].join(' + ');
+  // A field may be written by more than one output column (two columns with one source, a kept field).
+  const copies = new Map<number, number>();
+  for (const col of spec.output) {
+    const field = col.from.kind === 'keep' ? spec.reader.keep.find((k) => k.slot === (col.from as { slot: number }).slot)?.field : col.from.kind === 'source' ? spec.reader.columns.find((c) => c.slot === (col.from as { slot: number }).slot)?.field : undefined;
+    if (field !== undefined) copies.set(field, (copies.get(field) ?? 0) + 1);
+  }
+  const most = Math.max(1, ...copies.values());
+  const need = [`${constBytes} + ${3 * most} * (e - s)`, ...derivedStrings].join(' + ');
 
   // ---- commit: profile, key hashes, coverage
   const commit: string[] = ['P.rows++;'];

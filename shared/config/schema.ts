@@ -48,6 +48,7 @@ export const ColumnSchema = z
     for (const key of ['thousands', 'currency'] as const) {
       if (c[key] !== undefined && c[key] !== false && !numeric) ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to number and integer columns, not ${c.type}` });
     }
+    if (c.timezone !== undefined && c.type !== 'timestamp') ctx.addIssue({ code: 'custom', path: ['timezone'], message: `timezone applies to timestamp columns; a ${c.type} has no time of day to place` });
     if (c.decimal === ',' && !numeric) ctx.addIssue({ code: 'custom', path: ['decimal'], message: `decimal applies to number and integer columns, not ${c.type}` });
     if (c.thousands !== undefined && c.thousands === c.decimal) ctx.addIssue({ code: 'custom', path: ['thousands'], message: `the thousands separator cannot also be the decimal mark ("${c.decimal}")` });
     if (c.type === 'enum' && !c.values?.length) ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum column needs values' });
@@ -61,7 +62,8 @@ export const ColumnSchema = z
   });
 
 export const FormatSchema = z.strictObject({
-  type: z.enum(['csv', 'tsv', 'jsonl']).default('csv').describe('csv, tsv, or jsonl (one JSON object a line)'),
+  type: z.enum(['csv', 'tsv', 'jsonl', 'xlsx']).default('csv').describe('csv, tsv, jsonl (one JSON object a line), or xlsx (an Excel workbook: one sheet, read as one chunk)'),
+  sheet: z.union([z.string().min(1), z.number().int().positive()]).default(1).describe('xlsx: the sheet to read, by name or 1-based position'),
   delimiter: z.string().length(1).optional().describe('Field separator; "," for csv and "\\t" for tsv by default'),
   quote: z.union([z.string().length(1), z.literal(false)]).optional().describe('Quote character, or false for none; csv: \'"\', tsv: none'),
   header: z.boolean().default(true).describe('The first line names the columns; false reads columns by position, in schema order'),

@@ -146,11 +146,6 @@ export async function readRecords(
     if (stopped) return;
     knownStart = -1;
     if (pastStop(start, recLine)) return;
-    if (blockSkips && skipOffsets.has(byteAt(start))) {
-      // A skipRows line: the record that starts on it is skipped whole, whatever it holds.
-      skippedLines++;
-      return;
-    }
     raw.fields = fields;
     raw.start = start;
     raw.end = end;
@@ -166,6 +161,13 @@ export async function readRecords(
     const contentEnd = end - (text.charCodeAt(end - 1) === lineByte ? 1 : 0) - (lf && text.charCodeAt(end - 2) === 13 && text.charCodeAt(end - 1) === 10 ? 1 : 0);
     if (malformed === undefined && contentEnd <= start) {
       blankLines++;
+      return;
+    }
+    if (blockSkips && skipOffsets.has(byteAt(start))) {
+      // A skipRows line: the record that starts on it is skipped whole, every physical line of it.
+      let n = end >= text.length && text.charCodeAt(end - 1) !== lineByte ? 1 : 0;
+      for (let i = text.indexOf(dialect.lineBreak, start); i !== -1 && i < end; i = text.indexOf(dialect.lineBreak, i + 1)) n++;
+      skippedLines += n;
       return;
     }
     // Also for a malformed record (its first line): the same verdict as the unbroken-line check below, whatever the block cuts.

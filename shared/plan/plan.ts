@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { dialectOf, parseByteSize, pipelineHash } from '../config/resolve.js';
+import { readSheetHead } from '../formats/xlsx.js';
 import type { Pipeline } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { detectLineBreak, tokenizeBlock, type Dialect } from '../formats/delimited.js';
@@ -66,6 +67,13 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
     pipelineHash: pipelineHash(pipeline),
     input: { key, size: info.size, etag: info.etag, ...(info.versionId ? { versionId: info.versionId } : {}) },
   };
+  if (pipeline.format.type === 'xlsx') {
+    // A workbook is a zip: it cannot be split by byte range, so it is one chunk.
+    const head = await readSheetHead(source.read(), pipeline.format, key).catch((e: unknown) => {
+      throw classifyReadError(e, key);
+    });
+    return { ...base, compression: 'none', ...head, dataStart: 0, lineBreak: '\n', method: 'whole-file: a workbook is one chunk', chunks: [{ index: 0, start: 0, end: info.size }] };
+  }
   if (gzip) {
     const head = await readHeader(Readable.from(source.read()).pipe(createGunzip()), key, pipeline).catch((e: unknown) => {
       throw classifyReadError(e, key);
@@ -261,7 +269,7 @@ async function recordBoundaries(source: Source, key: string, pipeline: Pipeline,
   })();
   await readRecords(
     untilDone,
-    { file: key, format: pipeline.format.type, dialect, startOffset: start, startLine: 1, maxLineBytes: pipeline.format.maxLineBytes, stripBom: false },
+    { file: key, format: pipeline.format.type === 'jsonl' ? 'jsonl' : 'csv', dialect, startOffset: start, startLine: 1, maxLineBytes: pipeline.format.maxLineBytes, stripBom: false },
     (rec) => {
       if (next >= nominal.length) return;
       const at = rec.offset();

@@ -6,6 +6,7 @@ import { InputError, JobFailedError } from '../errors.js';
 import { RowGroupBudget } from '../formats/parquet.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
+import { readSheetRecords } from '../formats/xlsx.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { KernelOutcome } from '../compile/row-kernel.js';
 import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
@@ -127,7 +128,15 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     t.count++;
     if (t.samples.length < SAMPLES_PER_RULE) t.samples.push(sample);
   };
-  const reject = (rec: SourceRecord, failures: readonly { column?: string; rule: string; value?: string; message: string }[]) => {
+  // xlsx: the cell reference of a column of the record being read (Sheet1!C27), for its rejects.
+  let cellRef: ((column: number) => string) | undefined;
+  const inSheet = (failures: readonly { column?: string; rule: string; value?: string; message: string }[]) =>
+    failures.map((f) => {
+      const index = f.column === undefined ? -1 : (row.inputColumns.find((c) => c.name === f.column)?.index ?? -1);
+      return index === -1 ? f : { ...f, cell: cellRef!(index) };
+    });
+  const reject = (rec: SourceRecord, given: readonly { column?: string; rule: string; value?: string; message: string }[]) => {
+    const failures = cellRef ? inSheet(given) : given;
     stats.rowsRejected++;
     for (const f of failures) tally(f.rule, { line: rec.line, column: f.column, value: f.value, message: f.message });
     if (pipeline.onBadRow !== 'quarantine') {
@@ -244,11 +253,21 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   const source = chunkSource(deps.input, plan, chunk, dialect.quote === '' ? 0 : pipeline.format.maxLineBytes + 8, onProgress && ((n) => void (bytesRead += n)));
   let totals;
   try {
-    totals = await readRecords(
+    totals = pipeline.format.type === 'xlsx'
+      ? await readSheetRecords(
+          source,
+          { file, sheet: pipeline.format.sheet, skipRows: pipeline.format.skipRows, dataStartRow: linesBeforeData(plan) + 1, width: plan.header?.length ?? row.inputColumns.length },
+          (rec, ref) => {
+            cellRef = ref;
+            take(rec);
+          },
+          onBlockEnd,
+        )
+      : await readRecords(
       source,
       {
         file,
-        format: pipeline.format.type,
+        format: pipeline.format.type === 'jsonl' ? 'jsonl' : 'csv',
         dialect,
         // A gzip chunk is the whole file, its decompressed bytes after the header.
         startOffset: plan.compression === 'gzip' ? plan.dataStart : chunk.start,

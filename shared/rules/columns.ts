@@ -88,7 +88,8 @@ export function numberInFormat(column: Pick<Column, 'thousands' | 'decimal' | 'c
       whole = whole.split(thousands!).join('');
     }
     // What is left of a mark that is not this column's is an error (a "." with decimal ",", say).
-    if (/[^0-9]/.test(whole) || (fraction !== undefined && !/^[0-9]+(?:[eE][+-]?[0-9]+)?$/.test(fraction))) return undefined;
+    // Digits only: a number written in a format of its own has no exponent.
+    if (/[^0-9]/.test(whole) || (fraction !== undefined && !/^[0-9]+$/.test(fraction))) return undefined;
     return fraction === undefined ? `${sign}${whole}` : `${sign}${whole}.${fraction}`;
   };
 }

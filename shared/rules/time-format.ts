@@ -181,19 +181,26 @@ export function zonedWall(timeZone: string): WallClock {
   } catch {
     throw new Error(`"${timeZone}" is not an IANA time zone (such as "Europe/Berlin")`);
   }
+  /** The zone's offset from UTC (ms) at instant `t`, from Intl (to the second). */
+  const exact = (t: number): number => {
+    const second = Math.floor(t / 1000) * 1000;
+    const p: Record<string, number> = {};
+    for (const part of format.formatToParts(new Date(second))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    return utcWall(p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!, 0) - second;
+  };
+  // Per hour of UTC: its offset when the hour starts and ends with the same one; NaN for an hour
+  // with a change in it (zones change on the half hour too), which is then asked to the second.
   const cache = new Map<number, number>();
-  /** The zone's offset from UTC (ms) at instant `t`. */
   const offsetAt = (t: number): number => {
     const hour = Math.floor(t / 3_600_000);
     let o = cache.get(hour);
     if (o === undefined) {
-      const p: Record<string, number> = {};
-      for (const part of format.formatToParts(new Date(hour * 3_600_000))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-      o = utcWall(p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!, 0) - hour * 3_600_000;
+      const first = exact(hour * 3_600_000);
+      o = first === exact(hour * 3_600_000 + 3_599_000) ? first : NaN;
       if (cache.size > 100_000) cache.clear();
       cache.set(hour, o);
     }
-    return o;
+    return Number.isNaN(o) ? exact(t) : o;
   };
   return (y, mo, d, h, mi, s, ms) => {
     const local = utcWall(y, mo, d, h, mi, s, ms);

@@ -170,7 +170,8 @@ function isoIn(wall: WallClock): TimeParser {
 export function parseExcelSerial(text: string): number {
   if (!/^\d+(\.\d+)?$/.test(text)) return NaN;
   const serial = Number(text);
-  if (serial === 60 || serial < 1 || serial >= 2_958_466) return NaN; // 2958465 is 9999-12-31
+  // [60, 61) is Excel's 1900-02-29, a day that never was; 2958465 is 9999-12-31.
+  if ((serial >= 60 && serial < 61) || serial < 1 || serial >= 2_958_466) return NaN;
   const days = serial < 60 ? serial - 25568 : serial - 25569;
   return Math.round(days * 86_400_000);
 }

@@ -32,7 +32,7 @@ export function independentFormatOf(p: Pipeline): IndependentFormat {
   const relaxQuotes = (p.format as { relaxQuotes?: boolean }).relaxQuotes === true;
   const skipRows = p.format.skipRows ?? 0;
   return {
-    type: p.format.type,
+    type: p.format.type === 'xlsx' ? 'csv' : p.format.type,
     delimiter,
     quote,
     relaxQuotes,
@@ -238,6 +238,12 @@ class Reader extends PhysicalLines {
         this.skip(1);
         continue;
       }
+      if (this.atTop && this.format.skipLines.has(this.line)) {
+        if (this.pos >= this.dataEnd) return;
+        if (!this.skipLine()) return;
+        this.skip(1);
+        continue;
+      }
       if (!this.skipBlanks()) return;
       const comments = this.skipComments();
       if (comments === undefined) return;
@@ -258,8 +264,15 @@ class Reader extends PhysicalLines {
 
   private skip(lines: number): void {
     this.skippedLines += lines;
-    // Above the header, or (no header) above the first record: where the planner skips them.
-    if (this.format.header ? this.headerPending : this.starts.count === 0) this.skippedAbove += lines;
+    if (this.atTop) this.skippedAbove += lines;
+  }
+
+  /**
+   * Still in the run of skipped lines at the top of the file, before any header, record or blank
+   * line: where the planner skips them, a listed line one physical line at a time.
+   */
+  private get atTop(): boolean {
+    return this.blankLines === 0 && this.starts.count === 0 && (!this.format.header || this.headerPending);
   }
 
   /** Skips the comment lines at `pos`: true when it skipped one, undefined when more bytes are needed to tell. */

@@ -141,4 +141,22 @@ describe('the generated line reader', () => {
       { numRuns: 100 },
     );
   });
+
+  it('reads a file again with the same answers when the worker keeps its processor (the last-field memo starts over)', async () => {
+    const partial = { format: { type: 'csv' }, schema: { columns: { a: { type: 'integer' }, b: {} } }, qualityGate: { maxRejectRatio: 1 } };
+    const content = 'a,b\n2,y,z\n1,x\n';
+    const first = await run(content, partial, true);
+    const again = await run(content, partial, true);
+    expect(again).toEqual(first);
+    // The three-field line is a reject both times, and the general path agrees.
+    expect((first[0] as { stats: { rowsRejected: number } }).stats.rowsRejected).toBe(1);
+    expect(first).toEqual(await run(content, partial, false));
+  });
+
+  it('leaves room in the row kernel for a field that two output columns write', async () => {
+    const wide = '中'.repeat(3000);
+    const partial = { format: { type: 'csv' }, schema: { columns: { a: { source: 'x' }, b: { source: 'x' }, y: {} } }, qualityGate: { maxRejectRatio: 1 } };
+    const content = `x,y\n${Array.from({ length: 400 }, (_, i) => `${wide}${i},${i}`).join('\n')}\n`;
+    expect(await run(content, partial, true)).toEqual(await run(content, partial, false));
+  });
 });

@@ -96,4 +96,20 @@ describe('format.skipRows and format.comment', () => {
   it('fails a file with one line naming it when the skipped lines leave no header', async () => {
     await expect(run('a\nb\n', { format: { type: 'csv', skipRows: 2 }, schema: { columns: { n: {} } } })).rejects.toThrow(/no header line after the 2 skipped line\(s\)/);
   });
+
+  it('counts a listed line the way the independent reader does: a quoted record whole, a blank line as blank, a listed line at the top as one line', async () => {
+    const schema = { columns: { a: {}, b: {} } };
+    const quoted = await run('a,b\n"x\ny",1\n1,2\n', { format: { type: 'csv', skipRows: [2] }, schema });
+    expect(quoted.report.accounting).toMatchObject({ rowsIn: 1, skippedLines: 2 });
+    expect(quoted.verified.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([]);
+    const blank = await run('a,b\n\n1,2\n', { format: { type: 'csv', skipRows: [2] }, schema });
+    expect(blank.report.accounting).toMatchObject({ rowsIn: 1, skippedLines: 0, blankLines: 1 });
+    expect(blank.verified.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([]);
+    const noHeader = await run('\n#c\n1,2\n', { format: { type: 'csv', header: false, comment: '#' }, schema });
+    expect(noHeader.report.accounting).toMatchObject({ rowsIn: 1, skippedLines: 1, blankLines: 1 });
+    expect(noHeader.verified.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([]);
+    const top = await run('meta "quoted\na,b\n1,2\n', { format: { type: 'csv', skipRows: [1] }, schema });
+    expect(top.rows).toEqual([{ a: '1', b: '2' }]);
+    expect(top.verified.checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([]);
+  });
 });

@@ -54,6 +54,10 @@ describe('number formats, case by case', () => {
       [{ type: 'number' }, '$5', '"$5" is not a number'],
       [{ type: 'number' }, ' 5', '" 5" is not a number'],
       [{ type: 'integer', thousands: ',' }, '12abc', '"12abc" is not an integer (thousands ",")'],
+      // A number in a format of its own has no exponent, whatever its marks.
+      [{ type: 'number', thousands: ',' }, '1.0e5', '"1.0e5" is not a number (thousands ",")'],
+      [{ type: 'number', thousands: ',' }, '1e5', '"1e5" is not a number (thousands ",")'],
+      [{ type: 'number', decimal: ',' }, '1,5e3', '"1,5e3" is not a number (decimal ",")'],
     ];
     for (const [c, raw, message] of cases) {
       const r = read(c, raw);

@@ -50,6 +50,7 @@ describe('date and time formats with dayjs/moment tokens', () => {
     expect(() => compileTimeFormat('YYYY h:mm', 'timestamp')).toThrow(/h and hh need A/);
     expect(() => compileTimeFormat('YYYY [at HH', 'timestamp')).toThrow(/never closed/);
     expect(() => compileTimeFormat('YYYY', 'timestamp', 'Mars/Olympus')).toThrow(/not an IANA time zone/);
+    expect(() => parseConfig({ pipelines: [{ name: 'p', schema: { columns: { d: { type: 'date', format: 'DD.MM.YYYY', timezone: 'Europe/Berlin' } } } }] })).toThrow(/timezone applies to timestamp columns/);
   });
 
   it('reads local times in an IANA zone: a DST gap is a reject with its reason, an ambiguous time its first occurrence', () => {
@@ -62,6 +63,16 @@ describe('date and time formats with dayjs/moment tokens', () => {
     // 01:30 happens twice on 2019-11-03: first in EDT (05:30Z), then in EST (06:30Z).
     expect(ny('11/3/2019 1:30')).toBe('2019-11-03T05:30:00.000Z');
     expect(ny('11/3/2019 2:30')).toBe('2019-11-03T07:30:00.000Z');
+    // Zones whose clocks change on the half hour: St. John's (UTC-3:30, from 02:00 to 03:00 and back),
+    // Lord Howe (UTC+10:30, half an hour forward at 02:00, to UTC+11).
+    const sj = (text: string) => at('M/D/YYYY H:mm', 'timestamp', text, 'America/St_Johns');
+    expect(sj('3/10/2019 2:15')).toBe('NaN');
+    expect(sj('3/10/2019 3:15')).toBe('2019-03-10T05:45:00.000Z');
+    expect(sj('11/3/2019 1:10')).toBe('2019-11-03T03:40:00.000Z'); // first occurrence, daylight time
+    expect(sj('11/3/2019 2:10')).toBe('2019-11-03T05:40:00.000Z');
+    const lh = (text: string) => at('M/D/YYYY H:mm', 'timestamp', text, 'Australia/Lord_Howe');
+    expect(lh('10/6/2019 2:15')).toBe('NaN');
+    expect(lh('10/6/2019 2:45')).toBe('2019-10-05T15:45:00.000Z');
     const failures: Failure[] = [];
     const column = parseConfig({ pipelines: [{ name: 'p', schema: { columns: { t: { type: 'timestamp', format: 'M/D/YYYY H:mm', timezone: 'America/New_York' } } } }] }).pipelines[0]!.schema.columns.t!;
     expect(compileColumn('t', column, new Set(['']), 't')('3/10/2019 2:30', failures)).toBeNull();
@@ -78,7 +89,7 @@ describe('date and time formats with dayjs/moment tokens', () => {
     expect(at('excel', 'date', '1')).toBe('1900-01-01T00:00:00.000Z');
     expect(at('excel', 'date', '59')).toBe('1900-02-28T00:00:00.000Z');
     expect(at('excel', 'date', '61')).toBe('1900-03-01T00:00:00.000Z');
-    for (const bad of ['60', '0', '-1', '1e3', '', 'abc']) expect(at('excel', 'date', bad), bad).toBe('NaN');
+    for (const bad of ['60', '60.5', '0', '-1', '1e3', '', 'abc']) expect(at('excel', 'date', bad), bad).toBe('NaN');
   });
 });
 
