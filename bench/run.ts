@@ -1,4 +1,4 @@
-// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx]`
+// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx [--xlsx-size 100MB]]`
 //
 // Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
 // contender in its own process, one after the other on the same file; with --repeat N the
@@ -41,6 +41,7 @@ const CONTENDERS: readonly Contender[] = [
 const HUGE: Contender = { name: 'sluice-1-10GB', job: 'flux', workers: 1, size: '10GB' };
 // A 100 MB workbook: its speed, and that one worker reads it in bounded memory.
 const XLSX: Contender = { name: 'xlsx-sluice-1', job: 'workbook', workers: 1, size: '100MB' };
+// --xlsx-size: a smaller workbook (writing 100 MB with exceljs takes long on a small machine).
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     huge: { type: 'boolean', default: false },
     xlsx: { type: 'boolean', default: false },
+    'xlsx-size': { type: 'string', default: '100MB' },
   },
 });
 const only = args.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -57,7 +59,7 @@ if (unknown.length) throw new Error(`--only: unknown contender(s) ${unknown.join
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a whole number of rounds, 1 or more');
 parseByteSize(args.size); // fails early on a size such as "1 GB"
-const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : []), ...(args.xlsx ? [XLSX] : [])];
+const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : []), ...(args.xlsx ? [{ ...XLSX, size: args['xlsx-size'] }] : [])];
 
 const here = import.meta.dirname;
 const root = join(here, '..');

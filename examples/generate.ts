@@ -767,6 +767,8 @@ async function writeWorkbook(out: string, rng: () => number, size: number, defec
     if (rng() < defects) taCell = rng() < 0.5 ? -9999 : 'n/a';
     const row = ws.addRow([station, new Date(t), taCell, rh, rain, hpa, rng() > 0.01, { formula: `C${rows + 4}*9/5+32`, result: typeof taCell === 'number' && taCell !== -9999 ? Math.round((ta * 9 / 5 + 32) * 100) / 100 : { error: '#VALUE!' } }]);
     row.commit();
+    // Let the zip stream write what it has: without a turn of the event loop it only buffers.
+    if (rows % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     if (rows - checked >= 20_000) {
       checked = rows;
       // The zip grows as the sheet streams out: its size on disk is near what the workbook will be.
