@@ -1,6 +1,6 @@
 import type { Column, ColumnTypeName } from '../config/schema.js';
 import { columnBound, compileColumn, hasNumberFormat, parseBooleanText, type Value } from '../rules/columns.js';
-import { compileTimeFormat, daysFromCivil, daysIn, fixedLayout, isFixedPattern, type FixedLayout } from '../rules/time.js';
+import { compileTimeFormat, daysFromCivil, daysIn, fixedLayout, isFixedPattern, TIME_MAX, TIME_MIN, type FixedLayout } from '../rules/time.js';
 
 /** A schema column as the line reader reads it: from header field `field` into slot `slot` of the row. */
 export interface LineColumn {
@@ -223,7 +223,7 @@ ${store.num(k, 'v', a, b)}`;
       }
       const parse = `time${k}`;
       helpers[parse] = compileTimeFormat(column.format, c.type, column.timezone);
-      read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v${bounds ? ` || ${bounds}` : ''}) ${bail} ${store.val(k, 'v')}`;
+      read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v || v < ${TIME_MIN} || v > ${TIME_MAX}${bounds ? ` || ${bounds}` : ''}) ${bail} ${store.val(k, 'v')}`;
       break;
     }
     default: {
@@ -278,7 +278,8 @@ if (y !== dc.y || mo !== dc.mo || d !== dc.d) {
   if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) ${bail}
   dc.y = y; dc.mo = mo; dc.d = d; dc.ms = daysFromCivil(y, mo, d) * 86400000;
 }
-const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;`;
+const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;
+if (v > ${TIME_MAX}) ${bail}`;
 }
 
 /**

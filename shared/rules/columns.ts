@@ -1,6 +1,6 @@
 import type { Column, ColumnTypeName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import { compileTimeFormat, parseIsoDate, parseIsoTimestamp, type TimeParser } from './time.js';
+import { compileTimeFormat, parseIsoDate, parseIsoTimestamp, TIME_MAX, TIME_MIN, type TimeParser } from './time.js';
 
 /** A typed cell: string, number (also epoch ms for date/timestamp), boolean or null. */
 export type Value = string | number | boolean | null;
@@ -192,6 +192,8 @@ function compileColumnAsIs(name: string, column: Column, nullValues: ReadonlySet
           const why = parseTime!.why?.(raw);
           return fail(failures, 'type', raw, `"${raw}" is not a ${type}${column.format ? ` in format ${column.format}` : ''}${why ? `: ${why}` : ''}`);
         }
+        // An offset or 24:00 can carry a time past what ISO text holds; it would be written as "+010000-…".
+        if (ms < TIME_MIN || ms > TIME_MAX) return fail(failures, 'type', raw, `"${raw}" falls outside the years 0000–9999 (${type})`);
         return checkNumber(ms, raw, failures);
       };
   }

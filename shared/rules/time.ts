@@ -1,5 +1,9 @@
 import { compilePattern, tokenize, utcWall, zonedWall, type WallClock } from './time-format.js';
 
+/** The times ISO 8601 text can hold without an extended year: 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. */
+export const TIME_MIN = -62_167_219_200_000;
+export const TIME_MAX = 253_402_300_799_999;
+
 /** Parses a date/time string to epoch milliseconds (UTC), or NaN; `why`, when there, says why a text is NaN. */
 export type TimeParser = ((text: string) => number) & { why?: (text: string) => string };
 

@@ -40,7 +40,7 @@ const number = fc.oneof(
 );
 const stamp = fc.oneof(
   fc.date({ min: new Date('1999-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().replace(/[-:T]/g, '').slice(0, 12)),
-  fc.constantFrom('201901012400', '201901012500', '201901012401', '201901010060', '201902290000', '202002290000', '201913010000', '20190101000', '2019010100000', '2019-01-01', 'NA', ''),
+  fc.constantFrom('999912312400', '999912312330', '201901012400', '201901012500', '201901012401', '201901010060', '201902290000', '202002290000', '201913010000', '20190101000', '2019010100000', '2019-01-01', 'NA', ''),
 );
 const site = fc.oneof(fc.constantFrom('US-Ha1', 'DE-Tha', 'FR-Pue'), fc.constantFrom('us-ha1', 'US-Ha', 'Ü-Ha1', 'US-Hä1', ''));
 const flag = fc.constantFrom('0', '1', '2', '3', '4', '-1', '1.0', 'NA', '');

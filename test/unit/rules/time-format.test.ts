@@ -83,6 +83,17 @@ describe('date and time formats with dayjs/moment tokens', () => {
     expect(at(undefined, 'timestamp', '2019-07-01T12:00:00+02:00', 'Europe/Berlin')).toBe('2019-07-01T10:00:00.000Z');
   });
 
+  it('refuses a time that an offset or 24:00 carries past the year 9999, which ISO text cannot hold', () => {
+    const column = (c: Record<string, unknown>) => parseConfig({ pipelines: [{ name: 'p', schema: { columns: { t: c } } }] }).pipelines[0]!.schema.columns.t!;
+    const read = (c: Record<string, unknown>, raw: string) => {
+      const failures: Failure[] = [];
+      return { value: compileColumn('t', column(c), new Set(['']), 't')(raw, failures), failures: failures.map((f) => f.message) };
+    };
+    expect(read({ type: 'timestamp' }, '9999-12-31T23:30:00-01:00')).toEqual({ value: null, failures: ['"9999-12-31T23:30:00-01:00" falls outside the years 0000–9999 (timestamp)'] });
+    expect(read({ type: 'timestamp', format: 'YYYYMMDD HHmm' }, '99991231 2400').failures).toEqual(['"99991231 2400" falls outside the years 0000–9999 (timestamp)']);
+    expect(read({ type: 'timestamp' }, '9999-12-31T23:59:59Z').value).toBe(253402300799000);
+  });
+
   it('reads spreadsheet serial days, with Excel’s 1900 leap day refused', () => {
     expect(at('excel', 'timestamp', '43466')).toBe('2019-01-01T00:00:00.000Z');
     expect(at('excel', 'timestamp', '43466.5')).toBe('2019-01-01T12:00:00.000Z');
