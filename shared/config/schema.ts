@@ -203,6 +203,12 @@ export const PipelineSchema = z
     if (p.compute.command && p.compute.type !== 'fargate') {
       ctx.addIssue({ code: 'custom', path: ['compute', 'command'], message: 'command needs compute.type fargate' });
     }
+    // A workbook has cells, not text lines: the text-file options would be silently ignored.
+    if (p.format.type === 'xlsx') {
+      for (const key of ['comment', 'delimiter', 'quote'] as const) {
+        if (p.format[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['format', key], message: `${key} applies to text formats, not xlsx` });
+      }
+    }
   });
 
 export const ConfigSchema = z.strictObject({

@@ -82,6 +82,11 @@ describe('format.type: xlsx', () => {
     await expect(runLocal({ config, files: [file], out: join(dir, 'out-2'), workers: 1 })).rejects.toThrow(/no sheet "Data" \(its sheets: Notes, Readings\)/);
   });
 
+  it('refuses the options of text formats, which a workbook would ignore', () => {
+    expect(() => parseConfig({ pipelines: [{ name: 'p', format: { type: 'xlsx', comment: '#' }, schema: { columns: { a: {} } } }] })).toThrow(/format\.comment.*applies to text formats, not xlsx/s);
+    expect(() => parseConfig({ pipelines: [{ name: 'p', format: { type: 'xlsx', delimiter: ';' }, schema: { columns: { a: {} } } }] })).toThrow(/applies to text formats, not xlsx/);
+  });
+
   it('names columns as spreadsheets do', () => {
     expect([0, 1, 25, 26, 27, 51, 52, 701, 702, 16383].map(columnLetters)).toEqual(['A', 'B', 'Z', 'AA', 'AB', 'AZ', 'BA', 'ZZ', 'AAA', 'XFD']);
   });
