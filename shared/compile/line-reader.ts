@@ -47,7 +47,7 @@ export interface CellStore {
 }
 
 /** The line reader's store: the row's values `W` and number texts `R`. */
-export const rowStore: CellStore = {
+const rowStore: CellStore = {
   nul: (k) => `W[${k}] = null; R[${k}] = undefined;`,
   num: (k, v, a, b) => `W[${k}] = ${v}; R[${k}] = T.slice(${a}, ${b});`,
   val: (k, v) => `W[${k}] = ${v}; R[${k}] = undefined;`,

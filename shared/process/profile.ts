@@ -44,7 +44,7 @@ function profileHelpers(p: ColumnProfiler): Record<string, unknown> {
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-export function hashNumber(n: number): number {
+function hashNumber(n: number): number {
   f64[0] = n;
   return hashWords(u32[0]!, u32[1]!);
 }

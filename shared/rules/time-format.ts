@@ -6,9 +6,6 @@ import { daysFromCivil, daysIn } from './time.js';
  * [brackets]. Any other character is itself. Parsing is strict: the whole text must match.
  */
 
-/** Why a text is not a time in a pattern; undefined when it is one. */
-export type TimeReason = string | undefined;
-
 /** A parsed time: epoch ms (NaN when not a time), and `why` tells the reason for a NaN. */
 export interface PatternParser {
   (text: string): number;

@@ -20,9 +20,10 @@ export interface FixedLayout {
   readonly literals: readonly { readonly at: number; readonly code: number }[];
 }
 
+const FIXED = new Set(['Y4', 'M2', 'D2', 'H2', 'm2', 's2']);
+
 /** Whether a pattern is fixed-width: only YYYY MM DD HH mm ss and single literal characters (read by position). */
 export function isFixedPattern(pattern: string): boolean {
-  const FIXED = new Set(['Y4', 'M2', 'D2', 'H2', 'm2', 's2']);
   try {
     return tokenize(pattern).every((t) => (t.kind === 'num' ? t.min === t.max && FIXED.has(`${t.part}${t.min}`) : t.kind === 'text' && t.text.length === 1)) && !pattern.includes('[');
   } catch {
