@@ -99,8 +99,9 @@ export class S3ObjectStore implements ObjectStore {
     done.catch(() => undefined);
     return {
       async write(chunk) {
+        // The body queues what it is given until the upload reads it: a copy, so the caller may reuse its buffer.
         // A failed upload stops reading the body, so its error must end the wait for drain.
-        if (!body.write(chunk)) {
+        if (!body.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk))) {
           await Promise.race([once(body, 'drain'), done]).catch((e: unknown) => {
             throw classifyAwsError(e, where);
           });

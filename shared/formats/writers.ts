@@ -84,12 +84,23 @@ export class OutputBytes {
     this.reserve(text.length * 3);
     this.pos += this.buf.write(text, this.pos, 'utf8');
   }
-  /** The bytes so far, handed over: the sink may keep them, so writing goes on in a new buffer. */
+  /** A buffer whose bytes have been written, to fill again instead of allocating one. */
+  private spare: Buffer | undefined;
+  /**
+   * The bytes so far, handed over; writing goes on in another buffer. Give the returned bytes
+   * back with `recycle` once their write has resolved: fresh buffers cost page faults and GC.
+   */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.setBuffer(Buffer.allocUnsafe(this.buf.length));
+    const next = this.spare !== undefined && this.spare.length >= this.buf.length ? this.spare : Buffer.allocUnsafe(this.buf.length);
+    this.spare = undefined;
+    this.setBuffer(next);
     this.pos = 0;
     return out;
+  }
+  recycle(taken: Buffer): void {
+    // A buffer of this size has its own ArrayBuffer (Node pools only small ones).
+    if (taken.byteOffset === 0 && taken.buffer.byteLength >= FLUSH_BYTES) this.spare = Buffer.from(taken.buffer);
   }
   private setBuffer(b: Buffer): void {
     this.buf = b;
@@ -105,15 +116,24 @@ abstract class TextWriter implements RowWriter {
   protected append(text: string): void {
     this.out.append(text);
   }
+  /** The write of the previous buffer: one is in flight while the next fills. */
+  private inFlight: Promise<void> = Promise.resolve();
   async flush(force = false): Promise<void> {
     if (!force && this.out.pos < FLUSH_BYTES) return;
-    await this.sink.write(this.out.take());
+    await this.inFlight;
+    const bytes = this.out.take();
+    const write = this.sink.write(bytes).then(() => this.out.recycle(bytes));
+    // Its failure surfaces at the next flush or close; until then it must not count as unhandled.
+    write.catch(() => undefined);
+    this.inFlight = write;
+    if (force) await write;
   }
   async close(): Promise<PartInfo> {
     await this.flush(true);
     return this.sink.commit(this.out.rows);
   }
-  abort(): Promise<void> {
+  async abort(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
     return this.sink.target.abort();
   }
 }

@@ -146,18 +146,8 @@ export class FsObjectStore implements ObjectStore {
       async write(chunk) {
         const s = await open();
         if (failed) throw failed;
-        if (!s.write(chunk)) {
-          await new Promise<void>((resolve, reject) => {
-            const done = (e?: Error) => {
-              s.off('drain', done);
-              s.off('error', done);
-              if (e) reject(e);
-              else resolve();
-            };
-            s.on('drain', done);
-            s.on('error', done);
-          });
-        }
+        // Resolved once the bytes are in the file: the caller may then reuse the chunk's buffer.
+        await new Promise<void>((resolve, reject) => s.write(chunk, (e) => (e ? reject(e) : resolve())));
       },
       async commit() {
         const s = await open();

@@ -18,6 +18,7 @@ export function changedSincePlanned(key: string, version: ObjectVersion, now: st
 
 /** A pending object: it becomes visible under its key only on `commit` (temp + rename, or a completed upload). */
 export interface ObjectWriter {
+  /** Resolves once the writer no longer needs `chunk`: the caller may then fill its memory again. */
   write(chunk: Uint8Array | string): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;

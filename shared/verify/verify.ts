@@ -37,7 +37,8 @@ class DigestStore implements ObjectStore {
     const chunks: Uint8Array[] = [];
     const isReject = key.startsWith('rejects/');
     return {
-      write: async (c) => void chunks.push(typeof c === 'string' ? Buffer.from(c) : c),
+      // A copy: the writer may fill its buffer again once this resolves.
+      write: async (c) => void chunks.push(Buffer.from(typeof c === 'string' ? Buffer.from(c) : c)),
       commit: async () => {
         await digestPart(this.format, (async function* () { yield* chunks; })(), isReject ? this.rejects : this.results, isReject);
         chunks.length = 0;

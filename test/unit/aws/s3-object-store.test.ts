@@ -1,4 +1,4 @@
-import { CreateMultipartUploadCommand, GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,23 @@ describe('S3ObjectStore reads of a planned version', () => {
 });
 
 describe('S3ObjectStore writer', () => {
+  it('uploads the bytes a chunk held when written, though its buffer is filled again once the write resolved', async () => {
+    const bodies: string[] = [];
+    s3.on(PutObjectCommand).callsFake(async (input: { Body: unknown }) => {
+      const b = input.Body;
+      bodies.push(typeof b === 'string' ? b : b instanceof Uint8Array ? Buffer.from(b).toString() : await text(b as AsyncIterable<Uint8Array>));
+      return { ETag: '"e"' };
+    });
+    const w = store.writer('results/p/j/part-00000.jsonl');
+    const chunk = Buffer.from('aaaa');
+    await w.write(chunk);
+    chunk.fill('b');
+    await w.write(chunk);
+    chunk.fill('z');
+    await w.commit();
+    expect(bodies).toEqual(['aaaabbbb']);
+  });
+
   it('rejects a write when the upload has failed, instead of waiting for a drain that never comes', async () => {
     s3.on(CreateMultipartUploadCommand).rejects(new S3ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
     const w = store.writer('results/p/j/part-00000.jsonl');

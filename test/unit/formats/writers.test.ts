@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRowWriter } from '../../../shared/formats/writers.js';
+import type { ObjectWriter } from '../../../shared/store/object-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import type { OutputColumn } from '../../../shared/process/row.js';
 import type { Value } from '../../../shared/rules/columns.js';
@@ -101,5 +102,61 @@ describe('row writers', () => {
     await w.abort();
     expect(await store.get('aborted.jsonl')).toBeUndefined();
     expect(await readdir(dir)).not.toContainEqual(expect.stringContaining('aborted.jsonl'));
+  });
+});
+
+describe('text writers reuse their buffers', () => {
+  it('fill a buffer again only after its write resolved, and every byte lands in order', async () => {
+    // A target that keeps what it is given (as the ObjectWriter contract allows until write resolves),
+    // resolves late, and checks at resolve time that the chunk was not touched while in flight.
+    const kept: Buffer[] = [];
+    let changed = 0;
+    let inFlight = 0;
+    let most = 0;
+    const target: ObjectWriter = {
+      async write(c) {
+        const chunk = c as Buffer;
+        const copy = Buffer.from(chunk);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        if (!copy.equals(chunk)) changed++;
+        inFlight--;
+        kept.push(copy);
+      },
+      async commit() {},
+      async abort() {},
+    };
+    const cols: OutputColumn[] = [{ name: 'i', type: 'integer' }, { name: 's', type: 'string' }];
+    const w = createRowWriter('jsonl', 'out.jsonl', target, cols);
+    const expected: string[] = [];
+    for (let i = 0; i < 120_000; i++) {
+      const s = `row ${i} ${'x'.repeat(i % 37)}`;
+      w.write([i, s]);
+      expected.push(JSON.stringify({ i, s }));
+      if (i % 1000 === 999) await w.flush();
+    }
+    const part = await w.close();
+    expect(part.rows).toBe(120_000);
+    expect(kept.length).toBeGreaterThan(3);
+    expect(changed).toBe(0);
+    expect(most).toBe(1);
+    expect(Buffer.concat(kept).toString()).toBe(expected.join('\n') + '\n');
+  });
+
+  it('FsObjectStore: a chunk may be filled again once its write resolved', async () => {
+    const store = new FsObjectStore(dir);
+    const w = store.writer('reuse.bin');
+    const chunk = Buffer.alloc(1 << 20);
+    for (const byte of [97, 98, 99]) {
+      chunk.fill(byte);
+      await w.write(chunk);
+    }
+    chunk.fill(122);
+    await w.commit();
+    const body = (await store.get('reuse.bin'))!;
+    expect(body.length).toBe(3 << 20);
+    expect([body[0], body[(1 << 20) + 5], body[(2 << 20) + 7], body[(3 << 20) - 1]]).toEqual([97, 98, 99, 99]);
+    expect(body.includes(122)).toBe(false);
   });
 });
