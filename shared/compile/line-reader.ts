@@ -78,8 +78,11 @@ export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: str
   // Over bytes (an ASCII block, where character and byte offsets agree) a character is an array load.
   const D = JSON.stringify(spec.delimiter);
   const at = access === 'bytes' ? (i: string) => `U[${i}]` : (i: string) => `T.charCodeAt(${i})`;
-  const find = access === 'bytes' ? (from: string) => `U.indexOf(${spec.delimiter.charCodeAt(0)}, ${from})` : (from: string) => `T.indexOf(${D}, ${from})`;
-  const ctx: FieldContext = { spec, store, bail, helpers, state, markerTest, at, find };
+  // Sets j to the next delimiter at or after `from`: -1 or e (the line's end) when there is none.
+  // Over bytes, fields are short and a loop beats a call to indexOf.
+  const find = access === 'bytes' ? (from: string) => `j = ${from}; while (j < e && U[j] !== ${spec.delimiter.charCodeAt(0)}) j++;` : (from: string) => `j = T.indexOf(${D}, ${from});`;
+  const ctx: FieldContext = { spec, store, bail, helpers, state, markerTest, at, find, access };
+  if (access === 'bytes') helpers.sameBytes = sameBytes;
   const lines: string[] = ['let j = 0;'];
   // Fields in header order: a{f} is the start, b{f} the end. A field only one number column reads is
   // scanned and parsed in one pass; the others are found with indexOf and then read.
@@ -95,7 +98,7 @@ export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: str
     lines.push(
       last
         ? `const a${f} = ${a}; if (nextDelimiter(T, a${f}) < e) ${bail} const b${f} = e;`
-        : `const a${f} = ${a}; j = ${find(`a${f}`)}; if (j === -1 || j >= e) ${bail} const b${f} = j;`,
+        : `const a${f} = ${a}; ${find(`a${f}`)} if (j === -1 || j >= e) ${bail} const b${f} = j;`,
     );
     for (const c of readers) lines.push(columnCode(c, ctx));
   }
@@ -118,9 +121,10 @@ export function compileLineReader(spec: LineReaderSpec): LineReader {
 
 interface FieldContext {
   readonly spec: LineReaderSpec;
+  readonly access: 'text' | 'bytes';
   /** The code of the character at index expression `i`: `T.charCodeAt(i)`, or `U[i]` over the line's bytes. */
   readonly at: (i: string) => string;
-  /** The next delimiter at or after index expression `from`, -1 when none. */
+  /** Statements setting j to the next delimiter at or after index expression `from` (-1 or e when none). */
   readonly find: (from: string) => string;
   readonly store: CellStore;
   readonly bail: string;
@@ -147,9 +151,15 @@ function numberScanCode(c: LineColumn, ctx: FieldContext, last: boolean): string
   const a = `a${f}`;
   const bounds = boundsTest(c);
   const onNull = column.required ? bail : store.nul(k);
-  // A marker that is itself a plain number ("-9999") is told apart after the parse, by length first.
-  const numeric = (column.nullValues ?? spec.nullValues).filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m));
-  const numericNull = numeric.map((m) => `(n === ${m.length} && T.startsWith(${JSON.stringify(m)}, ${a}))`).join(' || ');
+  // A marker that is itself a plain number ("-9999") is told apart after the parse, by its parts:
+  // sign, digits as an integer and fraction digits name one text of that grammar.
+  const numeric = (column.nullValues ?? spec.nullValues).filter((m) => /^-?(0|[1-9]\d*)(\.\d+)?$/.test(m) && m.replace(/[-.]/g, '').length <= MAX_DIGITS);
+  const numericNull = numeric
+    .map((m) => {
+      const dot = m.indexOf('.');
+      return `(neg === ${m.startsWith('-')} && m === ${Number(m.replace(/[-.]/g, ''))} && fd === ${dot === -1 ? 0 : m.length - dot - 1})`;
+    })
+    .join(' || ');
   const end = last ? `if (nextDelimiter(T, ${a}) < e) ${bail} j = e;` : `if (j === -1 || j >= e) ${bail}`;
   return `{ let p = ${a}, neg = false, m = 0, digits = 0, fd = 0, d = p < e ? ${at(`p`)} : -1;
 if (d === 45) { neg = true; p++; d = p < e ? ${at(`p`)} : -1; }
@@ -167,7 +177,7 @@ if (digits > 0 && (${last ? 'p === e' : `p < e && ${at(`p`)} === ${D}`})) {
   }
 } else {
   // Not a plain number: a null marker, or the general path.
-  ${last ? '' : `j = ${find(a)}; `}${end}
+  ${last ? '' : `${find(a)} `}${end}
   b${f} = j;
   const n = j - ${a};
   if (${markerTest(a, 'n', column)}) { ${onNull} } else ${bail}
@@ -241,8 +251,10 @@ ${store.num(k, 'v', a, b)}`;
       }
       // The last value that passed: the same text again needs no slice and no check.
       state.push(`let last${k} = '', lastLength${k} = -1;`);
+      // Over bytes (ASCII), the same text is the same bytes: compared in place, with no call.
+      const same = ctx.access === 'bytes' ? `sameBytes(U, ${a}, v)` : `T.startsWith(v, ${a})`;
       read = `let v = last${k};
-if (n !== lastLength${k} || !T.startsWith(v, ${a})) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''} last${k} = v; lastLength${k} = n; }
+if (n !== lastLength${k} || !${same}) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''} last${k} = v; lastLength${k} = n; }
 ${store.val(k, 'v')}`;
     }
   }
@@ -280,6 +292,12 @@ if (y !== dc.y || mo !== dc.mo || d !== dc.d) {
 }
 const v = dc.ms + h * 3600000 + mi * 60000 + se * 1000;
 if (v > ${TIME_MAX}) ${bail}`;
+}
+
+/** Whether `U` holds the one-byte string `v` at `a` (its length is known to fit). */
+function sameBytes(U: Uint8Array, a: number, v: string): boolean {
+  for (let q = 0; q < v.length; q++) if (U[a + q] !== v.charCodeAt(q)) return false;
+  return true;
 }
 
 /**

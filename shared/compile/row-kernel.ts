@@ -89,6 +89,8 @@ export function compileRowKernel(spec: RowKernelSpec, shape: Pick<KernelSinks, '
   const bytesReader = spec.reader.delimiter.length === 1 && spec.reader.delimiter.charCodeAt(0) < 128 ? lineReaderCode(spec.reader, store, bail, 'bytes') : undefined;
   const nDerived = spec.cel?.derives.length ?? 0;
   const helpers: Record<string, unknown> = {
+    // The text reader's state is the one both readers use; the bytes reader adds its own helpers.
+    ...bytesReader?.helpers,
     ...reader.helpers,
     ...keyHashHelpers(),
     RT: celRuntime,
@@ -261,9 +263,9 @@ return p + 2;
 }`;
 
   // The chunk's sinks, set by bind.
-  const bound = ['O', 'P', 'PN', 'PO', 'PH', 'PL', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
+  const bound = ['O', 'P', 'PN', 'PO', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
   const bind = `function bind(sinks) {
-O = sinks.out; P = sinks.profiler; PN = P.nulls; PO = P.last; PH = P.hasLast; PL = P.lastN; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
+O = sinks.out; P = sinks.profiler; PN = P.nulls; PO = P.last; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
 ${shape.uniques.map((_, r) => `U${r} = sinks.uniques[${r}].hashes;`).join(' ')} ${shape.coverage.map((_, r) => `C${r} = sinks.coverage[${r}].builder;`).join(' ')}
 return rowKernel;
 }`;

@@ -4,14 +4,13 @@ import type { ChunkStats, ColumnProfile } from '../report/stats.js';
 import type { OutputColumn } from './row.js';
 
 /**
- * Statements that fold number `x` into numeric column `j`'s profile: a repeat of the last value
- * (Object.is, so -0 is not 0) changes nothing; otherwise min, max and the sketch. The one
+ * Statements that fold number `x` into numeric column `j`'s profile: min, max and the sketch,
+ * every row (a test for a repeat of the last value costs more than it saves). The one
  * definition: `ColumnProfiler.addNumber` and the row kernel are both generated from it, over the
- * names PH, PL, PMIN, PMAX, PR (the profiler's arrays) and PF64/PU32 (scratch).
+ * names PMIN, PMAX, PR (the profiler's arrays) and PF64/PU32 (scratch).
  */
 export function profileNumberCode(j: string, x: string): string {
-  return `if (PH[${j}] === 0 || ${x} !== PL[${j}] || (${x} === 0 && 1 / ${x} !== 1 / PL[${j}])) {
-PH[${j}] = 1; PL[${j}] = ${x};
+  return `{
 if (${x} < PMIN[${j}]) PMIN[${j}] = ${x};
 if (${x} > PMAX[${j}]) PMAX[${j}] = ${x};
 let hw = 0; ${hllCode(`${j} * ${HLL_REGISTERS}`, `${hashNumberCode(x)}`)} }`;
@@ -38,7 +37,7 @@ function hllCode(base: string, hash: string): string {
 /** The names profile code uses, bound to `p`'s arrays. */
 function profileHelpers(p: ColumnProfiler): Record<string, unknown> {
   const PF64 = new Float64Array(1);
-  return { PH: p.hasLast, PL: p.lastN, PMIN: p.minN, PMAX: p.maxN, PR: p.registers, PF64, PU32: new Uint32Array(PF64.buffer) };
+  return { PMIN: p.minN, PMAX: p.maxN, PR: p.registers, PF64, PU32: new Uint32Array(PF64.buffer) };
 }
 
 const f64 = new Float64Array(1);
@@ -58,18 +57,16 @@ export const isNumericOutput = (type: OutputColumn['type']): boolean => type ===
 
 /**
  * Collects the per-column profile of output rows: count, nulls, min, max and a distinct sketch.
- * Numeric columns keep min, max and their last value in typed arrays, which the row kernel
+ * Numeric columns keep min and max in typed arrays, which the row kernel
  * updates in place with the same rules as `add` (see `profileCode` in the kernel).
  */
 export class ColumnProfiler {
   /** Rows added: every column's count. */
   rows = 0;
   readonly nulls: Float64Array;
-  /** Numeric columns: min and max so far (±Infinity before the first value), and the last value when `hasLast`. */
+  /** Numeric columns: min and max so far (±Infinity before the first value). */
   readonly minN: Float64Array;
   readonly maxN: Float64Array;
-  readonly lastN: Float64Array;
-  readonly hasLast: Uint8Array;
   /** Other columns: min, max and the last non-null value. */
   readonly min: (number | string | null)[];
   readonly max: (number | string | null)[];
@@ -87,8 +84,6 @@ export class ColumnProfiler {
     this.nulls = new Float64Array(n);
     this.minN = new Float64Array(n).fill(Infinity);
     this.maxN = new Float64Array(n).fill(-Infinity);
-    this.lastN = new Float64Array(n);
-    this.hasLast = new Uint8Array(n);
     this.last = new Array<Value>(n).fill(null);
     this.min = new Array<number | string | null>(n).fill(null);
     this.max = new Array<number | string | null>(n).fill(null);

@@ -142,6 +142,33 @@ describe('the generated line reader', () => {
     );
   });
 
+  it('tells a number that is a null marker from one that only shares its value or length', async () => {
+    const cell = fc.constantFrom('-9999', '-9999.0', '9999', '-999', '-99990', '-9999.5', '0.50', '0.5', '-0.50', '0.500', '50.0', '-0.0', '0.0', '-0', '0', '0.00', '7', '-1.25');
+    const partial = {
+      format: { type: 'tsv', nullValues: ['', '-9999', '0.50', '-0.0'] },
+      schema: { columns: { a: { type: 'number' }, b: { type: 'number' }, q: { type: 'integer' } } },
+      qualityGate: { maxRejectRatio: 1 },
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(cell, cell, cell), { minLength: 1, maxLength: 40 }), async (rows) => {
+        const content = `a\tb\tq\n${rows.map((r) => r.join('\t')).join('\n')}\n`;
+        const fast = await run(content, partial, true);
+        expect(fast).toEqual(await run(content, partial, false));
+        // Independently: a cell is null exactly when its text is a marker.
+        const parts = (fast as { parts: string[] }[]).flatMap((c) => c.parts).join('');
+        const out = parts.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const taken = rows.filter((r) => !/[.]/.test(r[2]) || ['0.50', '-0.0'].includes(r[2]));
+        expect(out.length).toBe(taken.length);
+        out.forEach((o, i) => {
+          const r = taken[i]!;
+          expect(o.a === null).toBe(['-9999', '0.50', '-0.0'].includes(r[0]));
+          expect(o.b === null).toBe(['-9999', '0.50', '-0.0'].includes(r[1]));
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('reads a file again with the same answers when the worker keeps its processor (the last-field memo starts over)', async () => {
     const partial = { format: { type: 'csv' }, schema: { columns: { a: { type: 'integer' }, b: {} } }, qualityGate: { maxRejectRatio: 1 } };
     const content = 'a,b\n2,y,z\n1,x\n';

@@ -27,6 +27,10 @@ describe('putShortNumber', () => {
       [100, '100'],
       [10.5, '10.5'],
       [0.01, '0.01'],
+      // 15 significant digits, above and below 1
+      [0.123456789012345, '0.123456789012345'],
+      [0.0000123456789012345, '0.0000123456789012345'],
+      [12345.6789012345, '12345.6789012345'],
     ];
     for (const [x, want] of cases) expect(printed(x).text, String(x)).toBe(want);
   });
