@@ -176,7 +176,7 @@ B[p++] = 34; }`;
     const from = col.from;
     if (from.kind === 'source' && (col.type === 'number' || col.type === 'integer') && spec.reader.columns.some((c) => c.slot === from.slot && readsPlainText(c.column))) {
       // The input text, which the reader took only when it is a plain JSON number.
-      value = `\u0000${from.slot}\u0000`;
+      value = `\uE000${from.slot}\uE000`;
     } else if (col.type === 'timestamp' || col.type === 'date') {
       // formatIso's text: the day from a cache (as words for the usual "YYYY-MM-DDT"), the time of day from digits.
       helpers[`isoDay${j}`] = { day: 0.5, text: '', w0: 0, w1: 0, w2: 0 };
@@ -257,7 +257,7 @@ const need = ${need};
 if (O.buf.length - O.pos < need) O.reserve(need);
 const B = O.buf, DW = O.view;
 let p = O.pos;
-${emit.join('\n').replace(/\u0000(\d+)\u0000/g, (_, k: string) => numberText(k))}
+${emit.join('\n').replace(/\uE000(\d+)\uE000/g, (_, k: string) => numberText(k))}
 B[p] = 125; B[p + 1] = 10;
 return p + 2;
 }`;
