@@ -771,8 +771,15 @@ async function writeWorkbook(out: string, rng: () => number, size: number, defec
     if (rows % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     if (rows - checked >= 20_000) {
       checked = rows;
-      // The zip grows as the sheet streams out: its size on disk is near what the workbook will be.
-      if ((await stat(out).catch(() => ({ size: 0 }))).size >= size) break;
+      // Rows are made faster than the zip compresses them: wait until the file stops growing, so its
+      // size is what the rows so far make (and memory holds no backlog), then compare.
+      let now = -1;
+      for (let before = -2; now !== before; ) {
+        before = now;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        now = (await stat(out).catch(() => ({ size: 0 }))).size;
+      }
+      if (now >= size) break;
     }
     if (size < 2_000_000 && rows >= size / 40) break;
   }

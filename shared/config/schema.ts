@@ -136,7 +136,7 @@ export const TransformSchema = z.strictObject({
 });
 
 export const OutputSchema = z.strictObject({
-  format: z.enum(['jsonl', 'csv', 'parquet']).default('jsonl').describe('Format of the result parts'),
+  format: z.enum(['jsonl', 'csv', 'parquet', 'xlsx']).default('jsonl').describe('Format of the result parts (xlsx: one sheet per part, at most 1,048,575 rows)'),
   partitionBy: z.array(z.string()).default([]).describe('Output columns; parts go under col=value/'),
 });
 
@@ -219,6 +219,7 @@ export const ConfigSchema = z.strictObject({
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type Pipeline = z.infer<typeof PipelineSchema>;
+export type OutputFormat = Pipeline['output']['format'];
 export type Column = z.infer<typeof ColumnSchema>;
 export type ColumnTypeName = z.infer<typeof ColumnType>;
 export type DatasetRule = z.infer<typeof DatasetRuleSchema>;

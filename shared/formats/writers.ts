@@ -1,9 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
+import type { OutputFormat } from '../config/schema.js';
 import type { ObjectWriter } from '../store/object-store.js';
 import type { Value } from '../rules/columns.js';
 import type { OutputColumn } from '../process/row.js';
 import { formatIso } from '../rules/time.js';
 import { ParquetRowWriter, type ParquetLimits, type RowGroupBudget } from './parquet.js';
+import { XlsxRowWriter } from './xlsx-writer.js';
 
 /** A finished output part, as `_SUCCESS` lists it. */
 export interface PartInfo {
@@ -230,9 +232,10 @@ export interface RowWriterOptions {
 }
 
 /** Opens a writer for one output part. */
-export function createRowWriter(format: 'jsonl' | 'csv' | 'parquet', key: string, target: ObjectWriter, columns: readonly OutputColumn[], options: RowWriterOptions = {}): RowWriter {
+export function createRowWriter(format: OutputFormat, key: string, target: ObjectWriter, columns: readonly OutputColumn[], options: RowWriterOptions = {}): RowWriter {
   const sink = new HashingSink(key, target);
   if (format === 'csv') return new CsvWriter(sink, columns);
   if (format === 'parquet') return new ParquetRowWriter(sink, columns, options.rowGroups, options.parquet);
+  if (format === 'xlsx') return new XlsxRowWriter(sink, columns);
   return new JsonlWriter(sink, columns);
 }

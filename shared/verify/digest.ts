@@ -1,4 +1,6 @@
 import { parquetReadObjects } from 'hyparquet';
+import type { OutputFormat } from '../config/schema.js';
+import { sheetRows } from '../formats/xlsx.js';
 
 /**
  * An order-independent digest of a multiset of records: a count and two 32-bit sums of
@@ -36,8 +38,8 @@ export function rejectIdentity(line: string): string {
   return `${r.offset}\u0000${r.raw}\u0000${JSON.stringify(r.errors)}`;
 }
 
-/** Feeds the records of an output part into a digest: lines for JSONL/CSV (CSV skips its header), rows for Parquet. */
-export async function digestPart(format: 'jsonl' | 'csv' | 'parquet', chunks: AsyncIterable<Uint8Array>, digest: MultisetDigest, asReject = false): Promise<number> {
+/** Feeds the records of an output part into a digest: lines for JSONL/CSV (CSV skips its header), rows for Parquet and xlsx. */
+export async function digestPart(format: OutputFormat, chunks: AsyncIterable<Uint8Array>, digest: MultisetDigest, asReject = false): Promise<number> {
   const before = digest.count;
   if (format === 'parquet' && !asReject) {
     const parts: Buffer[] = [];
@@ -46,6 +48,15 @@ export async function digestPart(format: 'jsonl' | 'csv' | 'parquet', chunks: As
     if (buf.length === 0) return 0;
     const rows = (await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer })) as Record<string, unknown>[];
     for (const row of rows) digest.add(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    return digest.count - before;
+  }
+  if (format === 'xlsx' && !asReject) {
+    // Rows as exceljs's streaming reader gives their cells' text, the header row left out.
+    let header = true;
+    for await (const row of sheetRows(chunks, 1, 'results')) {
+      if (header) header = false;
+      else digest.add(JSON.stringify(row.cells));
+    }
     return digest.count - before;
   }
   const decoder = new TextDecoder();

@@ -1,3 +1,4 @@
+import type { OutputFormat } from '../config/schema.js';
 import type { SuccessManifest } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
 import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
@@ -32,7 +33,7 @@ export interface VerifyReport {
 class DigestStore implements ObjectStore {
   readonly results = new MultisetDigest();
   readonly rejects = new MultisetDigest();
-  constructor(private readonly format: 'jsonl' | 'csv' | 'parquet') {}
+  constructor(private readonly format: OutputFormat) {}
   writer(key: string): ObjectWriter {
     const chunks: Uint8Array[] = [];
     const isReject = key.startsWith('rejects/');
