@@ -1,4 +1,4 @@
-// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx [--xlsx-size 100MB]]`
+// `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx [--xlsx-size 100MB]] [--results bench/results.json]`
 //
 // Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
 // contender in its own process, one after the other on the same file; with --repeat N the
@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     huge: { type: 'boolean', default: false },
     xlsx: { type: 'boolean', default: false },
     'xlsx-size': { type: 'string', default: '100MB' },
+    // Where the figures go (a run of one contender need not replace the full table's).
+    results: { type: 'string', default: 'bench/results.json' },
   },
 });
 const only = args.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -189,5 +191,5 @@ const machine = {
 };
 const { ratios, targets } = printReport({ machine, runs, repeat, rssSource: source, idleRssMb: idle.peakRssMb });
 const results = { machine, date: new Date().toISOString(), size: args.size, repeat, rssSource: source, runnerIdleRssMb: +idle.peakRssMb.toFixed(1), runs, ratios, targets };
-await writeFile(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log('\nwrote bench/results.json');
+await writeFile(join(root, args.results), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nwrote ${args.results}`);

@@ -109,22 +109,25 @@ class RunCursor {
     private readonly window: number,
   ) {}
 
-  /** Moves to the next hash; false at the end of the run. */
-  async next(): Promise<boolean> {
-    if (this.pos + 8 > this.buf.length) {
-      if (this.at >= this.run.size) return false;
-      const end = Math.min(this.run.size, this.at + this.window);
-      const parts: Buffer[] = [];
-      for await (const c of this.run.read(this.at, end)) parts.push(Buffer.from(c));
-      this.at = end;
-      this.buf = Buffer.concat(parts);
-      this.pos = 0;
-      if (this.buf.length < 8) return false;
-    }
+  /** Moves to the next hash within the window: false when the window is used up (then `refill`). */
+  step(): boolean {
+    if (this.pos + 8 > this.buf.length) return false;
     this.lo = this.buf.readUInt32LE(this.pos);
     this.hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
     return true;
+  }
+
+  /** Reads the next window and moves to its first hash; false at the end of the run. */
+  async refill(): Promise<boolean> {
+    if (this.at >= this.run.size) return false;
+    const end = Math.min(this.run.size, this.at + this.window);
+    const parts: Buffer[] = [];
+    for await (const c of this.run.read(this.at, end)) parts.push(Buffer.from(c));
+    this.at = end;
+    this.buf = Buffer.concat(parts);
+    this.pos = 0;
+    return this.step();
   }
 }
 
@@ -140,7 +143,7 @@ export async function countDuplicates(runs: readonly SortedRun[]): Promise<numbe
   const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / Math.max(1, runs.length) / 8) * 8));
   for (const run of runs) {
     const c = new RunCursor(run, window);
-    if (await c.next()) heap.push(c);
+    if (await c.refill()) heap.push(c);
   }
   const siftDown = (i: number) => {
     for (;;) {
@@ -165,7 +168,9 @@ export async function countDuplicates(runs: readonly SortedRun[]): Promise<numbe
     first = false;
     lastHi = top.hi;
     lastLo = top.lo;
-    if (!(await top.next())) {
+    // Most steps stay within a window: no await (and no promise) for them.
+    const moved = top.step() || (await top.refill());
+    if (!moved) {
       heap[0] = heap[heap.length - 1]!;
       heap.pop();
     }
