@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { OutputError } from '../errors.js';
 import type { OutputColumn } from '../process/row.js';
 import type { Value } from '../rules/columns.js';
 import { formatIso } from '../rules/time.js';
 import type { HashingSink, PartInfo, RowWriter } from './writers.js';
-import { columnLetters } from './xlsx.js';
+import { columnLetters, loadedExcel } from './xlsx.js';
 
 /** Rows an Excel sheet holds, the header row included. */
 export const XLSX_MAX_ROWS = 1_048_576;
@@ -28,14 +28,18 @@ type WorkbookWriterBase = new (options: Partial<ExcelJS.stream.xlsx.WorkbookStre
 /**
  * exceljs's streaming writer with one date on every zip entry: archiver stamps each with the
  * time it is added. `addThemes` is the constructor's first append, so the pin covers them all.
+ * Made on first use, as exceljs is loaded then.
  */
-class PinnedWorkbookWriter extends (ExcelJS.stream.xlsx.WorkbookWriter as unknown as WorkbookWriterBase) {
-  override addThemes(): Promise<void> {
-    const zip = this.zip;
-    const append = zip.append.bind(zip);
-    zip.append = (source, data) => append(source, { ...data, date: PINNED });
-    return super.addThemes();
-  }
+let pinnedWriter: WorkbookWriterBase | undefined;
+function pinnedWorkbookWriter(): WorkbookWriterBase {
+  return (pinnedWriter ??= class extends (loadedExcel().stream.xlsx.WorkbookWriter as unknown as WorkbookWriterBase) {
+    override addThemes(): Promise<void> {
+      const zip = this.zip;
+      const append = zip.append.bind(zip);
+      zip.append = (source, data) => append(source, { ...data, date: PINNED });
+      return super.addThemes();
+    }
+  });
 }
 
 /** The number format a column's cells show: ISO 8601 for times (UTC, as every output prints them). */
@@ -52,11 +56,12 @@ function numberFormat(c: OutputColumn): string | undefined {
  * frozen above the data. A time Excel cannot show (before 1900-03-01) is written as its ISO
  * text. What a sheet cannot hold is refused with an OutputError naming the part, the row and the
  * column: more than XLSX_MAX_ROWS rows, a text longer than XLSX_MAX_CELL_CHARS, or a character
- * XML cannot carry, which exceljs would otherwise drop without a word.
+ * XML cannot carry, which exceljs would otherwise drop without a word. exceljs must be loaded
+ * first (`loadExcel`).
  */
 export class XlsxRowWriter implements RowWriter {
   private readonly stream = new PassThrough();
-  private readonly workbook: PinnedWorkbookWriter;
+  private readonly workbook: InstanceType<WorkbookWriterBase>;
   private readonly sheet: ExcelJS.Worksheet;
   private readonly zipped: Buffer[] = [];
   private readonly ended: Promise<void>;
@@ -72,7 +77,7 @@ export class XlsxRowWriter implements RowWriter {
       this.stream.on('error', reject);
     });
     this.ended.catch(() => undefined);
-    this.workbook = new PinnedWorkbookWriter({ stream: this.stream, useStyles: true, useSharedStrings: false, created: PINNED, modified: PINNED, creator: 'Sluice', lastModifiedBy: 'Sluice' });
+    this.workbook = new (pinnedWorkbookWriter())({ stream: this.stream, useStyles: true, useSharedStrings: false, created: PINNED, modified: PINNED, creator: 'Sluice', lastModifiedBy: 'Sluice' });
     this.sheet = this.workbook.addWorksheet('results', { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
     this.sheet.columns = columns.map((c) => {
       const numFmt = numberFormat(c);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { InputError } from '../errors.js';
 
 /** One row of a sheet: its 1-based number and its cells as text, or why a cell cannot be read. */
@@ -7,6 +7,17 @@ export interface SheetRow {
   readonly row: number;
   readonly cells: string[];
   readonly malformed: string | undefined;
+}
+
+let exceljs: typeof ExcelJS | undefined;
+/** exceljs, loaded on first use: it takes about a quarter of a second to load, and most runs touch no workbook. */
+export async function loadExcel(): Promise<typeof ExcelJS> {
+  return (exceljs ??= (await import('exceljs')).default);
+}
+/** exceljs once `loadExcel` has loaded it (writers are made synchronously). */
+export function loadedExcel(): typeof ExcelJS {
+  if (!exceljs) throw new Error('exceljs is not loaded yet: await loadExcel() first');
+  return exceljs;
 }
 
 /** A1-style column letters of a 0-based column index: 0 → A, 26 → AA. */
@@ -44,7 +55,7 @@ function cellText(v: unknown, ref: string): string | { malformed: string } {
  * date cells come out as dates. Rows with no cells are not yielded (their numbers are skipped).
  */
 export async function* sheetRows(bytes: AsyncIterable<Uint8Array>, sheet: string | number, file: string): AsyncGenerator<SheetRow & { readonly sheet: string }> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(bytes), { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'emit' } as ExcelJS.stream.xlsx.WorkbookStreamReaderOptions);
+  const reader = new (await loadExcel()).stream.xlsx.WorkbookReader(Readable.from(bytes), { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'emit' } as ExcelJS.stream.xlsx.WorkbookStreamReaderOptions);
   let position = 0;
   const seen: string[] = [];
   try {

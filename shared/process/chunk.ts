@@ -6,7 +6,7 @@ import { InputError, JobFailedError } from '../errors.js';
 import { RowGroupBudget } from '../formats/parquet.js';
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords, type SourceRecord } from '../formats/records.js';
-import { readSheetRecords } from '../formats/xlsx.js';
+import { loadExcel, readSheetRecords } from '../formats/xlsx.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { KernelOutcome } from '../compile/row-kernel.js';
 import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
@@ -91,6 +91,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   const writers = new Map<string, RowWriter>();
   // One memory budget for all of the chunk's Parquet parts, however many partitions there are.
   const rowGroups = new RowGroupBudget();
+  if (ext === 'xlsx') await loadExcel();
   const newWriter = (partition: string) => {
     const key = `${resultsPrefix}${partition}${part}.${ext}`;
     return createRowWriter(ext, key, deps.output.writer(key), row.columns, { rowGroups });

@@ -6,6 +6,7 @@ import readXlsxFile from 'read-excel-file/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.js';
 import { createRowWriter } from '../../../shared/formats/writers.js';
+import { loadExcel } from '../../../shared/formats/xlsx.js';
 import { XLSX_MAX_ROWS } from '../../../shared/formats/xlsx-writer.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { runLocal } from '../../../shared/local/runner.js';
@@ -116,6 +117,7 @@ describe('output.format: xlsx', () => {
   });
 
   it('refuses the row after the last one a sheet holds', { timeout: 120_000 }, async () => {
+    await loadExcel();
     const sink: ObjectWriter = { write: async () => undefined, commit: async () => undefined, abort: async () => undefined };
     const w = createRowWriter('xlsx', 'results/p/j/part-00007.xlsx', sink, [{ name: 'n', type: 'integer' }]);
     for (let i = 1; i < XLSX_MAX_ROWS; i++) {
