@@ -765,7 +765,10 @@ async function writeWorkbook(out: string, rng: () => number, size: number, defec
     const hpa = Math.round((1013 + (rng() - 0.5) * 30) * 10) / 10;
     let taCell: unknown = ta;
     if (rng() < defects) taCell = rng() < 0.5 ? -9999 : 'n/a';
-    const row = ws.addRow([station, new Date(t), taCell, rh, rain, hpa, rng() > 0.01, { formula: `C${rows + 4}*9/5+32`, result: typeof taCell === 'number' && taCell !== -9999 ? Math.round((ta * 9 / 5 + 32) * 100) / 100 : { error: '#VALUE!' } }]);
+    // A missing reading leaves its formula an error; exceljs's streaming reader drops a formula's error
+    // result, so it is written as the error value the sheet shows.
+    const fahrenheit = typeof taCell === 'number' && taCell !== -9999 ? { formula: `C${rows + 4}*9/5+32`, result: Math.round((ta * 9 / 5 + 32) * 100) / 100 } : { error: '#VALUE!' };
+    const row = ws.addRow([station, new Date(t), taCell, rh, rain, hpa, rng() > 0.01, fahrenheit]);
     row.commit();
     // Let the zip stream write what it has: without a turn of the event loop it only buffers.
     if (rows % 500 === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -41,7 +41,7 @@ function cellText(v: unknown, ref: string): string | { malformed: string } {
   const o = v as { richText?: { text: string }[]; formula?: string; sharedFormula?: string; result?: unknown; error?: string; text?: unknown };
   if (Array.isArray(o.richText)) return o.richText.map((r) => r.text).join('');
   if (o.formula !== undefined || o.sharedFormula !== undefined) {
-    if (o.result === undefined) return { malformed: `cell ${ref} is a formula with no cached value (save the workbook from a spreadsheet program to compute it)` };
+    if (o.result === undefined) return { malformed: `cell ${ref} is a formula with no cached value that can be read (none was saved, or it is an error such as #VALUE!, which exceljs's streaming reader does not give; save the workbook from a spreadsheet program to compute it)` };
     return cellText(o.result, ref);
   }
   if (typeof o.error === 'string') return o.error;

@@ -23,6 +23,11 @@ describe('date and time formats with dayjs/moment tokens', () => {
       ['YYYY-MM-DD [at] HH:mm', 'timestamp', '2025-03-14 at 01:20', '2025-03-14T01:20:00.000Z'],
       ['DD.MM.YYYY HH:mm:ss', 'timestamp', '29.02.2024 24:00:00', '2024-03-01T00:00:00.000Z'],
       ['YYYYMMDDHHmm', 'timestamp', '199101010030', '1991-01-01T00:30:00.000Z'],
+      // hh (two-digit 12-hour), m and s (minutes and seconds of one or two digits)
+      ['YYYY-MM-DD hh:mm:ss A', 'timestamp', '2025-03-14 01:05:09 PM', '2025-03-14T13:05:09.000Z'],
+      ['YYYY-MM-DD hh:mm A', 'timestamp', '2025-03-14 12:59 AM', '2025-03-14T00:59:00.000Z'],
+      ['M/D/YYYY H:m:s', 'timestamp', '3/4/2025 7:5:9', '2025-03-04T07:05:09.000Z'],
+      ['M/D/YYYY H:m:s', 'timestamp', '3/4/2025 17:45:30', '2025-03-04T17:45:30.000Z'],
     ];
     for (const [format, kind, text, want] of cases) expect(at(format, kind, text), `${format} ${text}`).toBe(want);
   });
@@ -34,6 +39,7 @@ describe('date and time formats with dayjs/moment tokens', () => {
       ['M/D/YYYY', '2/3/25', 'expected 4 digit(s) at character 5'],
       ['M/D/YYYY H:mm', '3/14/2025 1:2', 'expected 2 digit(s) at character 13'],
       ['h:mm A YYYY', '13:00 PM 2025', 'hour 13 is not a 12-hour hour (1–12)'],
+      ['YYYY hh:mm A', '2025 1:05 PM', 'expected 2 digit(s) at character 6'],
       ['D MMM YYYY', '1 Foo 2025', 'expected a month name (Jan…Dec) at character 3'],
       ['YYYY-MM-DD', '2025-03-14 ', 'unexpected " " at character 11'],
       ['YYYY-MM-DD HH:mmZ', '2025-03-14 01:20+2', 'expected an offset (+HH:mm or Z) at character 17'],
