@@ -21,7 +21,13 @@ export interface SluiceStackProps extends StackProps {
   readonly workerMemoryMb: number;
   /** Off for LocalStack (no ECS there): fargate chunks then run on the work λ. */
   readonly fargate: boolean;
+  /** Chunks one job runs at once (the Distributed Map's MaxConcurrency); 50 by default. */
   readonly maxConcurrency?: number;
+  /**
+   * Work λ executions reserved for Sluice, which also caps them across every job at once; 0
+   * reserves none (an account whose whole limit is 10 cannot reserve any). The default is maxConcurrency.
+   */
+  readonly workerConcurrency?: number;
   readonly toleratedFailurePercentage?: number;
 }
 
@@ -41,12 +47,13 @@ export class SluiceStack extends Stack {
     const { bucket, table } = this.storage;
     const configJson = JSON.stringify(props.config);
     const environment = { BUCKET: bucket.bucketName, TABLE_NAME: table.tableName, EVENT_BUS: 'default' };
-    const fn = (name: string, entry: string, extra: Partial<{ memorySize: number; timeout: Duration; environment: Record<string, string> }> = {}) =>
+    const fn = (name: string, entry: string, extra: Partial<{ memorySize: number; timeout: Duration; reservedConcurrentExecutions: number; environment: Record<string, string> }> = {}) =>
       new SluiceFunction(this, name, { entry, configJson, removalPolicy, ...extra, environment: { ...environment, ...extra.environment } });
 
     const plan = fn('Plan', 'plan', { timeout: Duration.minutes(5) });
     const workTimeout = Math.ceil(Math.max(...props.config.pipelines.map((p) => p.compute.timeoutSeconds)));
-    const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.seconds(Math.min(900, Math.max(30, workTimeout))) });
+    const reserved = props.workerConcurrency ?? props.maxConcurrency ?? 50;
+    const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.seconds(Math.min(900, Math.max(30, workTimeout))), ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}) });
     const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
     const fail = fn('Fail', 'fail');
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');

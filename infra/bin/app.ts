@@ -14,6 +14,7 @@ const Context = z.object({
   removal: z.enum(['retain', 'destroy']).default('retain'),
   workerMemoryMb: z.coerce.number().int().min(128).max(10240).default(1769),
   fargate: z.preprocess((v) => v !== 'false' && v !== false, z.boolean()).default(true),
+  workerConcurrency: z.coerce.number().int().min(0).max(10000).optional(),
 });
 const ctx = Context.parse({
   config: app.node.tryGetContext('config'),
@@ -22,8 +23,9 @@ const ctx = Context.parse({
   removal: app.node.tryGetContext('removal'),
   workerMemoryMb: app.node.tryGetContext('workerMemoryMb'),
   fargate: app.node.tryGetContext('fargate'),
+  workerConcurrency: app.node.tryGetContext('workerConcurrency'),
 });
 const config = await loadConfig(ctx.config);
-new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate });
+new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate, workerConcurrency: ctx.workerConcurrency });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

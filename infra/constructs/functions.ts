@@ -14,12 +14,14 @@ export interface SluiceFunctionProps {
   readonly configJson: string;
   readonly memorySize?: number;
   readonly timeout?: Duration;
+  /** Concurrent executions this function keeps for itself, and at most runs. */
+  readonly reservedConcurrentExecutions?: number;
   readonly removalPolicy: RemovalPolicy;
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A handler on nodejs22.x, arm64, bundled by the local esbuild (no Docker), with X-Ray and JSON logs. */
+/** A handler on nodejs22.x, arm64, bundled with its SDK by the local esbuild (no Docker), with X-Ray, JSON logs and source maps. */
 export class SluiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
     super(scope, id, {
@@ -30,15 +32,19 @@ export class SluiceFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(1),
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy }),
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: 'sluice' },
+      // Source maps are shipped in the bundle; Node reads them only when asked.
+      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: 'sluice', NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
         minify: true,
         sourceMap: true,
+        // The SDK versions the lockfile pins, not whichever the runtime happens to carry.
+        externalModules: [],
         forceDockerBundling: false,
         mainFields: ['module', 'main'],
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,7 +25,12 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'Alarms', { masterKey: new Key(this, 'AlarmsKey', { enableKeyRotation: true }), enforceSSL: true });
+    const key = new Key(this, 'AlarmsKey', { enableKeyRotation: true });
+    this.topic = new Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
+    // An alarm publishes as CloudWatch: without the topic's policy and the key's, its notifications are dropped.
+    const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.grantPublish(cloudwatch);
+    key.grant(cloudwatch, 'kms:Decrypt', 'kms:GenerateDataKey*');
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const alarm = (name: string, metric: IMetric) => {
       const a = new Alarm(this, name, { metric, threshold: 1, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: TreatMissingData.NOT_BREACHING });

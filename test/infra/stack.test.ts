@@ -1,21 +1,25 @@
-import { Validations } from 'aws-cdk-lib';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load.js';
 import { SluiceStack } from '../../infra/sluice-stack.js';
+import { fargateSize } from '../../infra/constructs/fargate-worker.js';
 import { resolveDefinition } from '../integration/asl.js';
 import { templateApp } from '../cdk-app.js';
 
 let template: Template;
 let stack: SluiceStack;
+let app: App;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   const config = await loadConfig('examples/flux/pipeline.yaml');
   const made = await templateApp();
   cleanup = made.cleanup;
-  const app = made.app;
+  app = made.app;
   stack = new SluiceStack(app, 'Test', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: true, alarmEmail: 'ops@example.com', env: { account: '123456789012', region: 'eu-west-1' } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
@@ -94,6 +98,13 @@ describe('lambdas', () => {
       expect(f.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
   });
+
+  it('read their source maps, and the work λ reserves the chunks one job runs at once', () => {
+    const fns = Object.entries(template.findResources('AWS::Lambda::Function')) as [string, { Properties: { Environment: { Variables: Record<string, string> }; ReservedConcurrentExecutions?: number } }][];
+    for (const [, f] of fns) expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    const reserved = fns.filter(([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(reserved.map(([id, f]) => [id.replace(/[0-9A-F]{8}$/, ''), f.Properties.ReservedConcurrentExecutions])).toEqual([['Work', 50]]);
+  });
 });
 
 describe('state machine', () => {
@@ -152,7 +163,29 @@ describe('fargate', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: 'Sluice Fargate workers: egress only', SecurityGroupIngress: Match.absent() });
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }, RequiresCompatibilities: ['FARGATE'] });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', { RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }, RequiresCompatibilities: ['FARGATE'], Cpu: '1024', Memory: '2048' });
+  });
+
+  it('builds its image for ARM64, the platform the task asks for, whatever the deploy host is', async () => {
+    const assembly = app.synth();
+    const manifest = JSON.parse(await readFile(join(assembly.directory, 'Test.assets.json'), 'utf8')) as { dockerImages: Record<string, { source: { dockerFile?: string; platform?: string } }> };
+    const images = Object.values(manifest.dockerImages);
+    expect(images.map((i) => [i.source.dockerFile, i.source.platform])).toEqual([['functions/task/Dockerfile', 'linux/arm64']]);
+  });
+
+  it('sizes tasks from the Fargate table: one vCPU at least, memory rounded up to a valid step', () => {
+    expect([2048, 1, 3000, 8192, 9000, 20_000, 40_000, 70_000, 122_880].map(fargateSize)).toEqual([
+      { cpu: 1024, memoryMiB: 2048 },
+      { cpu: 1024, memoryMiB: 2048 },
+      { cpu: 1024, memoryMiB: 3072 },
+      { cpu: 1024, memoryMiB: 8192 },
+      { cpu: 2048, memoryMiB: 9216 },
+      { cpu: 4096, memoryMiB: 20480 },
+      { cpu: 8192, memoryMiB: 40960 },
+      { cpu: 16384, memoryMiB: 73728 },
+      { cpu: 16384, memoryMiB: 122880 },
+    ]);
+    expect(() => fargateSize(130_000)).toThrow('compute.memoryMb: 130000 MiB is more than a Fargate task has (122880 MiB)');
   });
 });
 
@@ -165,6 +198,15 @@ describe('schedule and observability', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('lets CloudWatch publish to the encrypted alarm topic: the topic policy and the key policy both allow it', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+    });
   });
 });
 
