@@ -22,10 +22,12 @@ Examples:
   sluice validate sluice.config.yaml
   sluice status --out .sluice
   sluice verify <jobId> --out .sluice
+  sluice redrive arn:aws:sqs:eu-west-1:123456789012:Sluice-DeadLetters
 
 Exit codes:
   0  every job succeeded
-  1  a job failed (quality gate, dataset rule, bad rows under fail-job, chunks that kept failing)
+  1  a job failed (quality gate, dataset rule, bad rows under fail-job, chunks that kept failing),
+     verify found a mismatch, or a redrive's move failed
   2  bad usage, bad config, an unreadable input, an unwritable --out, or a job another run holds`;
 
 const program = new Command('sluice')
@@ -152,6 +154,22 @@ program
     const counts = report.lost === null ? 'records not compared' : `${report.lost} lost, ${report.duplicated} duplicated`;
     console.log(`${report.ok ? 'verified' : 'NOT verified'}: ${counts}`);
     if (!report.ok) process.exitCode = ExitCode.JOB_FAILED;
+  });
+
+program
+  .command('redrive')
+  .description('move dead-lettered S3 events back to the ingest queue (after a fix is deployed), wait, and say how many moved')
+  .argument('<dlqArn>', 'the dead-letter queue (the stack output DeadLetterQueueArn)')
+  .option('--to <queueArn>', 'where to move them (default: back to the queues they came from)')
+  .option('--per-second <n>', 'messages moved per second at most', positiveInt)
+  .option('--timeout <seconds>', 'how long to wait for the move to end', positiveInt, 900)
+  .action(async (dlqArn: string, opts: { to?: string; perSecond?: number; timeout: number }) => {
+    if (!/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(dlqArn)) throw new InvalidArgumentError(`not an SQS queue ARN: ${dlqArn}`);
+    const { SQSClient } = await import('@aws-sdk/client-sqs');
+    const { redriveDeadLetters } = await import('../shared/aws/redrive.js');
+    const r = await redriveDeadLetters(new SQSClient({}), { source: dlqArn, ...(opts.to ? { destination: opts.to } : {}), ...(opts.perSecond ? { maxPerSecond: opts.perSecond } : {}), timeoutMs: opts.timeout * 1000 });
+    console.log(`${r.status}: moved ${r.moved} of ${r.toMove} messages from ${dlqArn}${r.failureReason ? ` (${r.failureReason})` : ''}`);
+    if (r.status !== 'COMPLETED') process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program

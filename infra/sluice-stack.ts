@@ -108,6 +108,7 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'JobsTable', { value: table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopic', { value: this.observability.topic.topicArn });
+    new CfnOutput(this, 'DeadLetterQueueArn', { value: this.ingest.deadLetters.queueArn, description: 'S3 events dispatch gave up on: sluice redrive <this ARN>' });
     acknowledgeNagFindings(this);
   }
 }

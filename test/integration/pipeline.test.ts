@@ -117,6 +117,16 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     await Promise.all(emu.executions.values());
   });
 
+  it('makes no second job from an event redriven from the DLQ after its job finished (sluice redrive)', async () => {
+    await upload('incoming/flux/redriven.tsv', fluxTsv(300).text);
+    const before = emu.executions.size;
+    expect((await dispatch(s3Event('incoming/flux/redriven.tsv', 'first-delivery'), {} as never)).batchItemFailures).toEqual([]);
+    await Promise.all(emu.executions.values());
+    // StartMessageMoveTask sends the same body again, under a new message id.
+    expect((await dispatch(s3Event('incoming/flux/redriven.tsv', 'redriven'), {} as never)).batchItemFailures).toEqual([]);
+    expect(emu.executions.size).toBe(before + 1);
+  });
+
   it('runs a fargate pipeline through the ECS task entry as a child process', async () => {
     await upload('incoming/fargate/site.tsv', fluxTsv(600).text);
     const result = await runOnce('incoming/fargate/site.tsv');

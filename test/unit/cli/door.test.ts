@@ -51,6 +51,10 @@ describe('the CLI as a user runs it', () => {
     expect(r.stdout).toMatch(/\n {2}2 {2}bad usage/);
   });
 
+  it('refuses a redrive of something that is not an SQS queue ARN, before any AWS call', () => {
+    expectOneLine(sluice(['redrive', 'Sluice-DeadLetters']), 2, /^sluice: not an SQS queue ARN: Sluice-DeadLetters/);
+  });
+
   it.each(['0', 'abc', '-2', '1.5'])('refuses --workers %s with one line and exit 2', (n) => {
     expectOneLine(sluice(['run', 'config.json', 'site.tsv', '--workers', n]), 2, new RegExp(`^sluice: option '--workers <n>' argument '${n.replace('.', '\\.')}' is invalid\\. expected a whole number of at least 1`));
   });
