@@ -50,6 +50,14 @@ const LAMBDA_THROTTLES = ['Lambda.TooManyRequestsException', 'Lambda.ServiceExce
  */
 const TIMEOUTS = ['Sandbox.Timedout', 'States.Timeout', 'Lambda.Unknown'];
 const ECS_CAPACITY = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException', 'ECS.LimitExceededException'];
+/**
+ * Throttles and capacity pass with time, whatever the data retry policy says (even
+ * maxAttempts: 1): their own retrier, with more attempts and longer waits.
+ */
+const SERVICE_RETRY = {
+  lambda: { interval: Duration.seconds(2), maxAttempts: 8, maxDelay: Duration.minutes(2) },
+  ecs: { interval: Duration.seconds(10), maxAttempts: 8, maxDelay: Duration.minutes(10) },
+} as const;
 
 /**
  * Plan λ → Distributed Map over manifests/<jobId>/chunks.json → Choice (work λ | Fargate RunTask .sync)
@@ -70,9 +78,11 @@ export class PipelineStateMachine extends Construct {
       maxDelay: props.retry.maxDelay,
       jitterStrategy: JitterType.FULL,
     });
-    const invoke = (name: string, fn: IFunction, resultPath: string, extraRetry: string[] = []) => {
-      const task = new LambdaInvoke(this, name, { lambdaFunction: fn, payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false });
-      task.addRetry(backoff([SluiceErrors.transient, ...LAMBDA_THROTTLES, ...extraRetry]));
+    const service = (errors: string[], s: (typeof SERVICE_RETRY)[keyof typeof SERVICE_RETRY]): RetryProps => ({ errors, interval: s.interval, maxAttempts: s.maxAttempts, backoffRate: 2, maxDelay: s.maxDelay, jitterStrategy: JitterType.FULL });
+    const invoke = (name: string, fn: IFunction, resultPath: string, extraRetry: string[] = [], outputPath?: string) => {
+      const task = new LambdaInvoke(this, name, { lambdaFunction: fn, payloadResponseOnly: true, resultPath, retryOnServiceExceptions: false, ...(outputPath !== undefined ? { outputPath } : {}) });
+      task.addRetry(backoff([SluiceErrors.transient, ...extraRetry]));
+      task.addRetry(service(LAMBDA_THROTTLES, SERVICE_RETRY.lambda));
       return task;
     };
 
@@ -83,11 +93,12 @@ export class PipelineStateMachine extends Construct {
       resultPath: '$.failure',
       retryOnServiceExceptions: false,
     });
-    recordFailure.addRetry(backoff([...LAMBDA_THROTTLES]));
+    recordFailure.addRetry(service(LAMBDA_THROTTLES, SERVICE_RETRY.lambda));
     const fail = recordFailure.next(new Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
 
     const plan = invoke('Plan', props.plan, '$.plan');
-    const work = invoke('Work', props.work, JsonPath.DISCARD, TIMEOUTS);
+    // A chunk's output is {}: the Map gathers every child's output, and 256 KiB of them would fail the job.
+    const work = invoke('Work', props.work, JsonPath.DISCARD, TIMEOUTS, JsonPath.DISCARD);
     const route = new Choice(this, 'Compute');
     if (props.fargate) {
       const ecs = new EcsRunTask(this, 'WorkOnFargate', {
@@ -100,10 +111,12 @@ export class PipelineStateMachine extends Construct {
         integrationPattern: IntegrationPattern.RUN_JOB,
         containerOverrides: [{ containerDefinition: props.fargate.container, environment: [{ name: 'CHUNK_TASK', value: JsonPath.jsonToString(JsonPath.objectAt('$')) }] }],
         resultPath: JsonPath.DISCARD,
+        outputPath: JsonPath.DISCARD,
         taskTimeout: Timeout.duration(Duration.hours(2)),
       });
       // The container retries its own transient errors (it ends with only an exit code); here only capacity and timeouts.
-      ecs.addRetry(backoff([...ECS_CAPACITY, 'States.Timeout']));
+      ecs.addRetry(backoff(['States.Timeout']));
+      ecs.addRetry(service(ECS_CAPACITY, SERVICE_RETRY.ecs));
       route.when(Condition.stringEquals('$.compute', 'fargate'), ecs);
     }
     route.otherwise(work);

@@ -132,10 +132,11 @@ describe('state machine', () => {
     expect(text).toContain('\\"MaxConcurrency\\":50');
   });
 
-  it('retries transient errors, Lambda throttles and ECS capacity with exponential backoff, full jitter and a max delay, and never permanent errors', () => {
+  it('retries transient errors by the config, and Lambda throttles and ECS capacity by their own longer policy, with backoff, full jitter and a max delay, and never permanent errors', () => {
     const { sm } = definition();
     const asl = resolveDefinition(sm.Properties.DefinitionString as never, template.toJSON().Resources as never);
-    const tasks: Record<string, { Retry?: { ErrorEquals: string[]; BackoffRate: number; MaxAttempts?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] }> = {};
+    type Retrier = { ErrorEquals: string[]; BackoffRate: number; IntervalSeconds?: number; MaxAttempts?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
+    const tasks: Record<string, { Retry?: Retrier[]; OutputPath?: unknown }> = {};
     const visit = (m: { States: Record<string, never> }) => {
       for (const [name, st] of Object.entries(m.States) as [string, { Type: string; ItemProcessor?: never }][]) {
         if (st.Type === 'Task') tasks[name] = st as never;
@@ -145,16 +146,29 @@ describe('state machine', () => {
     visit(asl as never);
     expect(Object.keys(tasks).sort()).toEqual(['Finalize', 'Plan', 'RecordFailure', 'Work', 'WorkOnFargate']);
     for (const [name, task] of Object.entries(tasks)) {
-      expect(task.Retry, name).toHaveLength(1);
-      const retry = task.Retry![0]!;
-      expect(retry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
-      expect(retry.ErrorEquals.filter((e) => /Input|Config|States\.ALL|TaskFailed/.test(e)), name).toEqual([]);
+      for (const retry of task.Retry!) {
+        expect(retry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
+        expect(retry.ErrorEquals.filter((e) => /Input|Config|States\.ALL|TaskFailed/.test(e)), name).toEqual([]);
+      }
     }
-    for (const name of ['Plan', 'Work', 'Finalize']) expect(tasks[name]!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sluice.TransientError', 'Lambda.TooManyRequestsException']));
-    expect(tasks.WorkOnFargate!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['ECS.AmazonECSException', 'States.Timeout']));
+    const lambdaService = { ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']), IntervalSeconds: 2, MaxAttempts: 8, MaxDelaySeconds: 120 };
+    for (const name of ['Plan', 'Work', 'Finalize']) {
+      expect(tasks[name]!.Retry, name).toHaveLength(2);
+      expect(tasks[name]!.Retry![0]!.ErrorEquals).toContain('Sluice.TransientError');
+      expect(tasks[name]!.Retry![0]!.ErrorEquals).not.toContain('Lambda.TooManyRequestsException');
+      expect(tasks[name]!.Retry![1]).toMatchObject(lambdaService);
+    }
+    expect(tasks.RecordFailure!.Retry).toEqual([expect.objectContaining(lambdaService)]);
+    expect(tasks.WorkOnFargate!.Retry).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.Timeout'], MaxAttempts: 2 }),
+      expect.objectContaining({ ErrorEquals: expect.arrayContaining(['ECS.AmazonECSException', 'ECS.ThrottlingException']), IntervalSeconds: 10, MaxAttempts: 8, MaxDelaySeconds: 600 }),
+    ]);
     // The default policy is 3 attempts in all: the first and 2 retries.
     expect(tasks.Work!.Retry![0]!.MaxAttempts).toBe(2);
     expect(tasks.Work!.Retry![0]!.ErrorEquals).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'States.Timeout', 'Lambda.Unknown']));
+    // A chunk's output is {}, so the Map's gathered outputs stay small however many chunks there are.
+    expect(tasks.Work!.OutputPath).toBeNull();
+    expect(tasks.WorkOnFargate!.OutputPath).toBeNull();
   });
 });
 
