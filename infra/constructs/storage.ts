@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CHUNK_TTL_DAYS } from '../../shared/aws/dynamo-state-store.js';
 
 export interface StorageProps {
   /** destroy for dev stacks; retain keeps data when the stack goes. */
@@ -38,7 +39,8 @@ export class Storage extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'data/',
       lifecycleRules: [
-        { id: 'manifests', prefix: 'manifests/', expiration: Duration.days(props.manifestDays ?? 14) },
+        // A job's plan must outlive its chunk items: a resume reads both.
+        { id: 'manifests', prefix: 'manifests/', expiration: Duration.days(props.manifestDays ?? CHUNK_TTL_DAYS + 7) },
         {
           id: 'rejects',
           prefix: 'rejects/',

@@ -5,8 +5,9 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
 import { classifyAwsError } from './s3-object-store.js';
 
-/** Chunk items expire after this long; the JOB item and the S3 outputs stay. */
-const CHUNK_TTL_SECONDS = 30 * 86_400;
+/** Chunk items expire after this many days; the JOB item and the S3 outputs stay. */
+export const CHUNK_TTL_DAYS = 30;
+const CHUNK_TTL_SECONDS = CHUNK_TTL_DAYS * 86_400;
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'META' });
 export const chunkKey = (jobId: string, index: number) => ({ pk: `JOB#${jobId}`, sk: `CHUNK#${String(index).padStart(6, '0')}` });

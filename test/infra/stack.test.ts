@@ -56,7 +56,8 @@ describe('storage', () => {
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'data/' }),
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
-          Match.objectLike({ Id: 'manifests', Prefix: 'manifests/', ExpirationInDays: 14, Status: 'Enabled' }),
+          // A week longer than the chunk items' 30-day TTL: a resume reads the plan and the chunks.
+          Match.objectLike({ Id: 'manifests', Prefix: 'manifests/', ExpirationInDays: 37, Status: 'Enabled' }),
           Match.objectLike({ Id: 'rejects', Prefix: 'rejects/', ExpirationInDays: 365 }),
         ]),
       },
