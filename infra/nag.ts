@@ -62,4 +62,6 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     ack(mapPolicy, `IAM5[Resource::${executions}/*:*]`, "The Distributed Map's child executions of this state machine.");
     ack(mapPolicy, `IAM5[Resource::${executions}:*]`, "The Distributed Map's child executions of this state machine.");
   }
+  const sweep = stack.node.findChild('Sweep') as IFunction;
+  ack(sweep.role!, `IAM5[Resource::${executions}:*]`, 'DescribeExecution of this state machine\'s executions, whose names (job ids) are known only at run time.');
 }

@@ -96,6 +96,8 @@ export class SluiceStack extends Stack {
     for (const f of [dispatch, sweep, plan, work, finalize, fail]) table.grantReadWriteData(f);
     stateMachine.grantStartExecution(dispatch);
     stateMachine.grantStartExecution(sweep);
+    // Before it restarts a quiet job, the sweep asks whether its execution still runs.
+    stateMachine.grantExecution(sweep, 'states:DescribeExecution');
     defaultBus.grantPutEventsTo(finalize);
     defaultBus.grantPutEventsTo(fail);
     if (this.fargateWorker) {

@@ -1,4 +1,4 @@
-import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher, ExecutionStarter } from '../jobs/ports.js';
 import { classifyAwsError } from './s3-object-store.js';
@@ -16,6 +16,17 @@ export class SfnExecutionStarter implements ExecutionStarter {
     } catch (e) {
       if (e instanceof ExecutionAlreadyExists || (e as Error).name === 'ExecutionAlreadyExists') return 'exists';
       throw classifyAwsError(e, `StartExecution ${name}`);
+    }
+  }
+  async isRunning(name: string): Promise<boolean> {
+    // arn:…:stateMachine:<machine> → arn:…:execution:<machine>:<name>
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    try {
+      const r = await this.client.send(new DescribeExecutionCommand({ executionArn }));
+      return r.status === 'RUNNING';
+    } catch (e) {
+      if ((e as Error).name === 'ExecutionDoesNotExist') return false;
+      throw classifyAwsError(e, `DescribeExecution ${name}`);
     }
   }
 }

@@ -49,7 +49,7 @@ export async function dispatchObject(event: ObjectEvent, deps: CloudDeps & { sta
   const jobId = jobIdFor(pipeline, input);
   const now = new Date().toISOString();
   // The recorded version is the one the plan step reads, whatever the key holds by then.
-  const job: JobRecord = { jobId, pipeline: pipeline.name, input, status: JobStatus.PLANNED, createdAt: now, updatedAt: now, chunks: 0, attempts: 1 };
+  const job: JobRecord = { jobId, pipeline: pipeline.name, input, status: JobStatus.PLANNED, createdAt: now, updatedAt: now, chunks: 0, attempts: 1, execution: jobId };
   const created = await deps.state.createJob(job);
   if (!created) {
     const existing = await deps.state.getJob(jobId);

@@ -5,6 +5,8 @@ import type { StateStore } from '../state/models.js';
 /** Starts one state machine execution per job; the execution name is the job id, so a second start is a no-op. */
 export interface ExecutionStarter {
   start(name: string, input: unknown): Promise<'started' | 'exists'>;
+  /** Whether the execution of this name is still running (Step Functions' DescribeExecution). */
+  isRunning?(name: string): Promise<boolean>;
 }
 
 /** JobSucceeded / JobFailed on an event bus. */

@@ -15,6 +15,8 @@ export interface JobRecord {
   updatedAt: string;
   chunks: number;
   attempts: number;
+  /** The Step Functions execution of the latest attempt (cloud jobs). */
+  execution?: string;
   error?: { readonly name: string; readonly message: string };
   reportKey?: string;
   successKey?: string;

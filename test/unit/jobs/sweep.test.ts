@@ -47,4 +47,41 @@ describe('sweep', () => {
     expect(started.map((s) => s.name).sort()).toEqual([`${ids.stuck}-r2`, `${ids.transient}-r2`].sort());
     expect((await state.getJob(ids.transient!))!).toMatchObject({ status: 'RUNNING', attempts: 2 });
   });
+
+  it('leaves a quiet job alone while Step Functions still runs its execution, and restarts it once that has ended', async () => {
+    await mkdir(join(dir, 'bucket2/incoming'), { recursive: true });
+    await writeFile(join(dir, 'bucket2/incoming/long.tsv'), 'SITE_ID\nlong\n');
+    const objects = new FsObjectStore(join(dir, 'bucket2'));
+    const state = new FileStateStore(join(dir, 'state2'));
+    const started: string[] = [];
+    const running = new Set<string>();
+    const asked: string[] = [];
+    const starter = {
+      start: async (name: string) => (started.push(name), running.add(name), 'started' as const),
+      isRunning: async (name: string) => (asked.push(name), running.has(name)),
+    };
+    const deps = { config: parseConfig(FLUX_CONFIG), objects, state, log, starter };
+    const [jobId] = (await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 })).dispatched;
+    expect((await state.getJob(jobId!))!.execution).toBe(jobId);
+    const quiet = async () => {
+      const job = (await state.getJob(jobId!))!;
+      await state.putJob({ ...job, status: 'RUNNING' as never, updatedAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+    };
+    await quiet();
+    // A Fargate chunk may run for hours with no chunk finishing: its execution is still RUNNING.
+    const whileRunning = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(whileRunning).toMatchObject({ redriven: [], stillRunning: [jobId] });
+    expect(asked).toEqual([jobId]);
+    expect(started).toEqual([jobId]);
+
+    running.clear();
+    const afterItEnded = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(afterItEnded).toMatchObject({ redriven: [jobId], stillRunning: [] });
+    expect(started).toEqual([jobId, `${jobId}-r2`]);
+    expect((await state.getJob(jobId!))!).toMatchObject({ attempts: 2, execution: `${jobId}-r2` });
+    // The next check asks about the latest attempt.
+    await quiet();
+    await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(asked.at(-1)).toBe(`${jobId}-r2`);
+  });
 });
