@@ -55,7 +55,8 @@ const ECS_CAPACITY = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.Thro
  * maxAttempts: 1): their own retrier, with more attempts and longer waits.
  */
 const SERVICE_RETRY = {
-  lambda: { interval: Duration.seconds(2), maxAttempts: 8, maxDelay: Duration.minutes(2) },
+  // Long enough to outwait a chunk of another job holding the reserved concurrency (up to 15 minutes).
+  lambda: { interval: Duration.seconds(2), maxAttempts: 12, maxDelay: Duration.minutes(5) },
   ecs: { interval: Duration.seconds(10), maxAttempts: 8, maxDelay: Duration.minutes(10) },
 } as const;
 

@@ -27,6 +27,8 @@ const FINISHED = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
  * made a job makes no second one.
  */
 export async function redriveDeadLetters(sqs: SQSClient, o: RedriveOptions): Promise<RedriveResult> {
+  // SQS names a task's handle only while it runs: the move that was newest before ours tells ours apart.
+  const before = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: o.source, MaxResults: 1 }))).Results?.[0]?.StartedTimestamp;
   const started = await sqs.send(
     new StartMessageMoveTaskCommand({
       SourceArn: o.source,
@@ -37,7 +39,8 @@ export async function redriveDeadLetters(sqs: SQSClient, o: RedriveOptions): Pro
   const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
   for (;;) {
     const { Results } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: o.source, MaxResults: 10 }));
-    const task = Results?.find((t) => t.TaskHandle === started.TaskHandle) ?? Results?.[0];
+    const newest = Results?.[0];
+    const task = Results?.find((t) => t.TaskHandle === started.TaskHandle) ?? (newest && newest.StartedTimestamp !== before ? newest : undefined);
     if (task?.Status && FINISHED.has(task.Status)) {
       return { status: task.Status, moved: task.ApproximateNumberOfMessagesMoved ?? 0, toMove: task.ApproximateNumberOfMessagesToMove ?? 0, ...(task.FailureReason ? { failureReason: task.FailureReason } : {}) };
     }

@@ -152,7 +152,7 @@ describe('state machine', () => {
         expect(retry.ErrorEquals.filter((e) => /Input|Config|States\.ALL|TaskFailed/.test(e)), name).toEqual([]);
       }
     }
-    const lambdaService = { ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']), IntervalSeconds: 2, MaxAttempts: 8, MaxDelaySeconds: 120 };
+    const lambdaService = { ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']), IntervalSeconds: 2, MaxAttempts: 12, MaxDelaySeconds: 300 };
     for (const name of ['Plan', 'Work', 'Finalize']) {
       expect(tasks[name]!.Retry, name).toHaveLength(2);
       expect(tasks[name]!.Retry![0]!.ErrorEquals).toContain('Sluice.TransientError');

@@ -12,12 +12,15 @@ describe('redriveDeadLetters', () => {
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'h1' });
     sqs
       .on(ListMessageMoveTasksCommand)
+      // Before the start: an older, finished move, which must not be taken for ours.
+      .resolvesOnce({ Results: [{ Status: 'COMPLETED', StartedTimestamp: 100, ApproximateNumberOfMessagesMoved: 99, ApproximateNumberOfMessagesToMove: 99 }] })
+      .resolvesOnce({ Results: [{ Status: 'COMPLETED', StartedTimestamp: 100, ApproximateNumberOfMessagesMoved: 99, ApproximateNumberOfMessagesToMove: 99 }] })
       .resolvesOnce({ Results: [{ TaskHandle: 'h1', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 7 }] })
-      .resolves({ Results: [{ TaskHandle: 'h1', Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 7, ApproximateNumberOfMessagesToMove: 7 }] });
+      .resolves({ Results: [{ Status: 'COMPLETED', StartedTimestamp: 200, ApproximateNumberOfMessagesMoved: 7, ApproximateNumberOfMessagesToMove: 7 }] });
     const r = await redriveDeadLetters(new SQSClient({ region: 'eu-west-1' }), { source: DLQ, pollMs: 1 });
     expect(r).toEqual({ status: 'COMPLETED', moved: 7, toMove: 7 });
     expect(sqs.commandCalls(StartMessageMoveTaskCommand).map((c) => c.args[0].input)).toEqual([{ SourceArn: DLQ }]);
-    expect(sqs.commandCalls(ListMessageMoveTasksCommand)).toHaveLength(2);
+    expect(sqs.commandCalls(ListMessageMoveTasksCommand)).toHaveLength(4);
   });
 
   it('passes a destination and a rate, and reports a failed move with its reason', async () => {
