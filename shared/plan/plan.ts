@@ -9,6 +9,7 @@ import { detectLineBreak, tokenizeBlock, type Dialect } from '../formats/delimit
 import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords } from '../formats/records.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { quotedRecordStarts } from './record-starts.js';
 
 /** One record-aligned byte range of the input. `end` is exclusive. */
 export interface ChunkRange {
@@ -107,7 +108,7 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
 }
 
 /** One object version, as the planner reads it. */
-interface Source {
+export interface Source {
   readonly key: string;
   readonly size: number;
   read(range?: { start: number; end: number }): AsyncIterable<Uint8Array>;
@@ -253,10 +254,19 @@ async function nextLineStart(source: Source, from: number, maxLine: number, line
 }
 
 /**
- * Streams the file once through the reader the chunks use, so a boundary is always where one
- * pass would start a record: the first record that starts at or after each nominal boundary.
+ * The first record that starts at or after each nominal boundary, where one pass of the reader
+ * would start it: found on the bytes (ASCII dialects), or by streaming the file through the reader.
  */
 async function recordBoundaries(source: Source, key: string, pipeline: Pipeline, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
+  const ascii = (s: string | undefined) => !s || [...s].every((c) => c.charCodeAt(0) < 0x80);
+  if (pipeline.format.type !== 'jsonl' && ascii(dialect.quote) && ascii(dialect.delimiter) && ascii(dialect.comment)) {
+    return quotedRecordStarts(source.read({ start, end: source.size }), start, nominal, dialect, pipeline.format.maxLineBytes);
+  }
+  return readerRecordStarts(source, key, pipeline, start, nominal, dialect);
+}
+
+/** The same as `quotedRecordStarts`, by the reader itself: for dialects whose quote, delimiter or comment is not ASCII. */
+export async function readerRecordStarts(source: Source, key: string, pipeline: Pipeline, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
   const out: number[] = [];
   let next = 0;
   // Reading ends once the last boundary is found: the rest of the file holds none.

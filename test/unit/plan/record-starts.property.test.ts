@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Dialect } from '../../../shared/formats/delimited.js';
+import { readerRecordStarts, type Source } from '../../../shared/plan/plan.js';
+import { quotedRecordStarts } from '../../../shared/plan/record-starts.js';
+import { pipelineOf } from '../../helpers.js';
+
+/** The bytes in pieces of the given sizes (cycled), as a store would stream them. */
+function sourceOf(bytes: Buffer, pieces: number[]): Source {
+  return {
+    key: 'f.csv',
+    size: bytes.length,
+    read: (range) =>
+      (async function* () {
+        const end = range?.end ?? bytes.length;
+        let at = range?.start ?? 0;
+        for (let i = 0; at < end; i++) {
+          const n = Math.max(1, pieces[i % pieces.length]!);
+          yield new Uint8Array(bytes.subarray(at, Math.min(end, at + n)));
+          at += n;
+        }
+      })(),
+  };
+}
+
+// Quotes, both line endings, lone CRs, delimiters, comment marks, multi-byte and invalid UTF-8.
+const token = fc.constantFrom('a', 'bc', ',', ';', '"', '""', '\n', '\r\n', '\r', '#', '  ', 'é', '\u{1F600}', '\xff', '"x,\ny"');
+const content = fc.array(token, { maxLength: 120 }).map((ts) => Buffer.from(ts.join(''), 'latin1').toString('latin1'));
+
+function bytesOf(s: string): Buffer {
+  // '\xff' stands for an invalid byte; everything else is UTF-8.
+  return Buffer.concat(s.split('\xff').flatMap((part, i) => (i === 0 ? [Buffer.from(part)] : [Buffer.from([0xff]), Buffer.from(part)])));
+}
+
+describe('record starts found on the bytes', () => {
+  it('are where the reader starts records, for any dialect, limit, piece size and nominal boundaries', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        content,
+        fc.record({
+          lineBreak: fc.constantFrom<Dialect['lineBreak']>('\n', '\r'),
+          delimiter: fc.constantFrom(',', ';'),
+          relaxQuotes: fc.boolean(),
+          comment: fc.constantFrom('', '#', '#!'),
+          maxLineBytes: fc.integer({ min: 4, max: 40 }),
+        }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 6 }),
+        async (text, o, pieces, offsets) => {
+          const bytes = bytesOf(text);
+          const start = Math.min(bytes.length, offsets[0]! % 7);
+          const nominal = [...new Set(offsets.map((x) => start + 1 + (x % Math.max(1, bytes.length))))].sort((a, b) => a - b);
+          const dialect: Dialect = { delimiter: o.delimiter, quote: '"', lineBreak: o.lineBreak, relaxQuotes: o.relaxQuotes, comment: o.comment };
+          const pipeline = pipelineOf({ format: { type: 'csv', maxLineBytes: o.maxLineBytes }, schema: { columns: { a: {} } } });
+          const source = sourceOf(bytes, pieces);
+          const expected = await readerRecordStarts(source, 'f.csv', pipeline, start, nominal, dialect);
+          const got = await quotedRecordStarts(source.read({ start, end: bytes.length }), start, nominal, dialect, o.maxLineBytes);
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds literal starts: past a quoted line break, a malformed record and a comment', async () => {
+    const text = 'a,b\n"x\ny",1\nq"r\n#"c\nlast\n';
+    const dialect: Dialect = { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false, comment: '#' };
+    const at = (n: number[]) => quotedRecordStarts(sourceOf(Buffer.from(text), [3]).read(), 0, n, dialect, 100);
+    // Offset 5 is inside the quoted field: the next record starts at 12 ("q\"r", malformed, one line).
+    expect(await at([5])).toEqual([12]);
+    // 16 is a comment line (with a quote): not a record, so the next is "last" at 20, for both.
+    expect(await at([13, 17])).toEqual([20]);
+    expect(await at([1, 12])).toEqual([4, 12]);
+  });
+});
