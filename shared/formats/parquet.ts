@@ -1,6 +1,7 @@
 import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
 import type { OutputColumn } from '../process/row.js';
 import type { Value } from '../rules/columns.js';
+import { snappyCompress } from './snappy.js';
 import { columnBuffer, type Account, type ColumnBuffer } from './parquet-columns.js';
 import type { HashingSink, PartInfo, RowWriter } from './writers.js';
 
@@ -138,6 +139,7 @@ export class ParquetRowWriter implements RowWriter {
       writer: this.out,
       schema: [{ name: 'root', num_children: columns.length }, ...columns.map(parquetElement)],
       createdBy: 'sluice',
+      compressors: { SNAPPY: snappyCompress },
     });
     budget.join(this);
     this.renew();
