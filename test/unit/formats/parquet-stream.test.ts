@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_PARQUET_BYTES, ParquetRowWriter, ROW_GROUP_BYTES, ROW_GROUP_ROWS, RowGroupBudget } from '../../../shared/formats/parquet.js';
 import { createRowWriter, type RowWriterOptions } from '../../../shared/formats/writers.js';
@@ -99,12 +101,58 @@ describe('streamed Parquet parts', () => {
     for (let i = 0; i < 3_500; i++) expect(back[i], `row ${i}`).toEqual(readBack(i));
   });
 
+  it('give each row group statistics that bound its values exactly, so a reader may prune by them', async () => {
+    const { file } = await writePart('stats.parquet', 3_500, { parquet: { rowGroupRows: 1_000 } });
+    const meta = parquetMetadata(file);
+    const plain = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString() : v);
+    // Text in UTF-8 byte order, as Parquet orders it; numbers as numbers.
+    const order = (a: Value, b: Value) => (typeof a === 'string' ? Buffer.compare(Buffer.from(a), Buffer.from(b as string)) : Number(a) - Number(b));
+    meta.row_groups.forEach((g, r) => {
+      const rows = Array.from({ length: Number(g.num_rows) }, (_, k) => row(r * 1_000 + k));
+      g.columns.forEach((c, j) => {
+        const values = rows.map((x) => x[j]!).filter((v) => v !== null);
+        const sorted = [...values].sort(order);
+        const stats = c.meta_data!.statistics!;
+        const at = `group ${r}, column ${columns[j]!.name}`;
+        expect(stats.null_count, at).toBe(BigInt(rows.length - values.length));
+        const min = plain(stats.min_value);
+        const max = plain(stats.max_value);
+        const [lo, hi] = [sorted[0]!, sorted.at(-1)!];
+        if (typeof lo === 'string' && typeof hi === 'string' && (Buffer.byteLength(lo) > 16 || Buffer.byteLength(hi) > 16)) {
+          // Text bounds are cut to 16 bytes (the max then raised): still bounds, flagged inexact.
+          expect(order(min as string, lo), at).toBeLessThanOrEqual(0);
+          expect(order(max as string, hi), at).toBeGreaterThanOrEqual(0);
+          expect(Buffer.from(lo).subarray(0, Buffer.byteLength(min as string)).toString(), at).toBe(min);
+        } else {
+          expect([min, max], at).toEqual([lo, hi]);
+        }
+      });
+    });
+  });
+
+  it('answer DuckDB point and range queries exactly, with its pruning by statistics on', async () => {
+    await writePart('duck.parquet', 5_000, { parquet: { rowGroupRows: 700 } });
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const count = async (where: string) => Number((await c.runAndReadAll(`select count(*) from read_parquet('${join(dir, 'duck.parquet')}') where ${where}`)).getRows()[0]![0]);
+    // Literal answers from row(i): the ids are i * 1,000,003 - 7 (null when i % 97 = 0), the names end in #i.
+    expect(await count('id = 4999014990')).toBe(1);
+    expect(await count('id = 97000291 - 7')).toBe(0);
+    expect(await count(`name = 'plain#4200'`)).toBe(1);
+    expect(await count(`name = '日本語のメモ#4997'`)).toBe(1);
+    expect(await count(`country = 'DE'`)).toBe(1_667);
+    expect(await count(`"at" >= TIMESTAMP '2024-01-01 00:00:00' + INTERVAL 2000 HOUR`)).toBe(5_000 - 4_000 - 14);
+    expect(await count('amount < -1000')).toBe(500 - 6); // odd i over 4,000, less the 6 odd multiples of 83 there
+    expect(await count(`day = DATE '2024-01-01' + 399`)).toBe(12);
+    c.closeSync();
+  });
+
   it('cut a row group once its rows hold the byte limit', async () => {
-    const { file } = await writePart('bytes.parquet', 2_000, { parquet: { rowGroupBytes: 32 << 10 } });
+    const { file } = await writePart('bytes.parquet', 3_000, { parquet: { rowGroupBytes: 32 << 10 } });
     const groups = parquetMetadata(file).row_groups.map((g) => Number(g.num_rows));
     expect(groups.length).toBeGreaterThan(4);
-    expect(groups.reduce((a, b) => a + b, 0)).toBe(2_000);
-    // A row here takes at most ~90 bytes in the buffers: 32 KiB is a few hundred rows.
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(3_000);
+    // A row here takes 50 to 90 bytes in the buffers: 32 KiB is a few hundred rows.
     expect(Math.max(...groups)).toBeLessThan(1_000);
   });
 
