@@ -133,6 +133,48 @@ export function parseIsoDate(text: string): number {
 
 /** ISO 8601 timestamp; without a zone it is read as UTC, never as the machine's local time. */
 export function parseIsoTimestamp(text: string): number {
+  const fast = fixedIsoTimestamp(text);
+  return fast === undefined ? isoTimestampByPattern(text) : fast;
+}
+
+// The day of the last fixed-form timestamp read: rows of a file mostly share their day.
+let cachedDayKey = -1;
+let cachedDayMs = NaN;
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS` with `T` or a space and an optional `Z`, the shape of most exports, read
+ * from its character codes with the day cached; undefined for any other text (the pattern reads
+ * it). A property test holds it against the pattern.
+ */
+function fixedIsoTimestamp(t: string): number | undefined {
+  const n = t.length;
+  if (n !== 19 && !(n === 20 && t.charCodeAt(19) === 90)) return undefined;
+  const sep = t.charCodeAt(10);
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  const d0 = t.charCodeAt(0) - 48, d1 = t.charCodeAt(1) - 48, d2 = t.charCodeAt(2) - 48, d3 = t.charCodeAt(3) - 48;
+  const d5 = t.charCodeAt(5) - 48, d6 = t.charCodeAt(6) - 48, d8 = t.charCodeAt(8) - 48, d9 = t.charCodeAt(9) - 48;
+  const h0 = t.charCodeAt(11) - 48, h1 = t.charCodeAt(12) - 48, m0 = t.charCodeAt(14) - 48, m1 = t.charCodeAt(15) - 48;
+  const s0 = t.charCodeAt(17) - 48, s1 = t.charCodeAt(18) - 48;
+  // A code outside 0-9 is above 9 unsigned.
+  if (
+    d0 >>> 0 > 9 || d1 >>> 0 > 9 || d2 >>> 0 > 9 || d3 >>> 0 > 9 ||
+    d5 >>> 0 > 9 || d6 >>> 0 > 9 || d8 >>> 0 > 9 || d9 >>> 0 > 9 ||
+    h0 >>> 0 > 9 || h1 >>> 0 > 9 || m0 >>> 0 > 9 || m1 >>> 0 > 9 ||
+    s0 >>> 0 > 9 || s1 >>> 0 > 9
+  )
+    return undefined;
+  const key = d0 * 10_000_000 + d1 * 1_000_000 + d2 * 100_000 + d3 * 10_000 + d5 * 1000 + d6 * 100 + d8 * 10 + d9;
+  if (key !== cachedDayKey) {
+    cachedDayMs = fromParts(d0 * 1000 + d1 * 100 + d2 * 10 + d3, d5 * 10 + d6, d8 * 10 + d9, 0, 0, 0);
+    cachedDayKey = key;
+  }
+  const h = h0 * 10 + h1, mi = m0 * 10 + m1, sec = s0 * 10 + s1;
+  if (h > 24 || mi > 59 || sec > 59 || (h === 24 && (mi !== 0 || sec !== 0))) return NaN;
+  return cachedDayMs + h * 3_600_000 + mi * 60_000 + sec * 1000;
+}
+
+/** Exported for the property test of the fixed form; the engine calls parseIsoTimestamp. */
+export function isoTimestampByPattern(text: string): number {
   const m = ISO_TS.exec(text);
   if (!m) return NaN;
   const base = fromParts(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0);
