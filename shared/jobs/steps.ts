@@ -1,6 +1,6 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
-import { readJobPlan, writeJobManifest } from '../plan/manifest.js';
+import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -16,6 +16,9 @@ export interface ChunkTask {
   readonly pipeline: string;
   readonly index: number;
   readonly compute: 'lambda' | 'fargate';
+  /** The chunk's byte range, as planned; absent in items written before (the step then reads the whole plan). */
+  readonly start?: number;
+  readonly end?: number;
 }
 
 export interface PlanOutput {
@@ -50,7 +53,7 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
     // No recorded version and the object changed since the event: this execution's job no longer describes it.
     throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
   }
-  const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type }));
+  const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type, start: c.start, end: c.end }));
   await writeJobManifest(deps.objects, plan, pipeline);
   await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
   // Read again: planning can take a while, and the sweep may have updated the item meanwhile.
@@ -63,8 +66,9 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
 /** Work step: one chunk; a chunk already done with the same fingerprint is skipped (redrive). */
 export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean }> {
   const pipeline = pipelineNamed(deps, task.pipeline);
-  const plan = await loadPlan(deps, task.jobId);
-  const chunk = plan.chunks[task.index];
+  const ranged = task.start !== undefined && task.end !== undefined;
+  const plan = ranged ? await readJobPlanHead(deps.objects, task.jobId) : await loadPlan(deps, task.jobId);
+  const chunk = ranged ? { index: task.index, start: task.start!, end: task.end! } : plan.chunks[task.index];
   if (!chunk) throw new InputError(plan.input.key, 0, `no chunk ${task.index} in the plan`);
   const done = await deps.state.getChunk(task.jobId, task.index);
   if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {
