@@ -137,13 +137,20 @@ const less = (a: RunCursor, b: RunCursor) => a.hi < b.hi || (a.hi === b.hi && a.
  * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
  * memory stays at one block per run whatever the file size.
  */
+/** First windows read at once when a merge starts. */
+const FIRST_READS = 32;
+
 export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
   const heap: RunCursor[] = [];
   // A multiple of 8 bytes, so a window never splits a hash.
   const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / Math.max(1, runs.length) / 8) * 8));
-  for (const run of runs) {
-    const c = new RunCursor(run, window);
-    if (await c.refill()) heap.push(c);
+  // The first window of every run, a few dozen reads at a time: one after the other, 16,000 chunks'
+  // runs would take 16,000 round trips to S3 before the merge starts.
+  const cursors = runs.map((run) => new RunCursor(run, window));
+  for (let i = 0; i < cursors.length; i += FIRST_READS) {
+    const batch = cursors.slice(i, i + FIRST_READS);
+    const filled = await Promise.all(batch.map((c) => c.refill()));
+    batch.forEach((c, k) => filled[k] && heap.push(c));
   }
   const siftDown = (i: number) => {
     for (;;) {
