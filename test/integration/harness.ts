@@ -89,6 +89,8 @@ export interface Emulated {
   readonly sweep: (event?: { pipeline?: string; prefix?: string }) => Promise<{ redriven: string[]; dispatched: string[]; gaveUp: string[] }>;
   /** What the ECS task processes printed (their Powertools log lines). */
   readonly taskOutput: string[];
+  /** The largest task input or output seen (JSON bytes) and where: each must stay within 256 KiB. */
+  readonly payloads: { largest: number; where: string };
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
     executions: new Map(),
     events: [],
     taskOutput: [],
+    payloads: { largest: 0, where: '' },
     workTimeoutMs: 0,
     workErrors: [],
     async workIdle() {
@@ -300,12 +303,57 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   }
   const missing = taskNames(machine.asl).filter((t) => !local[t]);
   if (missing.length) throw new Error(`no local handler for task(s) ${missing.join(', ')}`);
-  const retryIntervalOverrides = Object.fromEntries(taskNames(machine.asl).map((t) => [t, 0]));
+  // Every task's input and output within the 256 KiB Step Functions allows, as AWS would refuse them.
+  // (The manifest readers stand in for the Distributed Map's own item reader, which has no such limit.)
+  for (const [name, handler] of Object.entries(local)) {
+    if (machine.readers.includes(name)) continue;
+    local[name] = async (input) => {
+      withinStateLimit(`${name} input`, input, emulated.payloads);
+      return withinStateLimit(`${name} output`, await handler(input), emulated.payloads);
+    };
+  }
+  // The retriers' own waits, exponential with their jitter and caps, a thousand times shorter.
+  const asl = scaleRetries(machine.asl, RETRY_SCALE);
   runExecution = async (_name, input) => {
-    const sm = new StateMachine(machine.asl as never, { validationOptions: { checkArn: false, checkPaths: true } });
-    return sm.run(input as never, { overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides } }).result;
+    withinStateLimit('execution input', input, emulated.payloads);
+    const sm = new StateMachine(asl as never, { validationOptions: { checkArn: false, checkPaths: true } });
+    return sm.run(input as never, { overrides: { taskResourceLocalHandlers: local as never } }).result;
   };
   return emulated;
+}
+
+/** Step Functions' limit on a state's input or output, and on an execution's input. */
+export const STATE_LIMIT_BYTES = 256 * 1024;
+/** Retry intervals and caps in the emulated tier, as a fraction of the template's. */
+export const RETRY_SCALE = 1 / 1000;
+
+/** The value, or States.DataLimitExceeded when its JSON is over 256 KiB; the largest size seen is kept. */
+export function withinStateLimit<T>(what: string, value: T, seen: { largest: number; where: string }): T {
+  const bytes = value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+  if (bytes > seen.largest) Object.assign(seen, { largest: bytes, where: what });
+  if (bytes > STATE_LIMIT_BYTES) throw Object.assign(new Error(`${what} is ${bytes} bytes, over the ${STATE_LIMIT_BYTES}-byte limit`), { name: 'States.DataLimitExceeded' });
+  return value;
+}
+
+/** The definition with every Retry's IntervalSeconds and MaxDelaySeconds times `factor`. */
+export function scaleRetries<T>(asl: T, factor: number): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      out[k] =
+        k === 'Retry' && Array.isArray(x)
+          ? x.map((r: Record<string, unknown>) => ({
+              ...r,
+              IntervalSeconds: (typeof r.IntervalSeconds === 'number' ? r.IntervalSeconds : 1) * factor,
+              ...(typeof r.MaxDelaySeconds === 'number' ? { MaxDelaySeconds: r.MaxDelaySeconds * factor } : {}),
+            }))
+          : walk(x);
+    }
+    return out;
+  };
+  return walk(asl) as T;
 }
 
 /** Forwards to an emulator, or answers with the fault `decide` returns. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { TransientError } from '../../shared/errors.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, sqsMessage, startEmulators, startJob, TABLE, type Dispatch, type Emulated } from './harness.js';
+import { BUCKET, RETRY_SCALE, scaleRetries, sqsMessage, startEmulators, startJob, STATE_LIMIT_BYTES, TABLE, withinStateLimit, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 // An external program: reads the staged JSONL, writes a summary and a nested file to its output folder.
@@ -195,5 +195,25 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     expect((await dispatch(s3Event('incoming/flux/'), {} as never)).batchItemFailures).toEqual([]);
     expect((await dispatch(s3Event('incoming/other/x.csv'), {} as never)).batchItemFailures).toEqual([]);
     expect(emu.executions.size).toBe(before);
+  });
+
+  it('kept every task input and output of these runs within the 256 KiB Step Functions allows', () => {
+    console.log(`largest state payload: ${emu.payloads.largest} bytes (${emu.payloads.where})`);
+    expect(emu.payloads.largest).toBeGreaterThan(0);
+    expect(emu.payloads.largest).toBeLessThanOrEqual(STATE_LIMIT_BYTES);
+  });
+});
+
+describe('the emulated tier\'s own limits', () => {
+  it('refuses a payload over 256 KiB as Step Functions does, and scales retry waits without changing their shape', () => {
+    const seen = { largest: 0, where: '' };
+    expect(withinStateLimit('small', { a: 'x'.repeat(100) }, seen)).toEqual({ a: 'x'.repeat(100) });
+    expect(() => withinStateLimit('Work output', { a: 'x'.repeat(STATE_LIMIT_BYTES) }, seen)).toThrow(expect.objectContaining({ name: 'States.DataLimitExceeded' }));
+    expect(seen.where).toBe('Work output');
+    const asl = { States: { Work: { Type: 'Task', Retry: [{ ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 2, MaxDelaySeconds: 300, BackoffRate: 2, MaxAttempts: 12 }, { ErrorEquals: ['States.ALL'] }] } } };
+    expect(scaleRetries(asl, RETRY_SCALE).States.Work.Retry).toEqual([
+      { ErrorEquals: ['Lambda.TooManyRequestsException'], IntervalSeconds: 0.002, MaxDelaySeconds: 0.3, BackoffRate: 2, MaxAttempts: 12 },
+      { ErrorEquals: ['States.ALL'], IntervalSeconds: 0.001 },
+    ]);
   });
 });
