@@ -9,7 +9,7 @@ import { layout } from '../../shared/process/layout.js';
 import { runExternalCommand } from '../../shared/jobs/external.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
 
-const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), index: z.number().int().nonnegative(), compute: z.enum(['lambda', 'fargate']) });
+const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), index: z.number().int().nonnegative(), compute: z.enum(['lambda', 'fargate']), start: z.number().int().nonnegative().optional(), end: z.number().int().positive().optional() });
 
 export async function main(): Promise<void> {
   const logger = new Logger({ serviceName: 'sluice-task' });

@@ -69,6 +69,15 @@ export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ inde
   const ranged = task.start !== undefined && task.end !== undefined;
   const plan = ranged ? await readJobPlanHead(deps.objects, task.jobId) : await loadPlan(deps, task.jobId);
   const chunk = ranged ? { index: task.index, start: task.start!, end: task.end! } : plan.chunks[task.index];
+  // An item's range is the plan's only if it could be: inside the file, after the header, its index one of the plan's.
+  if (ranged) {
+    const { start, end } = chunk!;
+    const count = (plan as { chunkCount?: number }).chunkCount ?? 0;
+    const first = plan.compression === 'none' ? plan.dataStart : 0;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(task.index) || task.index < 0 || task.index >= count || start < first || end < start || end > plan.input.size) {
+      throw new InputError(plan.input.key, 0, `chunk ${task.index} of the Map's items (bytes ${start}-${end}) is not a range of the plan (${count} chunks, data from byte ${first} of ${plan.input.size})`);
+    }
+  }
   if (!chunk) throw new InputError(plan.input.key, 0, `no chunk ${task.index} in the plan`);
   const done = await deps.state.getChunk(task.jobId, task.index);
   if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {

@@ -11,7 +11,7 @@ const pipelineKey = (jobId: string) => `${layout.manifests(jobId)}pipeline.json`
 /** Stores a job's plan and the pipeline it ran with, so any later step (or `sluice verify`) can rebuild the job. */
 export async function writeJobManifest(store: ObjectStore, plan: JobPlan, pipeline: Pipeline): Promise<void> {
   await store.put(planKey(plan.jobId), JSON.stringify(plan));
-  await store.put(planHeadKey(plan.jobId), JSON.stringify({ ...plan, chunks: [] }));
+  await store.put(planHeadKey(plan.jobId), JSON.stringify({ ...plan, chunks: [], chunkCount: plan.chunks.length }));
   await store.put(pipelineKey(plan.jobId), JSON.stringify(pipeline));
 }
 
@@ -26,9 +26,11 @@ export async function readJobPlan(store: ObjectStore, jobId: string): Promise<Jo
  * chunks has a plan of about 1 MB, which every chunk would otherwise read and parse. Plans
  * written before the head existed are read whole.
  */
-export async function readJobPlanHead(store: ObjectStore, jobId: string): Promise<JobPlan> {
+export async function readJobPlanHead(store: ObjectStore, jobId: string): Promise<JobPlan & { chunkCount: number }> {
   const body = await store.get(planHeadKey(jobId));
-  return body ? (JSON.parse(body.toString('utf8')) as JobPlan) : readJobPlan(store, jobId);
+  if (body) return JSON.parse(body.toString('utf8')) as JobPlan & { chunkCount: number };
+  const plan = await readJobPlan(store, jobId);
+  return { ...plan, chunkCount: plan.chunks.length };
 }
 
 export async function readJobPipeline(store: ObjectStore, jobId: string): Promise<Pipeline> {

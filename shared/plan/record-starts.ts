@@ -42,7 +42,10 @@ export async function quotedRecordStarts(
     while (next < nominal.length && nominal[next]! <= at) next++;
   };
   /** Bytes of buf[from, to) as the tokenizer measures them: on the decoded text, where an invalid byte became a 3-byte U+FFFD. */
-  const exceeds = (from: number, to: number) => {
+  const exceeds = (from: number, to: number, final = true) => {
+    // Bytes in hand may end inside a character, which the reader never decodes (its text ends at a
+    // line break): leave the partial character out, or it would count as a 3-byte U+FFFD.
+    if (!final && to === buf.length) to = completeUtf8End(buf, from, to);
     const n = to - from;
     if (n > maxLineBytes) return true;
     if (n * 3 <= maxLineBytes) return false;
@@ -63,7 +66,7 @@ export async function quotedRecordStarts(
         for (;;) {
           const close = buf.indexOf(q, p);
           if (close === -1 || close >= length || exceeds(from, close)) {
-            const tooLong = (close !== -1 && close < length) || exceeds(from, length);
+            const tooLong = (close !== -1 && close < length) || exceeds(from, length, final);
             return !tooLong && !final ? MORE : MALFORMED;
           }
           if (close + 1 >= length && !final) return MORE;
@@ -173,4 +176,18 @@ export async function quotedRecordStarts(
   }
   if (!skipping) scan(true);
   return out;
+}
+
+/** `to`, or where a UTF-8 sequence that `b[from, to)` ends in the middle of starts. */
+function completeUtf8End(b: Uint8Array, from: number, to: number): number {
+  let i = to - 1;
+  let tail = 0;
+  while (i >= from && tail < 3 && (b[i]! & 0xc0) === 0x80) {
+    i--;
+    tail++;
+  }
+  if (i < from) return to;
+  const lead = b[i]!;
+  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return need > tail + 1 ? i : to;
 }

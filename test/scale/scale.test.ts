@@ -23,7 +23,7 @@ const DUPLICATES = 7;
 const ROWS = CHUNKS * ROWS_PER_CHUNK;
 const lines = ['id,site,v'];
 // Every 997th row (from row 500) has a negative v: 48 rejects at 16,000 chunks, spread over the file.
-const rejected = (i: number) => i % 997 === 500;
+const rejected = (i: number) => i % 997 === 500 && i < ROWS - DUPLICATES; // never one side of a planted duplicate
 for (let i = 0; i < ROWS; i++) lines.push(`${i < DUPLICATES ? ROWS - 1 - i : i},S${i % 10},${rejected(i) ? -1 : (i % 1000) / 10}`);
 const REJECTS = Array.from({ length: ROWS }, (_, i) => i).filter(rejected).length;
 const FILE = Buffer.from(`${lines.join('\n')}\n`);

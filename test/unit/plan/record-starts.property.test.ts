@@ -72,4 +72,15 @@ describe('record starts found on the bytes', () => {
     expect(await at([13, 17])).toEqual([20]);
     expect(await at([1, 12])).toEqual([4, 12]);
   });
+
+  it('does not count a character cut by a piece end as a replacement character (found in review)', async () => {
+    // 13 "é" bring the open quoted field to 2 bytes under maxLineBytes; the first piece ends inside one.
+    const bytes = Buffer.from(`a\n"\n${'é'.repeat(13)}"\nz\ny\n`);
+    const dialect: Dialect = { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false, comment: '' };
+    const pipeline = pipelineOf({ format: { type: 'csv', maxLineBytes: 28 }, schema: { columns: { a: {} } } });
+    const source = sourceOf(bytes, [29, 1000]);
+    const expected = await readerRecordStarts(source, 'f.csv', pipeline, 0, [3], dialect);
+    expect(expected).toEqual([32]);
+    expect(await quotedRecordStarts(source.read(), 0, [3], dialect, 28)).toEqual(expected);
+  });
 });
