@@ -1,4 +1,4 @@
-import type { ByteWriter, SchemaElement } from 'hyparquet-writer';
+import { ByteWriter, type SchemaElement } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import type { ColumnChunk, Encoding } from 'hyparquet';
@@ -39,40 +39,9 @@ function levelBytes(isNull: (i: number) => boolean, rows: number, nulls: number)
   const levels = new Uint8Array(rows);
   if (nulls === 0) levels.fill(1);
   else for (let i = 0; i < rows; i++) levels[i] = isNull(i) ? 0 : 1;
-  const w = new LevelWriter();
-  writeRleBitPackedHybrid(w as unknown as ByteWriter, levels as unknown as number[], 1);
-  return w.bytes();
-}
-
-/** A small growable byte buffer with the three appends the hybrid encoder uses. */
-class LevelWriter {
-  private buf = new Uint8Array(64);
-  offset = 0;
-  private ensure(n: number) {
-    if (this.offset + n <= this.buf.length) return;
-    const b = new Uint8Array(Math.max(this.buf.length * 2, this.offset + n));
-    b.set(this.buf.subarray(0, this.offset));
-    this.buf = b;
-  }
-  appendUint8(v: number) {
-    this.ensure(1);
-    this.buf[this.offset++] = v;
-  }
-  appendVarInt(v: number) {
-    for (;;) {
-      if ((v & ~0x7f) === 0) return this.appendUint8(v);
-      this.appendUint8((v & 0x7f) | 0x80);
-      v >>>= 7;
-    }
-  }
-  appendBytes(b: Uint8Array) {
-    this.ensure(b.length);
-    this.buf.set(b, this.offset);
-    this.offset += b.length;
-  }
-  bytes() {
-    return this.buf.subarray(0, this.offset);
-  }
+  const w = new ByteWriter();
+  writeRleBitPackedHybrid(w, levels as unknown as number[], 1);
+  return w.getBytes();
 }
 
 /**
@@ -329,7 +298,7 @@ class TextColumn implements ColumnBuffer {
       const end = ends[i]!;
       if (end < 0) continue;
       view.setUint32(p, end - start, true);
-      values.set(bytes.subarray(start, end), p + 4);
+      bytes.copy(values, p + 4, start, end);
       p += 4 + end - start;
       if (min0 < 0 || compareBytes(bytes, start, end, bytes, min0, min1) < 0) {
         min0 = start;
@@ -388,9 +357,9 @@ class EnumColumn implements ColumnBuffer {
       p += 4 + w.length;
     }
     const width = words.length <= 1 ? 0 : 32 - Math.clz32(words.length - 1);
-    const data = new LevelWriter();
+    const data = new ByteWriter();
     data.appendUint8(width);
-    writeRleBitPackedHybrid(data as unknown as ByteWriter, present as unknown as number[], width);
+    writeRleBitPackedHybrid(data, present as unknown as number[], width);
     let min: Buffer | undefined;
     let max: Buffer | undefined;
     const used = new Uint8Array(words.length);
@@ -401,7 +370,7 @@ class EnumColumn implements ColumnBuffer {
       if (!max || Buffer.compare(w, max) > 0) max = w;
     });
     const statistics: Statistics = { null_count: BigInt(nullCount), ...(min && max ? { min_value: new Uint8Array(min), max_value: new Uint8Array(max) } : {}) };
-    return writeChunk(out, element, rows, levelBytes((i) => codes[i]! < 0, rows, nullCount), nullCount, data.bytes(), statistics, { bytes: dictionary, count: words.length });
+    return writeChunk(out, element, rows, levelBytes((i) => codes[i]! < 0, rows, nullCount), nullCount, data.getBytes(), statistics, { bytes: dictionary, count: words.length });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
-import { planChunks, type JobPlan } from '../plan/plan.js';
+import { planChunks, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
@@ -63,22 +63,31 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length };
 }
 
+/**
+ * The plan and the chunk a task names. A task that carries its range reads only the plan's head,
+ * and its range counts only if the plan could have made it: inside the file, after the header,
+ * its index one of the plan's.
+ */
+async function taskChunk(task: ChunkTask, deps: CloudDeps): Promise<{ plan: JobPlan; chunk: ChunkRange }> {
+  if (task.start === undefined || task.end === undefined) {
+    const plan = await loadPlan(deps, task.jobId);
+    const chunk = plan.chunks[task.index];
+    if (!chunk) throw new InputError(plan.input.key, 0, `no chunk ${task.index} in the plan`);
+    return { plan, chunk };
+  }
+  const plan = await readJobPlanHead(deps.objects, task.jobId);
+  const { start, end, index } = task;
+  const first = plan.compression === 'none' ? plan.dataStart : 0;
+  if (![start, end, index].every(Number.isInteger) || index < 0 || index >= plan.chunkCount || start < first || end < start || end > plan.input.size) {
+    throw new InputError(plan.input.key, 0, `chunk ${index} of the Map's items (bytes ${start}-${end}) is not a range of the plan (${plan.chunkCount} chunks, data from byte ${first} of ${plan.input.size})`);
+  }
+  return { plan, chunk: { index, start, end } };
+}
+
 /** Work step: one chunk; a chunk already done with the same fingerprint is skipped (redrive). */
 export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean }> {
   const pipeline = pipelineNamed(deps, task.pipeline);
-  const ranged = task.start !== undefined && task.end !== undefined;
-  const plan = ranged ? await readJobPlanHead(deps.objects, task.jobId) : await loadPlan(deps, task.jobId);
-  const chunk = ranged ? { index: task.index, start: task.start!, end: task.end! } : plan.chunks[task.index];
-  // An item's range is the plan's only if it could be: inside the file, after the header, its index one of the plan's.
-  if (ranged) {
-    const { start, end } = chunk!;
-    const count = (plan as { chunkCount?: number }).chunkCount ?? 0;
-    const first = plan.compression === 'none' ? plan.dataStart : 0;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(task.index) || task.index < 0 || task.index >= count || start < first || end < start || end > plan.input.size) {
-      throw new InputError(plan.input.key, 0, `chunk ${task.index} of the Map's items (bytes ${start}-${end}) is not a range of the plan (${count} chunks, data from byte ${first} of ${plan.input.size})`);
-    }
-  }
-  if (!chunk) throw new InputError(plan.input.key, 0, `no chunk ${task.index} in the plan`);
+  const { plan, chunk } = await taskChunk(task, deps);
   const done = await deps.state.getChunk(task.jobId, task.index);
   if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {
     const s = done.result.stats;

@@ -133,13 +133,13 @@ class RunCursor {
 
 const less = (a: RunCursor, b: RunCursor) => a.hi < b.hi || (a.hi === b.hi && a.lo < b.lo);
 
+/** First windows read at once when a merge starts. */
+const FIRST_READS = 32;
+
 /**
  * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
  * memory stays at one block per run whatever the file size.
  */
-/** First windows read at once when a merge starts. */
-const FIRST_READS = 32;
-
 export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
   const heap: RunCursor[] = [];
   // A multiple of 8 bytes, so a window never splits a hash.
