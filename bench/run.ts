@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { generate } from '../examples/generate.js';
@@ -191,5 +191,5 @@ const machine = {
 };
 const { ratios, targets } = printReport({ machine, runs, repeat, rssSource: source, idleRssMb: idle.peakRssMb });
 const results = { machine, date: new Date().toISOString(), size: args.size, repeat, rssSource: source, runnerIdleRssMb: +idle.peakRssMb.toFixed(1), runs, ratios, targets };
-await writeFile(join(root, args.results), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(resolve(root, args.results), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${args.results}`);

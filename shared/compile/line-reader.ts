@@ -19,16 +19,22 @@ export interface LineReaderSpec {
   /** Header fields kept as strings (`unknownColumns: keep`), by slot. */
   readonly keep: readonly { readonly field: number; readonly slot: number }[];
   readonly nullValues: readonly string[];
+  /**
+   * The quote character, or '' when the reader takes no quoted field. A quoted field is read
+   * when it is simple (no doubled quote, closed on the line, then the delimiter or the line's
+   * end); a quote anywhere else hands the line back.
+   */
+  readonly quote?: string;
 }
 
 /**
- * Reads the fields of one unquoted line `T[s, e)` (no line ending) straight into the row's
+ * Reads the fields of one line `T[s, e)` (no line ending; `q` its first quote, if any) straight into the row's
  * values `W` and, for numbers, their JSON text `R`. True when every field was read and passed
  * its column's checks; false when anything is unusual (a failing check, a number that is not a
  * plain decimal, a field count that is off), and then the general path reads the line and gives
  * the exact values or reasons. So the two paths always agree: this one only takes what it is sure of.
  */
-export type LineReader = (T: string, s: number, e: number, W: Value[], R: (string | undefined)[]) => boolean;
+export type LineReader = (T: string, s: number, e: number, W: Value[], R: (string | undefined)[], q?: number) => boolean;
 
 /** Decimal digits a plain number may have and still parse exactly by `m / 10^f` (below 2^53). */
 const MAX_DIGITS = 15;
@@ -83,23 +89,38 @@ export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: str
   const find = access === 'bytes' ? (from: string) => `j = ${from}; while (j < e && U[j] !== ${spec.delimiter.charCodeAt(0)}) j++;` : (from: string) => `j = T.indexOf(${D}, ${from});`;
   const ctx: FieldContext = { spec, store, bail, helpers, state, markerTest, at, find, access };
   if (access === 'bytes') helpers.sameBytes = sameBytes;
-  const lines: string[] = ['let j = 0;'];
-  // Fields in header order: a{f} is the start, b{f} the end. A field only one number column reads is
-  // scanned and parsed in one pass; the others are found with indexOf and then read.
+  const Q = spec.quote ?? '';
+  // nq: the next quote at or after the field being read (Infinity: none on the line).
+  const lines: string[] = ['let j = 0;', ...(Q ? ['let nq = q < e ? q : Infinity;'] : [])];
+  const QC = Q.charCodeAt(0);
+  const findQuote = (from: string) => (access === 'bytes' ? `j = ${from}; while (j < e && U[j] !== ${QC}) j++;` : `j = T.indexOf(${JSON.stringify(Q)}, ${from});`);
+  const nextQuote = (from: string) =>
+    access === 'bytes' ? `nq = ${from}; while (nq < e && U[nq] !== ${QC}) nq++; if (nq >= e) nq = Infinity;` : `nq = T.indexOf(${JSON.stringify(Q)}, ${from}); if (nq === -1 || nq >= e) nq = Infinity;`;
+  // Fields in header order: a{f} is the start, b{f} the end, z{f} the delimiter after it (past a
+  // closing quote). A field only one number column reads is scanned and parsed in one pass; the
+  // others are found with indexOf and then read.
+  const after = (f: number) => (Q ? `z${f}` : `b${f}`);
   for (let f = 0; f < spec.fields; f++) {
     const last = f === spec.fields - 1;
-    const a = f === 0 ? 's' : `b${f - 1} + 1`;
+    const a = f === 0 ? 's' : `${after(f - 1)} + 1`;
     const readers = spec.columns.filter((c) => c.field === f);
     const only = readers.length === 1 && !spec.keep.some((k) => k.field === f) ? readers[0]! : undefined;
     if (only && (only.type === 'number' || only.type === 'integer') && readsPlainText(only.column)) {
-      lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, ctx, last));
+      // A quoted number is the general path's.
+      lines.push(`const a${f} = ${a}; let b${f} = 0;`, numberScanCode(only, ctx, last), ...(Q ? [`if (nq < b${f}) ${bail} const z${f} = b${f};`] : []));
       continue;
     }
-    lines.push(
-      last
-        ? `const a${f} = ${a}; if (nextDelimiter(T, a${f}) < e) ${bail} const b${f} = e;`
-        : `const a${f} = ${a}; ${find(`a${f}`)} if (j === -1 || j >= e) ${bail} const b${f} = j;`,
-    );
+    const unquoted = last ? `if (nextDelimiter(T, a${f}) < e) ${bail} b${f} = e;` : `${find(`a${f}`)} if (j === -1 || j >= e) ${bail} b${f} = j;`;
+    if (!Q) lines.push(`const a${f} = ${a}; let b${f} = 0; ${unquoted}`);
+    else
+      lines.push(`let a${f} = ${a}, b${f} = 0, z${f} = 0;
+if (nq === a${f}) {
+  ${findQuote(`a${f} + 1`)} if (j === -1 || j >= e) ${bail}
+  z${f} = j + 1;
+  if (${last ? `z${f} !== e` : `z${f} >= e || ${at(`z${f}`)} !== ${spec.delimiter.charCodeAt(0)}`}) ${bail}
+  a${f}++; b${f} = j;
+  ${nextQuote(`z${f}`)}
+} else { ${unquoted} if (nq < b${f}) ${bail} z${f} = b${f}; }`);
     for (const c of readers) lines.push(columnCode(c, ctx));
   }
   for (const k of spec.keep) {
@@ -115,7 +136,7 @@ export function lineReaderCode(spec: LineReaderSpec, store: CellStore, bail: str
 export function compileLineReader(spec: LineReaderSpec): LineReader {
   const { body, state, helpers } = lineReaderCode(spec, rowStore, 'return false;');
   const names = Object.keys(helpers);
-  const source = `"use strict";\n${state}\nreturn function readLine(T, s, e, W, R) {\n${body}\nreturn true;\n};`;
+  const source = `"use strict";\n${state}\nreturn function readLine(T, s, e, W, R, q) {\n${body}\nreturn true;\n};`;
   return new Function(...names, source)(...names.map((n) => helpers[n])) as LineReader;
 }
 

@@ -6,6 +6,7 @@ import type { SlotCoverageBuilder } from '../rules/completeness.js';
 import { formatIso } from '../rules/time.js';
 import { keyHashCode, keyHashHelpers, type KeyHashes, type KeyPart } from '../rules/unique.js';
 import type { OutputBytes } from '../formats/writers.js';
+import type { Value } from '../rules/columns.js';
 import type { CelJsKind } from './cel-js.js';
 import { celRuntime } from './cel-runtime.js';
 import { putShortNumber } from './number-text.js';
@@ -17,9 +18,10 @@ export const KernelOutcome = { SLOW: 0, OUT: 1, FILTERED: 2 } as const;
 
 /**
  * One line `T[s, e)`: read, checked, transformed, written, profiled; SLOW when the general path
- * must take it. `U`, when given, is the block's bytes, whose offsets are the text's (an ASCII block).
+ * must take it. `U`, when given, is the block's bytes, whose offsets are the text's (an ASCII
+ * block); `q`, the offset of the line's first quote, if it has one (see FastLine).
  */
-export type RowKernel = (T: string, s: number, e: number, U?: Uint8Array) => number;
+export type RowKernel = (T: string, s: number, e: number, U?: Uint8Array, q?: number) => number;
 
 /** A working slot of the row: a schema column (by its slot), a kept header field, or a derive. */
 export type KernelSlot =
@@ -34,12 +36,21 @@ export interface RowKernelSpec {
   /** Rules, derives and filter; undefined when the row has none. */
   readonly cel: CelStepSpec | undefined;
   /** The output columns, each with the working slot it shows (no casts). */
-  readonly output: readonly (OutputColumn & { readonly from: KernelSlot })[];
+  /**
+   * The output columns, each with the working slot it shows. `cast` is set when the column is cast
+   * to the type it already has (a derive's int cast to integer): then only its range is checked.
+   */
+  readonly output: readonly (OutputColumn & { readonly from: KernelSlot; readonly cast?: boolean })[];
 }
 
-/** The chunk's state the kernel writes into: the same objects the general path uses. */
+/**
+ * The chunk's state the kernel writes into: the same objects the general path uses. The row goes
+ * to exactly one of `out` (its JSON line, written by the kernel) and `write` (its values, for the
+ * Parquet writer: no input text, so only where the writer formats values itself).
+ */
 export interface KernelSinks {
-  readonly out: OutputBytes;
+  readonly out?: OutputBytes;
+  readonly write?: (values: readonly Value[]) => void;
   readonly profiler: ColumnProfiler;
   /** `unique` rules: the hashes and their key columns, as output indexes. */
   readonly uniques: readonly { readonly hashes: KeyHashes; readonly columns: readonly number[] }[];
@@ -56,6 +67,8 @@ export interface BoundKernel {
 }
 
 const MS_PER_DAY = 86_400_000;
+/** The kinds whose cell is the general path's value as it stands (times as epoch ms). */
+const VALUE_KINDS: ReadonlySet<CelJsKind> = new Set(['string', 'bool', 'int', 'double', 'timestamp', 'null']);
 const NULL = [110, 117, 108, 108];
 const TRUE = [116, 114, 117, 101];
 const FALSE = [102, 97, 108, 115, 101];
@@ -73,7 +86,11 @@ const FALSE = [102, 97, 108, 115, 101];
  * `read` (fields, checks, CEL) leaves the row's cells in typed arrays, `emit` writes the JSON
  * line from them, `commit` folds them into the profile, key hashes and coverage.
  */
-export function compileRowKernel(spec: RowKernelSpec, shape: Pick<KernelSinks, 'uniques' | 'coverage'>): BoundKernel | undefined {
+export function compileRowKernel(spec: RowKernelSpec, shape: Pick<KernelSinks, 'uniques' | 'coverage' | 'write'>): BoundKernel | undefined {
+  const toValues = shape.write !== undefined;
+  // A cast column drops its input text, which the JSON line copies for a source number.
+  if (!toValues && spec.output.some((c) => c.cast && c.from.kind === 'source' && (c.type === 'number' || c.type === 'integer'))) return undefined;
+  if (toValues && spec.output.some((c) => c.type === 'json')) return undefined;
   const bail = `return ${KernelOutcome.SLOW};`;
   const nSlots = spec.sources.length + spec.reader.keep.length;
   const slotType = (k: number): ColumnTypeName => (k < spec.sources.length ? spec.sources[k]!.type : 'string');
@@ -247,12 +264,27 @@ B[p++] = 34; }`;
     commit.push(`{ const t = ${time.isNull} ? null : ${time.js}; if (typeof t === 'number') { ${groups.join(' ')} C${r}.addGrouped(t, G${r}); } }`);
   });
 
-  const readCode = (name: string, fields: string) => `function ${name}(T, U, s, e) {
+  // Same-type casts: the general path rejects an integer beyond 2^53 and a date off midnight.
+  const castChecks = spec.output.flatMap((col) => {
+    if (!col.cast || (col.type !== 'integer' && col.type !== 'date')) return [];
+    const { js, isNull } = valueOf(col.from);
+    return [`if (!(${isNull}) && !(${col.type === 'integer' ? `Number.isSafeInteger(${js})` : `${js} % ${MS_PER_DAY} === 0`})) ${bail}`];
+  });
+  const readCode = (name: string, fields: string) => `function ${name}(T, U, s, e, q) {
 ${fields}
 ${cel.join('\n')}
+${castChecks.join('\n')}
 return ${KernelOutcome.OUT};
 }`;
-  const emitCode = (name: string, numberText: (k: string) => string) => `function ${name}(T, U, s, e) {
+  // ---- values: the row as the general path's values, for a writer that formats them itself
+  helpers.VALS = new Array<Value>(spec.output.length).fill(null);
+  const fill: string[] = [];
+  for (const [j, col] of spec.output.entries()) {
+    const { js, isNull, kind } = valueOf(col.from);
+    if (!VALUE_KINDS.has(kind)) return undefined;
+    fill.push(kind === 'null' ? `VALS[${j}] = null;` : `VALS[${j}] = ${isNull} ? null : ${js};`);
+  }
+  const emitCode = (name: string, numberText: (k: string) => string) => toValues ? '' : `function ${name}(T, U, s, e) {
 const need = ${need};
 if (O.buf.length - O.pos < need) O.reserve(need);
 const B = O.buf, DW = O.view;
@@ -263,9 +295,10 @@ return p + 2;
 }`;
 
   // The chunk's sinks, set by bind.
-  const bound = ['O', 'P', 'PN', 'PO', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
+  const bound = ['O', 'W', 'P', 'PN', 'PO', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
   const bind = `function bind(sinks) {
-O = sinks.out; P = sinks.profiler; PN = P.nulls; PO = P.last; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
+if ((sinks.write !== undefined) !== ${toValues}) throw new Error('row kernel: bound to the other output');
+O = sinks.out; W = sinks.write; P = sinks.profiler; PN = P.nulls; PO = P.last; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
 ${shape.uniques.map((_, r) => `U${r} = sinks.uniques[${r}].hashes;`).join(' ')} ${shape.coverage.map((_, r) => `C${r} = sinks.coverage[${r}].builder;`).join(' ')}
 return rowKernel;
 }`;
@@ -286,24 +319,27 @@ ${emitCode(
 )}`
     : ''
 }
+function fill() {
+${fill.join('\n')}
+}
 function commit() {
 ${commit.join('\n')}
 }
 let lastU = null, UV = null;
-function rowKernel(T, s, e, U) {
+function rowKernel(T, s, e, U, q) {
 let p = -1;
 if (U !== undefined && ${bytesReader ? 'true' : 'false'}) {
   if (U !== lastU) { lastU = U; UV = new DataView(U.buffer, U.byteOffset, U.byteLength); }
-  const r = readBytes(T, U, s, e);
+  const r = readBytes(T, U, s, e, q);
   if (r !== ${KernelOutcome.OUT}) return r;
-  p = emitBytes(T, U, s, e);
+  ${toValues ? '' : 'p = emitBytes(T, U, s, e);'}
 } else {
-  const r = read(T, U, s, e);
+  const r = read(T, U, s, e, q);
   if (r !== ${KernelOutcome.OUT}) return r;
-  p = emit(T, U, s, e);
+  ${toValues ? '' : 'p = emit(T, U, s, e);'}
 }
-if (p < 0) return ${KernelOutcome.SLOW};
-O.pos = p; O.rows++;
+${toValues ? 'fill(); W(VALS);' : `if (p < 0) return ${KernelOutcome.SLOW};
+O.pos = p; O.rows++;`}
 commit();
 return ${KernelOutcome.OUT};
 }

@@ -18,11 +18,14 @@ export interface Dialect {
 export type RecordCallback = (fields: string[], start: number, end: number, line: number, malformed: string | undefined) => void;
 
 /**
- * Takes a whole unquoted, non-blank line `text[start, end)` (no line ending) when it can, and
- * then the tokenizer does not emit it; false to have it emitted as usual. `bytes`, when given,
- * is the block's bytes at the text's offsets (an ASCII block).
+ * Takes a whole non-blank line `text[start, end)` (no line ending) as one record when it can,
+ * and then the tokenizer does not emit it; false to have it emitted as usual. `bytes`, when
+ * given, is the block's bytes at the text's offsets (an ASCII block). `quote` is the offset of
+ * the line's first quote character, for a line that has one (then the reader must find the
+ * record's fields as RFC 4180 does, or decline); lines with quotes are offered only in a strict
+ * dialect (no relaxQuotes).
  */
-export type FastLine = (text: string, start: number, end: number, bytes?: Uint8Array) => boolean;
+export type FastLine = (text: string, start: number, end: number, bytes?: Uint8Array, quote?: number) => boolean;
 
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {
@@ -105,6 +108,15 @@ export function tokenizeBlock(
       pos = next;
       line++;
       continue;
+    }
+    // A record on one line with simple quoted fields: the fast reader takes it if it can.
+    if (fastLine !== undefined && !dialect.relaxQuotes) {
+      const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+      if (fastLine(text, pos, contentEnd, undefined, nextQuote)) {
+        pos = next;
+        line++;
+        continue;
+      }
     }
     const parsed = scanQuoted(text, pos, dialect, final, maxRecordBytes);
     if (parsed === undefined) break; // open quote: carry over

@@ -244,6 +244,18 @@ class BooleanColumn implements ColumnBuffer {
   }
 }
 
+const SHORT_TEXT = 64;
+
+/** Writes ASCII `s` at `at`; -1 (with some bytes written) if `s` has a character past U+007F. */
+function putAscii(b: Buffer, at: number, s: string): number {
+  for (let q = 0; q < s.length; q++) {
+    const c = s.charCodeAt(q);
+    if (c > 127) return -1;
+    b[at + q] = c;
+  }
+  return s.length;
+}
+
 /**
  * Text as UTF-8 bytes: a JS string field may be a slice that keeps its whole input block alive,
  * so a buffered row group would otherwise hold every block its rows came from.
@@ -276,10 +288,12 @@ class TextColumn implements ColumnBuffer {
       this.bytes.copy(b, 0, 0, this.used);
       this.bytes = b;
     }
-    const n = this.bytes.write(s, this.used, 'utf8');
-    this.used += n;
+    const start = this.used;
+    // Short ASCII text by hand: a call into Buffer.write costs more than the copy.
+    const n = s.length <= SHORT_TEXT ? putAscii(this.bytes, start, s) : -1;
+    this.used = start + (n >= 0 ? n : this.bytes.write(s, start, 'utf8'));
     this.ends[i] = this.used;
-    return n + 4;
+    return this.used - start + 4;
   }
   encode(out: ByteWriter, rows: number, element: SchemaElement): ColumnChunk {
     const { ends, bytes } = this;

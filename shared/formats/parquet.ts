@@ -76,6 +76,24 @@ export function parquetElement(c: OutputColumn): SchemaElement {
 
 const MAGIC = 0x31524150; // "PAR1"
 
+/** Appends a row's values to the column buffers; returns the bytes they take. */
+type PushRow = (buffers: readonly ColumnBuffer[], values: readonly Value[], at: number) => number;
+const pushRows = new Map<string, PushRow>();
+
+/**
+ * One call site per column: each sees one buffer class and stays monomorphic, where a loop's one
+ * site would see them all. Generated once per list of column types.
+ */
+function pushRowFor(columns: readonly OutputColumn[]): PushRow {
+  const types = columns.map((c) => c.type).join(',');
+  let f = pushRows.get(types);
+  if (!f) {
+    const body = columns.map((_, i) => `b[${i}].push(v[${i}], at)`).join(' + ') || '0';
+    pushRows.set(types, (f = new Function('b', 'v', 'at', `"use strict"; return ${body};`) as PushRow));
+  }
+  return f;
+}
+
 /** The part's output buffer, handed on after every row group, so a part holds one encoded group at most. */
 class GroupBytes extends ByteWriter {
   readonly encoded: Buffer[] = [];
@@ -112,6 +130,7 @@ export class ParquetRowWriter implements RowWriter {
   private readonly rowGroupRows: number;
   private readonly rowGroupBytes: number;
   private rows = 0;
+  private readonly pushRow: PushRow;
   /** Rows in the group being filled. */
   bufferedRows = 0;
   /** Bytes the rows of the group being filled take in the column buffers. */
@@ -134,6 +153,7 @@ export class ParquetRowWriter implements RowWriter {
     this.rowGroupRows = limits.rowGroupRows ?? ROW_GROUP_ROWS;
     this.rowGroupBytes = limits.rowGroupBytes ?? ROW_GROUP_BYTES;
     this.schema = [{ name: 'root', num_children: columns.length }, ...columns.map(parquetElement)];
+    this.pushRow = pushRowFor(columns);
     this.out.appendUint32(MAGIC);
     budget.join(this);
     this.renew();
@@ -147,7 +167,7 @@ export class ParquetRowWriter implements RowWriter {
     const at = this.bufferedRows;
     let bytes = 0;
     try {
-      for (let i = 0; i < this.buffers.length; i++) bytes += this.buffers[i]!.push(values[i]!, at);
+      bytes = this.pushRow(this.buffers, values, at);
     } catch (e) {
       // Some columns took the row and others did not: the part can only be aborted now.
       this.failed = e as Error;

@@ -74,7 +74,7 @@ export async function readRecords(
   const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
   const given = options.fastLine;
   // In an ASCII block a character's offset is its byte's: the processor may read the bytes.
-  const fast: FastLine | undefined = given && ((t, s, e) => e - s <= fastChars && given(t, s, e, current.ascii ? current.view : undefined));
+  const fast: FastLine | undefined = given && ((t, s, e, _bytes, quote) => e - s <= fastChars && given(t, s, e, current.ascii ? current.view : undefined, quote));
   let pending: Buffer | undefined;
   let offset = options.startOffset;
   let line = options.startLine;

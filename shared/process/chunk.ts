@@ -15,6 +15,7 @@ import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../repor
 import { SlotCoverageBuilder } from '../rules/completeness.js';
 import { parseInterval } from '../rules/time.js';
 import { KeyHashes } from '../rules/unique.js';
+import type { Value } from '../rules/columns.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
 import { ColumnProfiler } from './profile.js';
@@ -96,8 +97,11 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     const key = `${resultsPrefix}${partition}${part}.${ext}`;
     return createRowWriter(ext, key, deps.output.writer(key), row.columns, { rowGroups });
   };
-  // The row kernel writes JSON lines into the one part's buffer itself; the part counts once it has a row.
-  const kernelWriter = row.kernel && ext === 'jsonl' && partitionIdx.length === 0 && deps.fastPath !== false && !deps.onRecordStart ? newWriter('') : undefined;
+  // The row kernel writes JSON lines into the one part's buffer itself (the part counts once it
+  // has a row), or hands a Parquet part its values.
+  const kernelOn = row.kernel !== undefined && deps.fastPath !== false && !deps.onRecordStart;
+  const kernelWriter = kernelOn && ext === 'jsonl' && partitionIdx.length === 0 ? newWriter('') : undefined;
+  const kernelValues = kernelOn && ext === 'parquet';
   let kernelUsed = false;
   const openWriter = (partition: string) => {
     const w = kernelWriter ?? newWriter(partition);
@@ -159,21 +163,43 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     accept(outcome);
   };
 
+  // Each partition column's folder name by value, for the usual few values; dates and timestamps in ISO 8601, as the writers print them.
+  const folderNames = partitionIdx.map(() => new Map<Value, string>());
+  const partitionOf = (values: readonly Value[]): string => {
+    let partition = '';
+    for (let k = 0; k < partitionIdx.length; k++) {
+      const i = partitionIdx[k]!;
+      const v = values[i]!;
+      const names = folderNames[k]!;
+      let name = names.get(v);
+      if (name === undefined) {
+        name = `${row.columns[i]!.name}=${encodeURIComponent(String(formatValue(v, row.columns[i]!.type) ?? '__null__'))}/`;
+        if (names.size < 4096) names.set(v, name);
+      }
+      partition += name;
+    }
+    return partition;
+  };
+  const writeValues = (values: readonly Value[]) => {
+    const partition = partitionOf(values);
+    (writers.get(partition) ?? openWriter(partition)).write(values);
+  };
+
   // Plain lines skip the tokenizer's record: the row kernel (or the row's generated reader) takes them, or hands them back.
   const kernel =
-    kernelWriter &&
+    (kernelWriter || kernelValues) &&
     row.kernel!({
-      out: jsonlOutput(kernelWriter)!,
+      ...(kernelWriter ? { out: jsonlOutput(kernelWriter)! } : { write: writeValues }),
       profiler,
       uniques: uniques.map((u) => ({ hashes: u.hashes, columns: u.columns })),
       coverage: coverage.map((c) => ({ builder: c, time: c.timeIndex, groups: c.groupIndexes })),
     });
   const processLine = row.processLine;
   const fastLine = kernel
-    ? (T: string, s: number, e: number, U?: Uint8Array): boolean => {
+    ? (T: string, s: number, e: number, U?: Uint8Array, q?: number): boolean => {
         let outcome: number;
         try {
-          outcome = kernel(T, s, e, U);
+          outcome = kernel(T, s, e, U, q);
         } catch (err) {
           // A compiled CEL expression that cannot be sure: the general path evaluates it.
           if (err === CEL_BAIL) return false;
@@ -184,7 +210,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         if (outcome === KernelOutcome.FILTERED) stats.rowsFiltered++;
         else {
           stats.rowsOut++;
-          if (!kernelUsed) {
+          if (!kernelUsed && kernelWriter) {
             kernelUsed = true;
             writers.set('', kernelWriter!);
           }
@@ -192,8 +218,8 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         return true;
       }
     : processLine && deps.fastPath !== false && !deps.onRecordStart
-      ? (T: string, s: number, e: number): boolean => {
-          const outcome = processLine(T, s, e);
+      ? (T: string, s: number, e: number, _U?: Uint8Array, q?: number): boolean => {
+          const outcome = processLine(T, s, e, q);
           if (outcome === SLOW) return false;
           stats.rowsIn++;
           accept(outcome);
@@ -216,10 +242,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     profiler.add(values);
     for (const u of uniques) u.hashes.add(values);
     for (const c of coverage) c.add(values);
-    let partition = '';
-    // Dates and timestamps name their folder in ISO 8601, as the writers print them.
-    for (const i of partitionIdx) partition += `${row.columns[i]!.name}=${encodeURIComponent(String(formatValue(values[i]!, row.columns[i]!.type) ?? '__null__'))}/`;
-    (writers.get(partition) ?? openWriter(partition)).write(values, row.texts, row.extra);
+    (writers.get(partitionOf(values)) ?? openWriter(partitionOf(values))).write(values, row.texts, row.extra);
   };
 
   const onRecordStart = deps.onRecordStart;

@@ -36,7 +36,7 @@ export interface RowProcessor {
    * The same for one unquoted line `T[s, e)` of a delimited file, read by generated code without
    * splitting it; SLOW when the line needs the general path (a reject among them). Absent for JSONL.
    */
-  readonly processLine: ((T: string, s: number, e: number) => Outcome | typeof SLOW) | undefined;
+  readonly processLine: ((T: string, s: number, e: number, q?: number) => Outcome | typeof SLOW) | undefined;
   /**
    * The row kernel for this chunk's sinks: `processLine` with the row's profile, key hashes,
    * coverage and JSON line done in the same generated function (see compileRowKernel).
@@ -179,6 +179,8 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
     expectedFields > 0 && generated
       ? {
           delimiter: dialectOf(p).delimiter,
+          // Quoted fields are read only where a stray quote makes a record malformed (no relaxQuotes).
+          quote: dialectOf(p).relaxQuotes ? '' : dialectOf(p).quote,
           fields: expectedFields,
           columns: sources.filter((src) => src.index !== -1).map((src) => ({ field: src.index, slot: sources.indexOf(src), name: src.name, type: src.type, column: p.schema.columns[src.name]! })),
           keep: keepUnknown.map((u, k) => ({ field: u.index, slot: nSources + k })),
@@ -186,19 +188,21 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
         }
       : undefined;
   const lineReader = readerSpec && compileLineReader(readerSpec);
-  // The whole row in one generated function, for outputs it writes itself; casts stay on the general path.
+  // The whole row in one generated function; casts stay on the general path unless they keep the type.
+  const sameTypeCast = (j: number) => casts[j] !== undefined && casts[j] === working[picks[j]!]!.type;
   const slotOf = (w: number): KernelSlot =>
     w < nSources ? { kind: 'source', slot: w, type: sources[w]!.type, present: sources[w]!.index !== -1 } : w < derivedBase ? { kind: 'keep', slot: w } : { kind: 'derived', index: w - derivedBase };
   const kernelSpec: RowKernelSpec | undefined =
-    readerSpec && (!usesCel || celStep) && casts.every((c) => c === undefined)
+    readerSpec && (!usesCel || celStep) && casts.every((c, j) => c === undefined || sameTypeCast(j))
       ? {
           reader: readerSpec,
           sources: sources.map((src) => ({ type: src.type, present: src.index !== -1 })),
           cel: celSpec,
-          output: columns.map((c, j) => ({ ...c, from: slotOf(picks[j]!) })),
+          output: columns.map((c, j) => ({ ...c, from: slotOf(picks[j]!), ...(sameTypeCast(j) ? { cast: true } : {}) })),
         }
       : undefined;
-  let kernelCompiled: BoundKernel | undefined | null = null;
+  // By output: JSON lines, or values.
+  const kernelsCompiled = new Map<boolean, BoundKernel | undefined>();
   // Absent columns are null on the fast path too.
   sources.forEach((src, i) => {
     if (src.index === -1) work[i] = null;
@@ -252,14 +256,15 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
       kernelSpec &&
       ((sinks) => {
         // Compiled on first use (the sinks give the rules' columns), then only bound: one warm-up per worker.
-        if (kernelCompiled === null) kernelCompiled = compileRowKernel(kernelSpec, sinks);
-        return kernelCompiled?.bind(sinks);
+        const toValues = sinks.write !== undefined;
+        if (!kernelsCompiled.has(toValues)) kernelsCompiled.set(toValues, compileRowKernel(kernelSpec, sinks));
+        return kernelsCompiled.get(toValues)?.bind(sinks);
       }),
     processLine: lineReader
-      ? (T, s, e) => {
+      ? (T, s, e, q) => {
           failures.length = 0;
           warnings.length = 0;
-          if (!lineReader(T, s, e, work, rawText)) return SLOW;
+          if (!lineReader(T, s, e, work, rawText, q)) return SLOW;
           const outcome = finish();
           // The general path gives a reject its record and every reason.
           return outcome === Outcome.REJECT ? SLOW : outcome;

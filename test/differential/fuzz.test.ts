@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import type { Pipeline } from '../../shared/config/schema.js';
@@ -26,7 +27,9 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let db: DuckDBInstance;
 let duck: DuckDBConnection;
-const tally = { files: 0, multiChunk: 0, withBadRows: 0, comparedWithDuckDb: 0, records: 0, malformed: 0 };
+const tally = { files: 0, multiChunk: 0, withBadRows: 0, comparedWithDuckDb: 0, records: 0, malformed: 0, parquet: 0 };
+/** Every so many files also go to Parquet on both paths. */
+const PARQUET_EVERY = 3;
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('sluice-fuzz-'));
   db = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -45,14 +48,16 @@ interface EngineRun {
   readonly headerLines: number;
   readonly starts: LineSequence;
   readonly malformed: number[];
-  /** Result rows of every chunk in order, as JSONL text. */
+  /** Result rows of every chunk in order, as JSONL text (the parts' bytes, as UTF-8, for other formats). */
   readonly results: string;
+  /** Every result part's key and bytes, in chunk order. */
+  readonly parts: readonly { readonly key: string; readonly bytes: Buffer }[];
   readonly chunks: number;
 }
 
 /** Every planned chunk through processChunk in order; `general` reads every line on the general path and reports record starts. */
-async function runEngine(pipeline: Pipeline, folder: string, file: string, general: boolean): Promise<EngineRun> {
-  const input = new FsObjectStore(folder);
+async function runEngine(pipeline: Pipeline, folder: string, file: string, general: boolean, inputFolder = folder): Promise<EngineRun> {
+  const input = new FsObjectStore(inputFolder);
   const output = new FsObjectStore(join(folder, general ? 'out-general' : 'out-fast'));
   const plan = await planChunks(input, file, pipeline);
   const starts = new LineSequence();
@@ -61,10 +66,15 @@ async function runEngine(pipeline: Pipeline, folder: string, file: string, gener
   let rowsIn = 0;
   let blankLines = 0;
   let results = '';
+  const parts: { key: string; bytes: Buffer }[] = [];
   for (const chunk of plan.chunks) {
     const lineBase = base;
     const r = await processChunk(pipeline, plan, chunk, { input, output, ...(general ? { onRecordStart: (l: number) => starts.add(lineBase + l) } : {}) });
-    for (const p of r.parts) results += (await output.get(p.key))!.toString('utf8');
+    for (const p of r.parts) {
+      const bytes = (await output.get(p.key))!;
+      parts.push({ key: p.key, bytes });
+      results += bytes.toString('utf8');
+    }
     for (const l of ((r.rejects && (await output.get(r.rejects.key))?.toString('utf8')) ?? '').split('\n').filter(Boolean)) {
       const reject = JSON.parse(l) as { line: number; errors: { rule: string }[] };
       if (reject.errors.some((e) => e.rule === 'malformed')) malformed.push(lineBase + reject.line);
@@ -73,7 +83,39 @@ async function runEngine(pipeline: Pipeline, folder: string, file: string, gener
     blankLines += r.stats.blankLines;
     base += r.stats.lines;
   }
-  return { rowsIn, lines: base - plan.headerLines, blankLines, headerLines: plan.headerLines, starts, malformed, results, chunks: plan.chunks.length };
+  return { rowsIn, lines: base - plan.headerLines, blankLines, headerLines: plan.headerLines, starts, malformed, results, parts, chunks: plan.chunks.length };
+}
+
+/** Parquet parts read back by hyparquet, each row as the JSONL writer would print it (ISO times, numbers as numbers). */
+async function parquetRows(parts: EngineRun['parts']): Promise<string[]> {
+  const rows: string[] = [];
+  for (const p of parts) {
+    const file = p.bytes.buffer.slice(p.bytes.byteOffset, p.bytes.byteOffset + p.bytes.byteLength) as ArrayBuffer;
+    for (const row of (await parquetReadObjects({ file })) as Record<string, unknown>[]) {
+      rows.push(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v)));
+    }
+  }
+  return rows;
+}
+
+/**
+ * The same file to Parquet on both paths, partitioned by a string column when it has one: the
+ * parts must be the same bytes, and hyparquet must read back the JSONL rows (as a multiset: a
+ * partition's part holds its own rows).
+ */
+async function checkParquet(pipeline: Pipeline, folder: string, file: string, jsonl: string, columns: GeneratedFile['columns']): Promise<string[]> {
+  const partition = columns.find((c) => c.type === 'string')?.name;
+  const asParquet: Pipeline = { ...pipeline, output: { ...pipeline.output, format: 'parquet', partitionBy: partition ? [partition] : [] } };
+  const general = await runEngine(asParquet, join(folder, 'pq-general'), file, true, folder);
+  const fast = await runEngine(asParquet, join(folder, 'pq-fast'), file, false, folder);
+  const problems: string[] = [];
+  const keysOf = (r: EngineRun) => r.parts.map((p) => p.key.replace(/^.*?\/results\//, ''));
+  if (JSON.stringify(keysOf(fast)) !== JSON.stringify(keysOf(general))) problems.push(`parquet: the fast path wrote parts ${keysOf(fast).join(', ')}, the general path ${keysOf(general).join(', ')}`);
+  else if (fast.parts.some((p, i) => !p.bytes.equals(general.parts[i]!.bytes))) problems.push('parquet: the fast path and the general path wrote different bytes');
+  const ours = (await parquetRows(fast.parts)).sort();
+  const jsonRows = engineRows(jsonl).sort();
+  if (JSON.stringify(ours) !== JSON.stringify(jsonRows)) problems.push(`parquet: hyparquet reads ${ours.length} rows, the JSONL results have ${jsonRows.length}; first: ${ours.find((r, i) => r !== jsonRows[i]) ?? 'none'}`);
+  return problems;
 }
 
 const DUCK_TYPES = { integer: 'BIGINT', number: 'DOUBLE', string: 'VARCHAR', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP' } as const;
@@ -123,6 +165,10 @@ async function checkFile(index: number): Promise<string[]> {
   if (general.blankLines !== own.blankLines) problems.push(`blank lines: engine ${general.blankLines}, csv-parse strict ${own.blankLines}`);
   if (own.headerLines + own.recordLines + own.blankLines !== own.physicalLines) problems.push('the independent reader does not account for its own lines');
   if (fast.results !== general.results || fast.rowsIn !== general.rowsIn) problems.push('the fast path and the general path give different results');
+  if (index % PARQUET_EVERY === 0) {
+    tally.parquet++;
+    problems.push(...(await checkParquet(pipeline, folder, f.name, fast.results, f.columns)));
+  }
   if (comparableWithDuckDb(f)) {
     tally.comparedWithDuckDb++;
     const theirs = await duckRows(f, join(folder, f.name));
@@ -159,5 +205,6 @@ describe(`differential fuzz (seed ${SEED}, ${FILES} files)`, () => {
     expect(tally.withBadRows).toBeGreaterThan(FILES * 0.25);
     expect(tally.malformed).toBeGreaterThan(FILES * 0.1);
     expect(tally.comparedWithDuckDb).toBeGreaterThan(FILES * 0.4);
+    expect(tally.parquet).toBe(Math.ceil(FILES / PARQUET_EVERY));
   });
 });

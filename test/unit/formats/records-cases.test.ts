@@ -120,14 +120,14 @@ describe('readRecords, case by case', () => {
   });
 
   it('offers the fast reader only plain lines well within the limit, before stopAt', async () => {
-    const offered: string[] = [];
-    const fastLine: FastLine = (text, start, end) => {
-      offered.push(text.slice(start, end));
-      return true;
+    const offered: (string | number | undefined)[][] = [];
+    const fastLine: FastLine = (text, start, end, _bytes, quote) => {
+      offered.push([text.slice(start, end), quote]);
+      return quote === undefined;
     };
-    // maxLineBytes 30: lines of up to 30 / 3 - 2 = 8 characters are offered.
+    // maxLineBytes 30: lines of up to 30 / 3 - 2 = 8 characters are offered, a quoted one with its first quote.
     const { out, totals } = await read('12345678\n123456789\n"q"\n', { maxLineBytes: 30, fastLine, chunk: 64 });
-    expect(offered).toEqual(['12345678']);
+    expect(offered).toEqual([['12345678', undefined], ['"q"', 19]]);
     expect(out.map((r) => r.raw)).toEqual(['123456789', '"q"']);
     expect(totals.lines).toBe(3);
     offered.length = 0;

@@ -117,14 +117,18 @@ describe('tokenizeBlock', () => {
     expect(tokenize('"a\nb"\r', cr).records).toEqual([[['a\nb'], 0, 6, 1]]);
   });
 
-  it('offers whole unquoted, non-blank lines to the fast reader and emits what it declines', () => {
-    const offered: [number, number][] = [];
-    const fastLine: FastLine = (text, start, end) => {
-      offered.push([start, end]);
+  it('offers whole non-blank lines to the fast reader, a quoted one with its first quote, and emits what it declines', () => {
+    const offered: [number, number, number | undefined][] = [];
+    const fastLine: FastLine = (text, start, end, _bytes, quote) => {
+      offered.push([start, end, quote]);
       return text[start] === 'f';
     };
-    expect(tokenize('f1\na\n\n"q"\nf2\r\n', { fastLine })).toEqual({ records: [[['a'], 3, 5, 2], [[''], 5, 6, 3], [['q'], 6, 10, 4]], consumed: 14, lines: 5 });
-    expect(offered).toEqual([[0, 2], [3, 4], [10, 12]]);
+    expect(tokenize('f1\na\n\n"q"\nf2\r\nf,"x"\n', { fastLine })).toEqual({ records: [[['a'], 3, 5, 2], [[''], 5, 6, 3], [['q'], 6, 10, 4]], consumed: 20, lines: 6 });
+    expect(offered).toEqual([[0, 2, undefined], [3, 4, undefined], [6, 9, 6], [10, 12, undefined], [14, 19, 16]]);
+    // With relaxQuotes a quote may be text anywhere: only the tokenizer reads such a line.
+    offered.length = 0;
+    expect(tokenize('f,"x"\nf1\n', { fastLine, dialect: { relaxQuotes: true } }).records).toEqual([[['f', 'x'], 0, 6, 1]]);
+    expect(offered).toEqual([[6, 8, undefined]]);
   });
 });
 

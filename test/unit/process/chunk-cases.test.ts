@@ -117,6 +117,45 @@ describe('processChunk, case by case', () => {
     expect(slow.results[0]!.stats).toMatchObject({ rowsIn: 4, rowsOut: 3, rowsRejected: 1 });
   });
 
+  it('reads quoted records the same with and without the fast path', async () => {
+    const text = 'a,b\n1,"x,y"\n2,""\n3,"p""q"\n"4",z\n5,"open\nline"\n6,"a"b\n7,b"c\n8,"tail"\r\n';
+    const fast = await run(text, { schema });
+    const slow = await run(text, { schema }, { fastPath: false });
+    const expected = '{"a":1,"b":"x,y"}\n{"a":2,"b":null}\n{"a":3,"b":"p\\"q"}\n{"a":4,"b":"z"}\n{"a":5,"b":"open\\nline"}\n{"a":8,"b":"tail"}\n';
+    expect(await fast.text(fast.results[0]!.parts[0]!.key)).toBe(expected);
+    expect(await slow.text(slow.results[0]!.parts[0]!.key)).toBe(expected);
+    const reasons = async (r: Awaited<ReturnType<typeof run>>) => (await r.text(r.results[0]!.rejects!.key))!.split('\n').filter(Boolean).map((l) => [JSON.parse(l).line, JSON.parse(l).errors[0].message]);
+    expect(await reasons(fast)).toEqual([
+      [7, 'text after the closing quote of field 2'],
+      [8, 'quote inside unquoted field 2'],
+    ]);
+    expect(await reasons(slow)).toEqual(await reasons(fast));
+  });
+
+  it('gives the same Parquet bytes with and without the fast path, a same-type cast included', async () => {
+    // big is an int cast to integer (its own type), which the fast path takes; past 2^53 it is a reject on both paths.
+    const config = {
+      schema: { columns: { a: { type: 'integer' }, b: { type: 'enum', values: ['x', 'y'] } } },
+      transform: { derive: { big: 'a * 10000000000', half: 'double(a) / 2.0' }, cast: { big: 'integer' } },
+      output: { format: 'parquet', partitionBy: ['b'] },
+    };
+    const text = 'a,b\n1,x\n2,y\n1000000,x\n-3,"y"\n,x\n';
+    const fast = await run(text, config);
+    const slow = await run(text, config, { fastPath: false });
+    const parts = async (r: Awaited<ReturnType<typeof run>>) => Promise.all(r.results[0]!.parts.map(async (p) => [p.key.split('/').slice(3).join('/'), p.rows, (await r.output.get(p.key))!.toString('base64')]));
+    expect(await parts(fast)).toEqual(await parts(slow));
+    expect((await parts(fast)).map(([key, rows]) => [key, rows])).toEqual([
+      ['b=x/part-00000.parquet', 1],
+      ['b=y/part-00000.parquet', 2],
+    ]);
+    expect(fast.results[0]!.stats.rules).toEqual(slow.results[0]!.stats.rules);
+    // 10^16 is past 2^53; a null a has no product and no half.
+    expect(Object.entries(fast.results[0]!.stats.rules).map(([rule, t]) => [rule, t.count, t.samples.map((x) => x.line)])).toEqual([
+      ['derive.big', 2, [3, 5]],
+      ['derive.half', 1, [5]],
+    ]);
+  });
+
   it('writes one part per partition, in partition order', async () => {
     const { plan, results } = await run('a,b\n1,y\n2,x\n3,y\n4,\n', { schema, output: { format: 'csv', partitionBy: ['b'] } });
     const prefix = `results/test/${plan.jobId}/`;

@@ -248,6 +248,25 @@ describe('the line reader of unquoted lines', () => {
     expect(row.processLine!('zz,hello', 0, 8)).toBe(SLOW);
     expect(compileRowProcessor(jsonl({ a: {} }), undefined).processLine).toBeUndefined();
   });
+
+  it('reads a simple quoted field in place, and hands back any other quote', () => {
+    const row = compileRowProcessor(csv({ a: { type: 'integer' }, b: {}, c: {} }), ['a', 'b', 'c']);
+    const take = (line: string) => {
+      const outcome = row.processLine!(line, 0, line.length, line.indexOf('"') === -1 ? undefined : line.indexOf('"'));
+      return outcome === SLOW ? 'SLOW' : [...row.values];
+    };
+    expect(take('1,"x,y",z')).toEqual([1, 'x,y', 'z']);
+    expect(take('2,b,"last, field"')).toEqual([2, 'b', 'last, field']);
+    expect(take('3,"",""')).toEqual([3, null, null]);
+    expect(take('4,"é",""')).toEqual([4, 'é', null]);
+    // The general path's: a doubled quote, a quoted number, text after the closing quote, a quote
+    // inside an unquoted field, a quote not closed on the line, a field count that is off.
+    for (const line of ['5,"p""q",z', '"6",b,c', '7,"b"x,c', '8,b"c,d', '9,"open', '10,"b,c"', '11,"b","c","d"', '12,b,"c"d']) expect(take(line)).toBe('SLOW');
+    // With no quote character (TSV), a quote is text.
+    const tsv = compileRowProcessor({ ...csv({ a: {}, b: {} }), format: { ...csv({}).format, type: 'tsv', delimiter: '\t', quote: '' } }, ['a', 'b']);
+    expect(tsv.processLine!('"x\t"y', 0, 6, 0)).toBe(Outcome.OUT);
+    expect([...tsv.values]).toEqual(['"x', '"y']);
+  });
 });
 
 describe('JSONL records', () => {
