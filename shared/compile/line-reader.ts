@@ -156,6 +156,14 @@ interface FieldContext {
 }
 
 /**
+ * Whether a column's cells, as the reader stores them, are the strings of its `values` list
+ * itself: a few string objects whose hashes V8 keeps, so a set or map of them is cheap to ask.
+ */
+export function canonicalValues(column: Column, type: ColumnTypeName): boolean {
+  return column.values !== undefined && readsPlainText(column) && type !== 'number' && type !== 'integer' && type !== 'boolean' && type !== 'timestamp' && type !== 'date';
+}
+
+/**
  * Whether the generated code reads a column itself: not when it trims or has a number format of
  * its own (then the column's compiled check reads the field's text, and a number's JSON text is
  * its value printed, not the input).
@@ -255,6 +263,13 @@ ${store.num(k, 'v', a, b)}`;
       const parse = `time${k}`;
       helpers[parse] = compileTimeFormat(column.format, c.type, column.timezone);
       read = `const v = ${parse}(T.slice(${a}, ${b})); if (v !== v || v < ${TIME_MIN} || v > ${TIME_MAX}${bounds ? ` || ${bounds}` : ''}) ${bail} ${store.val(k, 'v')}`;
+      if (c.type === 'timestamp' && column.format === undefined && column.timezone === undefined) {
+        // ISO 8601's usual form, YYYY-MM-DDTHH:mm:ss (T or a space, an optional Z), read in place as parseIsoTimestamp reads it.
+        const iso = fixedLayout('YYYY-MM-DDTHH:mm:ss');
+        const layout = { ...iso, literals: iso.literals.filter((l) => l.at !== 10) };
+        const usual = `(n === 19 || (n === 20 && ${at(`${a} + 19`)} === 90)) && (${at(`${a} + 10`)} === 84 || ${at(`${a} + 10`)} === 32)`;
+        read = `if (${usual}) { ${fixedTimeCode(layout, a, `day${k}`, ctx, 'false')}${bounds ? ` if (${bounds}) ${bail}` : ''} ${store.val(k, 'v')} } else { ${read} }`;
+      }
       break;
     }
     default: {
@@ -266,16 +281,15 @@ ${store.num(k, 'v', a, b)}`;
         helpers[`pattern${k}`] = new RegExp(`^(?:${column.pattern})$`, 'u');
         checks.push(`!pattern${k}.test(v)`);
       }
-      if (column.values) {
-        helpers[`values${k}`] = new Set(column.values);
-        checks.push(`!values${k}.has(v)`);
-      }
+      // A listed value becomes the list's own string (see canonicalValues).
+      const canonical = column.values ? ` v = values${k}.get(v); if (v === undefined) ${bail}` : '';
+      if (column.values) helpers[`values${k}`] = new Map(column.values.map((x) => [x, x]));
       // The last value that passed: the same text again needs no slice and no check.
       state.push(`let last${k} = '', lastLength${k} = -1;`);
       // Over bytes (ASCII), the same text is the same bytes: compared in place, with no call.
       const same = ctx.access === 'bytes' ? `sameBytes(U, ${a}, v)` : `T.startsWith(v, ${a})`;
       read = `let v = last${k};
-if (n !== lastLength${k} || !${same}) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''} last${k} = v; lastLength${k} = n; }
+if (n !== lastLength${k} || !${same}) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''}${canonical} last${k} = v; lastLength${k} = n; }
 ${store.val(k, 'v')}`;
     }
   }
@@ -286,7 +300,7 @@ ${store.val(k, 'v')}`;
  * A fixed-width time read by position into `v`, as compileTimeFormat reads it (the same checks,
  * hour 24 only as 24:00:00), with the day's epoch ms cached: rows of a file share days.
  */
-function fixedTimeCode(layout: FixedLayout, a: string, cache: string, ctx: FieldContext): string {
+function fixedTimeCode(layout: FixedLayout, a: string, cache: string, ctx: FieldContext, widthOff = `n !== ${layout.width}`): string {
   const { helpers, bail, at } = ctx;
   helpers.daysFromCivil = daysFromCivil;
   helpers.daysIn = daysIn;
@@ -301,7 +315,7 @@ function fixedTimeCode(layout: FixedLayout, a: string, cache: string, ctx: Field
   const literalTest = layout.literals.map((l) => `${at(`${a} + ${l.at}`)} !== ${l.code}`);
   const reads = allDigits.map((i) => `t${i} = ${at(`${a} + ${i}`)} - 48`);
   const digitTest = allDigits.map((i) => `t${i} >>> 0 > 9`);
-  return `if (n !== ${layout.width}) ${bail}
+  return `if (${widthOff}) ${bail}
 ${reads.length ? `const ${reads.join(', ')};` : ''}
 if (${[...literalTest, ...digitTest].join(' || ') || 'false'}) ${bail}
 const y = ${digits('YYYY', 0)}, mo = ${digits('MM', 1)}, d = ${digits('DD', 1)}, h = ${digits('HH', 0)}, mi = ${digits('mm', 0)}, se = ${digits('ss', 0)};

@@ -10,7 +10,7 @@ import type { Value } from '../rules/columns.js';
 import type { CelJsKind } from './cel-js.js';
 import { celRuntime } from './cel-runtime.js';
 import { putShortNumber } from './number-text.js';
-import { lineReaderCode, readsPlainText, type CellStore, type LineReaderSpec } from './line-reader.js';
+import { canonicalValues, lineReaderCode, readsPlainText, type CellStore, type LineReaderSpec } from './line-reader.js';
 import { celStepCode, type CelStepSpec } from './row-cel.js';
 
 /** What the kernel did with a line. */
@@ -238,10 +238,19 @@ B[p++] = 34; }`;
 
   // ---- commit: profile, key hashes, coverage
   const commit: string[] = ['P.rows++;'];
+  const seen: string[] = [];
   spec.output.forEach((col, j) => {
     const { js, isNull } = valueOf(col.from);
-    // Numbers in place; other values only when they differ from the column's last one.
-    const add = isNumericOutput(col.type) ? `{ const x = ${js}; ${profileNumberCode(String(j), 'x')} }` : `{ const x = ${js}; if (!Object.is(x, PO[${j}])) P.addOther(${j}, x); }`;
+    const from = col.from;
+    const listed = from.kind === 'source' && spec.reader.columns.some((c) => c.slot === from.slot && canonicalValues(c.column, c.type));
+    // Numbers in place; a listed value once per chunk (adding it again changes nothing); others when they differ from the column's last one.
+    let add = `{ const x = ${js}; if (!Object.is(x, PO[${j}])) P.addOther(${j}, x); }`;
+    if (isNumericOutput(col.type)) add = `{ const x = ${js}; ${profileNumberCode(String(j), 'x')} }`;
+    else if (listed) {
+      helpers[`SEEN${j}`] = new Set<string>();
+      seen.push(`SEEN${j}.clear();`);
+      add = `{ const x = ${js}; if (!SEEN${j}.has(x)) { SEEN${j}.add(x); P.addOther(${j}, x); } }`;
+    }
     commit.push(`if (${isNull}) PN[${j}]++; else ${add}`);
   });
   shape.uniques.forEach((u, r) => {
@@ -298,7 +307,7 @@ return p + 2;
   const bound = ['O', 'W', 'P', 'PN', 'PO', 'PMIN', 'PMAX', 'PR', ...shape.uniques.map((_, r) => `U${r}`), ...shape.coverage.map((_, r) => `C${r}`)];
   const bind = `function bind(sinks) {
 if ((sinks.write !== undefined) !== ${toValues}) throw new Error('row kernel: bound to the other output');
-O = sinks.out; W = sinks.write; P = sinks.profiler; PN = P.nulls; PO = P.last; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
+O = sinks.out; W = sinks.write; P = sinks.profiler; ${seen.join(' ')} PN = P.nulls; PO = P.last; PMIN = P.minN; PMAX = P.maxN; PR = P.registers;
 ${shape.uniques.map((_, r) => `U${r} = sinks.uniques[${r}].hashes;`).join(' ')} ${shape.coverage.map((_, r) => `C${r} = sinks.coverage[${r}].builder;`).join(' ')}
 return rowKernel;
 }`;

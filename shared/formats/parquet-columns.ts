@@ -36,6 +36,13 @@ interface Statistics {
 
 /** The definition levels of rows 0…rows-1 (1 present, 0 null), as the RLE/bit-packed hybrid. */
 function levelBytes(isNull: (i: number) => boolean, rows: number, nulls: number): Uint8Array {
+  if (nulls === 0 && rows >= 8) {
+    // One RLE run of 1s, as the hybrid writes it: the run length, shifted, then the value.
+    const w = new ByteWriter();
+    w.appendVarInt(rows << 1);
+    w.appendUint8(1);
+    return w.getBytes();
+  }
   const levels = new Uint8Array(rows);
   if (nulls === 0) levels.fill(1);
   else for (let i = 0; i < rows; i++) levels[i] = isNull(i) ? 0 : 1;
@@ -312,7 +319,9 @@ class TextColumn implements ColumnBuffer {
       const end = ends[i]!;
       if (end < 0) continue;
       view.setUint32(p, end - start, true);
-      bytes.copy(values, p + 4, start, end);
+      // Short values by hand: Buffer.copy's call costs more than the bytes.
+      if (end - start <= SHORT_TEXT) for (let q = start, o = p + 4; q < end; q++, o++) values[o] = bytes[q]!;
+      else bytes.copy(values, p + 4, start, end);
       p += 4 + end - start;
       if (min0 < 0 || compareBytes(bytes, start, end, bytes, min0, min1) < 0) {
         min0 = start;
