@@ -36,6 +36,9 @@ export interface LineReaderSpec {
  */
 export type LineReader = (T: string, s: number, e: number, W: Value[], R: (string | undefined)[], q?: number) => boolean;
 
+/** Listed values a column may have and still be matched in place. */
+const SHORT_LIST = 32;
+
 /** Decimal digits a plain number may have and still parse exactly by `m / 10^f` (below 2^53). */
 const MAX_DIGITS = 15;
 
@@ -288,8 +291,18 @@ ${store.num(k, 'v', a, b)}`;
       state.push(`let last${k} = '', lastLength${k} = -1;`);
       // Over bytes (ASCII), the same text is the same bytes: compared in place, with no call.
       const same = ctx.access === 'bytes' ? `sameBytes(U, ${a}, v)` : `T.startsWith(v, ${a})`;
+      // A short list is matched in place, by length and then text: no slice, no hash.
+      const short = column.values !== undefined && column.values.length <= SHORT_LIST;
+      if (short) helpers[`list${k}`] = column.values;
+      const sameAs = (c: string) => (ctx.access === 'bytes' ? `sameBytes(U, ${a}, ${c})` : `T.startsWith(${c}, ${a})`);
+      const byLength = short
+        ? `switch (n) { ${[...new Set(column.values!.map((x) => x.length))]
+            .map((len) => `case ${len}: ${column.values!.flatMap((x, i) => (x.length === len ? [`if (${sameAs(`list${k}[${i}]`)}) v = list${k}[${i}]; else`] : [])).join(' ')} ${bail} break;`)
+            .join(' ')} default: ${bail} }`
+        : '';
+      const found = short ? byLength : `v = T.slice(${a}, ${b});`;
       read = `let v = last${k};
-if (n !== lastLength${k} || !${same}) { v = T.slice(${a}, ${b});${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''}${canonical} last${k} = v; lastLength${k} = n; }
+if (n !== lastLength${k} || !${same}) { ${found}${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''}${short ? '' : canonical} last${k} = v; lastLength${k} = n; }
 ${store.val(k, 'v')}`;
     }
   }

@@ -18,6 +18,8 @@ export function putShortNumber(B: Uint8Array, p: number, x: number): number {
     return p + 1;
   }
   const a = x < 0 ? -x : x;
+  // An integer below 2^31 (a year, a count): its digits, with no search for a fraction.
+  if (a < 2147483648 && (a | 0) === a) return putDigits(B, x < 0 ? putMinus(B, p) : p, a);
   if (!(a >= 1e-6 && a < 1e15)) return -1;
   // The integer digits of a (0 below 1), then the fraction digits that fill 15 significant ones.
   let e = 0;
@@ -30,8 +32,20 @@ export function putShortNumber(B: Uint8Array, p: number, x: number): number {
   }
   let m = Math.round(a * P10[f]!);
   if (m >= 1e15 || m / P10[f]! !== a) return -1;
-  // The least f: trailing zeros of m dropped (m is below 2^53, so % and / are exact).
-  while (f > 0 && m % 10 === 0) {
+  // The least f: trailing zeros of m dropped (m is below 2^53, so % and / are exact), eight, four, two, then one at a time.
+  while (f >= 8 && m % 1e8 === 0) {
+    m /= 1e8;
+    f -= 8;
+  }
+  if (f >= 4 && m % 1e4 === 0) {
+    m /= 1e4;
+    f -= 4;
+  }
+  if (f >= 2 && m % 100 === 0) {
+    m /= 100;
+    f -= 2;
+  }
+  if (f >= 1 && m % 10 === 0) {
     m /= 10;
     f--;
   }
@@ -71,4 +85,20 @@ export function putShortNumber(B: Uint8Array, p: number, x: number): number {
     if (i === f && f > 0) B[p++] = 46;
   }
   return p;
+}
+
+function putMinus(B: Uint8Array, p: number): number {
+  B[p] = 45;
+  return p + 1;
+}
+
+/** The decimal digits of a positive int32 `v` at `p`; returns the new end. */
+function putDigits(B: Uint8Array, p: number, v: number): number {
+  const len = v >= 1e9 ? 10 : v >= 1e8 ? 9 : v >= 1e7 ? 8 : v >= 1e6 ? 7 : v >= 1e5 ? 6 : v >= 1e4 ? 5 : v >= 1e3 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+  for (let j = p + len - 1; j >= p; j--) {
+    const q = (v / 10) | 0;
+    B[j] = 48 + v - q * 10;
+    v = q;
+  }
+  return p + len;
 }

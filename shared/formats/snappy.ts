@@ -19,7 +19,9 @@ function maxCompressed(n: number): number {
   return 32 + n + Math.floor(n / 6);
 }
 
-const load32 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+// The input as a DataView, made once per input: one unaligned 32-bit load instead of four byte loads.
+let view: DataView = new DataView(new ArrayBuffer(0)) as DataView;
+const load32 = (_b: Uint8Array, i: number) => view.getInt32(i, true);
 const hash = (x: number) => Math.imul(x, 0x1e35a7bd) >>> (32 - HASH_BITS);
 
 function literal(b: Uint8Array, from: number, to: number, p: number): number {
@@ -134,6 +136,7 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
     }
     out[p++] = (n & 0x7f) | 0x80;
   }
+  view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   for (let s = 0; s < input.length; s += FRAGMENT) p = fragment(input, s, Math.min(input.length, s + FRAGMENT), p);
   return out.slice(0, p);
 }
