@@ -21,12 +21,20 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-/** What every cloud step needs: the config, the bucket and the table. */
-export interface CloudDeps {
-  readonly config: Config;
+/**
+ * What a job's steps need: where outputs go, the job and chunk records, a log; and where the
+ * input is read, when that is apart from the outputs (a local file; in AWS both are the bucket).
+ */
+export interface JobDeps {
   readonly objects: ObjectStore;
+  readonly input?: ObjectStore;
   readonly state: StateStore;
   readonly log: Log;
+}
+
+/** What every cloud step needs: the deployed config, the bucket and the table. */
+export interface CloudDeps extends JobDeps {
+  readonly config: Config;
 }
 
 export const INCOMING_PREFIX = 'incoming/';

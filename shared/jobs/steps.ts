@@ -2,13 +2,13 @@ import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
 import { planChunks, type ChunkRange, type JobPlan } from '../plan/plan.js';
-import { chunkFingerprint, processChunk, type ChunkResult } from '../process/chunk.js';
+import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { compileRowProcessor } from '../process/row.js';
-import { FinishedChunks } from '../report/finalize.js';
-import { JobStatus, type ChunkRecord } from '../state/models.js';
+import { FinishedChunks, type FinalizeResult } from '../report/finalize.js';
+import { JobStatus, type ChunkRecord, type JobRecord } from '../state/models.js';
 import type { ExecutionInput } from './dispatch.js';
-import type { CloudDeps, EventPublisher } from './ports.js';
+import type { CloudDeps, EventPublisher, JobDeps } from './ports.js';
 
 /** One item of the Distributed Map: a chunk to run. */
 export interface ChunkTask {
@@ -41,20 +41,118 @@ export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
 
 const loadPlan = (deps: CloudDeps, jobId: string): Promise<JobPlan> => readJobPlan(deps.objects, jobId);
 
+// ---- The job flow. `sluice run` and the AWS steps both go through these; they only schedule and adapt.
+
+/** Plans a file: record-aligned chunks, and the header checked against the schema once, here, not in every chunk. */
+export async function planJob(pipeline: Pipeline, key: string, deps: Pick<JobDeps, 'objects' | 'input'>, version?: JobPlan['input']): Promise<JobPlan> {
+  const plan = await planChunks(deps.input ?? deps.objects, key, pipeline, version);
+  compileRowProcessor(pipeline, plan.header, 'pipeline', key);
+  return plan;
+}
+
+/** The job's plan, stored where every chunk and finalize read it. */
+export function storePlan(plan: JobPlan, pipeline: Pipeline, deps: Pick<JobDeps, 'objects'>): Promise<void> {
+  return writeJobManifest(deps.objects, plan, pipeline);
+}
+
+/** The chunks of a plan already done: a DONE record with this plan's fingerprint for the chunk. */
+export async function doneChunks(plan: JobPlan, deps: Pick<JobDeps, 'state'>): Promise<Set<number>> {
+  const records = new Map((await deps.state.listChunks(plan.jobId, { results: false })).map((c) => [c.index, c]));
+  return new Set(plan.chunks.filter((c) => records.get(c.index)?.status === 'DONE' && records.get(c.index)?.fingerprint === chunkFingerprint(plan, c)).map((c) => c.index));
+}
+
+/** A chunk attempt's failure, on its chunk record (a finished result of the same chunk is kept). */
+export async function recordChunkFailure(plan: JobPlan, chunk: ChunkRange, error: { name: string; message: string }, deps: Pick<JobDeps, 'state' | 'log'>): Promise<void> {
+  const attempts = ((await deps.state.getChunk(plan.jobId, chunk.index).catch(() => undefined))?.attempts ?? 0) + 1;
+  await deps.state
+    .putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts, finishedAt: new Date().toISOString(), error })
+    .catch((f: unknown) => deps.log.warn('could not record the chunk failure', { jobId: plan.jobId, chunk: chunk.index, error: (f as Error).message }));
+}
+
+/**
+ * One attempt at a chunk: skipped when a DONE record with the same fingerprint exists (a redrive,
+ * a resumed run), else processed and recorded DONE, or FAILED with the cause before the error is
+ * rethrown. A retryable cause is recorded as transient, so the sweep may redrive the job.
+ */
+export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean }> {
+  const done = await deps.state.getChunk(plan.jobId, chunk.index);
+  if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) return { stats: done.result.stats, skipped: true };
+  const attempts = (done?.attempts ?? 0) + 1;
+  let result: ChunkResult;
+  try {
+    result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, ...options });
+  } catch (e) {
+    // Named as Step Functions would see it: a Distributed Map or an ECS task reports only its own error.
+    await recordChunkFailure(plan, chunk, { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) }, deps);
+    throw e;
+  }
+  const finishedAt = new Date().toISOString();
+  await deps.state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: result.fingerprint, attempts, finishedAt, result });
+  // Best effort: a missed heartbeat at worst lets the sweep redrive a job that was still running.
+  await deps.state.touchJob(plan.jobId, finishedAt).catch((f: unknown) => deps.log.warn('could not refresh the job', { jobId: plan.jobId, error: (f as Error).message }));
+  const s = result.stats;
+  deps.log.info('chunk done', { jobId: plan.jobId, chunk: chunk.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
+  return { stats: s, skipped: false };
+}
+
+/**
+ * Finalizes a job whose chunks are all done: their results read from the chunk records a few at
+ * a time and folded as they arrive (a job of thousands of chunks fits the λ's memory and its
+ * timeout), then dataset rules, gate, reports, `_SUCCESS`, the JOB record and the event. Safe to run twice.
+ */
+export async function finishJob(pipeline: Pipeline, plan: JobPlan, deps: JobDeps & { events: EventPublisher }): Promise<FinalizeResult & { job: JobRecord | undefined }> {
+  const done = await doneChunks(plan, deps);
+  const missing = plan.chunks.length - done.size;
+  if (missing) throw new JobFailedError(`${missing} of ${plan.chunks.length} chunk(s) of ${plan.input.key} did not finish`);
+  const finished = new FinishedChunks();
+  for (let i = 0; i < plan.chunks.length; i += FINALIZE_READS) {
+    const batch = plan.chunks.slice(i, i + FINALIZE_READS);
+    for (const [k, record] of (await Promise.all(batch.map((c) => deps.state.getChunk(plan.jobId, c.index)))).entries()) {
+      if (!record?.result) throw new JobFailedError(`chunk ${batch[k]!.index} of ${plan.input.key} has no stored result`);
+      finished.add(record.result);
+    }
+  }
+  const job = await deps.state.getJob(plan.jobId);
+  const result = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString());
+  const { report, reportKey, successKey } = result;
+  const updated: JobRecord | undefined = job && {
+    ...job,
+    status: report.status,
+    updatedAt: new Date().toISOString(),
+    reportKey,
+    ...(successKey ? { successKey } : {}),
+    ...(report.failure ? { error: { name: 'JobFailedError', message: report.failure } } : {}),
+  };
+  if (updated) await deps.state.putJob(updated);
+  const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
+  await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
+  deps.log.info('finalized', detail);
+  return { ...result, job: updated };
+}
+
+/** Fails a job: its JOB record FAILED with the cause, and a JobFailed event. */
+export async function failJob(jobId: string, pipeline: string, cause: { name: string; message: string }, deps: JobDeps & { events: EventPublisher }): Promise<void> {
+  const job = await deps.state.getJob(jobId);
+  if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: cause });
+  await deps.events.publish('JobFailed', { jobId, pipeline, key: job?.input.key, error: cause.name, message: cause.message });
+  deps.log.error('job failed', { jobId, error: cause.name, cause: cause.message });
+}
+
+// ---- The AWS steps: each adapts its Step Functions input to the flow above.
+
 /** Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. */
 export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<PlanOutput> {
   const pipeline = pipelineNamed(deps, input.pipeline);
   // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
   // not matter; in an unversioned one the read of the changed object fails as an InputError.
   const recorded = (await deps.state.getJob(input.jobId))?.input;
-  const plan = await planChunks(deps.objects, input.key, pipeline, recorded);
-  compileRowProcessor(pipeline, plan.header, 'pipeline', input.key);
+  const plan = await planJob(pipeline, input.key, deps, recorded);
   if (plan.jobId !== input.jobId) {
     // No recorded version and the object changed since the event: this execution's job no longer describes it.
     throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
   }
   const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type, start: c.start, end: c.end }));
-  await writeJobManifest(deps.objects, plan, pipeline);
+  await storePlan(plan, pipeline, deps);
   await deps.objects.put(manifestKey(plan.jobId), JSON.stringify(items));
   // Read again: planning can take a while, and the sweep may have updated the item meanwhile.
   const job = await deps.state.getJob(plan.jobId);
@@ -84,81 +182,28 @@ async function taskChunk(task: ChunkTask, deps: CloudDeps): Promise<{ plan: JobP
   return { plan, chunk: { index, start, end } };
 }
 
-/** Work step: one chunk; a chunk already done with the same fingerprint is skipped (redrive). */
+/** Work step: one chunk of the Map's items; a chunk already done with the same fingerprint is skipped (redrive). */
 export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean }> {
   const pipeline = pipelineNamed(deps, task.pipeline);
   const { plan, chunk } = await taskChunk(task, deps);
-  const done = await deps.state.getChunk(task.jobId, task.index);
-  if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) {
-    const s = done.result.stats;
-    return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: true };
-  }
-  const attempts = (done?.attempts ?? 0) + 1;
-  let result: ChunkResult;
-  try {
-    result = await processChunk(pipeline, plan, chunk, { input: deps.objects, output: deps.objects });
-  } catch (e) {
-    // The chunk item keeps the real cause, named as Step Functions would see it: a Distributed Map
-    // or an ECS task reports only its own.
-    // Anything retryable is recorded as transient, so the sweep may redrive the job.
-    const error = { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) };
-    await deps.state
-      .putChunk({ jobId: task.jobId, index: task.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts, finishedAt: new Date().toISOString(), error })
-      .catch((f: unknown) => deps.log.warn('could not record the chunk failure', { jobId: task.jobId, chunk: task.index, error: (f as Error).message }));
-    throw e;
-  }
-  const finishedAt = new Date().toISOString();
-  await deps.state.putChunk({ jobId: task.jobId, index: task.index, status: 'DONE', fingerprint: result.fingerprint, attempts, finishedAt, result });
-  // Best effort: a missed heartbeat at worst lets the sweep redrive a job that was still running.
-  await deps.state.touchJob(task.jobId, finishedAt).catch((f: unknown) => deps.log.warn('could not refresh the job', { jobId: task.jobId, error: (f as Error).message }));
-  const s = result.stats;
-  deps.log.info('chunk done', { jobId: task.jobId, chunk: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
-  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped: false };
+  const { stats: s, skipped } = await runChunk(pipeline, plan, chunk, deps);
+  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped };
 }
 
-/** Finalize step: merge, dataset rules, gate, reports, _SUCCESS, JOB status, event. Safe to run twice. */
+/** Finalize step. */
 export async function finalizeStep(input: { jobId: string; pipeline: string }, deps: CloudDeps & { events: EventPublisher }) {
   const pipeline = pipelineNamed(deps, input.pipeline);
   const plan = await loadPlan(deps, input.jobId);
-  const records = new Map((await deps.state.listChunks(input.jobId, { results: false })).map((c) => [c.index, c]));
-  const missing = plan.chunks.filter((c) => records.get(c.index)?.status !== 'DONE' || records.get(c.index)?.fingerprint !== chunkFingerprint(plan, c)).length;
-  if (missing) throw new JobFailedError(`${missing} of ${plan.chunks.length} chunk(s) of ${plan.input.key} did not finish`);
-  // Results are read a few at a time and folded as they arrive: a job of thousands of chunks
-  // fits the λ's memory and its timeout.
-  const finished = new FinishedChunks();
-  for (let i = 0; i < plan.chunks.length; i += FINALIZE_READS) {
-    const batch = plan.chunks.slice(i, i + FINALIZE_READS);
-    for (const [k, record] of (await Promise.all(batch.map((c) => deps.state.getChunk(input.jobId, c.index)))).entries()) {
-      if (!record?.result) throw new JobFailedError(`chunk ${batch[k]!.index} of ${plan.input.key} has no stored result`);
-      finished.add(record.result);
-    }
-  }
-  const job = await deps.state.getJob(input.jobId);
-  const { report, reportKey, successKey } = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString());
-  if (job) {
-    await deps.state.putJob({
-      ...job,
-      status: report.status,
-      updatedAt: new Date().toISOString(),
-      reportKey,
-      ...(successKey ? { successKey } : {}),
-      ...(report.failure ? { error: { name: 'JobFailedError', message: report.failure } } : {}),
-    });
-  }
-  const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
-  await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
-  deps.log.info('finalized', detail);
+  const { report, reportKey, successKey, job } = await finishJob(pipeline, plan, deps);
   const durationMs = job ? Date.now() - Date.parse(job.createdAt) : 0;
   return { jobId: plan.jobId, status: report.status, reportKey, successKey: successKey ?? null, durationMs, ...report.accounting };
 }
 
-/** Fail step (the state machine's catch-all): JOB FAILED with the cause, and a JobFailed event. */
+/** Fail step (the state machine's catch-all): the cause from the Step Functions error, or from the chunk records it hides. */
 export async function failStep(input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }, deps: CloudDeps & { events: EventPublisher }) {
   const job = await deps.state.getJob(input.jobId);
   const { name, message } = await failureCause(input.error, job?.chunks ?? 0, () => deps.state.listChunks(input.jobId, { results: false }));
-  if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: { name, message } });
-  await deps.events.publish('JobFailed', { jobId: input.jobId, pipeline: input.pipeline, key: job?.input.key, error: name, message });
-  deps.log.error('job failed', { jobId: input.jobId, error: name, cause: message });
+  await failJob(input.jobId, input.pipeline, { name, message }, deps);
   return { jobId: input.jobId, status: 'FAILED', error: name, message };
 }
 

@@ -7,13 +7,12 @@ import { Piscina } from 'piscina';
 import type { Config, Pipeline } from '../config/schema.js';
 import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
-import { writeJobManifest } from '../plan/manifest.js';
-import { planChunks, type JobPlan } from '../plan/plan.js';
-import { chunkFingerprint, type ChunkProgress } from '../process/chunk.js';
+import type { EventPublisher, JobDeps } from '../jobs/ports.js';
+import { doneChunks, failJob, finishJob, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
+import type { JobPlan } from '../plan/plan.js';
+import type { ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
-import { compileRowProcessor } from '../process/row.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
-import { FinishedChunks } from '../report/finalize.js';
 import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
@@ -65,10 +64,16 @@ interface Job {
   pipeline: Pipeline;
   plan: JobPlan;
   inputRoot: string;
-  finished: FinishedChunks;
+  /** Chunks with a DONE record of this plan: skipped, or finished during the run. */
+  done: Set<number>;
   failure?: FailureInfo;
-  record: JobRecord;
 }
+
+/** The job flow's deps on this machine: files under the output folder. */
+type LocalDeps = JobDeps & { readonly objects: FsObjectStore; readonly state: FileStateStore; readonly events: EventPublisher };
+
+// Locally no bus takes the job's events: the run's own events and report say it.
+const noEvents: EventPublisher = { publish: async () => undefined };
 
 /** Where a local file lives as an object: under the working folder when it is, else its own folder. */
 export function inputLocation(file: string): { root: string; key: string } {
@@ -88,9 +93,10 @@ function workerFile(): { filename: string; execArgv: string[] } {
 }
 
 /**
- * `sluice run`: plans every file, runs chunks on a worker-thread pool with retries and
- * checkpoints, and finalizes each job when its last chunk is done. A second run with the same
- * inputs and config skips the finished chunks and writes identical results.
+ * `sluice run`: the job flow of shared/jobs (plan, chunks, finalize, fail) on this machine. It
+ * schedules: chunks on a worker-thread pool, with timeouts, retries and progress; records and
+ * checkpoints are the flow's, in a FileStateStore under the output folder. A second run with the
+ * same inputs and config skips the finished chunks and writes identical results.
  */
 export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
   try {
@@ -123,6 +129,8 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   const state = new FileStateStore(join(options.out, 'state'), (file, movedTo, reason) =>
     emit({ type: 'warning', message: `checkpoint ${file} is unreadable (${reason}); moved to ${movedTo} and the chunk will run again` }),
   );
+  const warn = (message: string, extra?: Record<string, unknown>) => emit({ type: 'warning', message: `${message}${extra ? ` ${JSON.stringify(extra)}` : ''}` });
+  const deps: LocalDeps = { objects: output, state, log: { info: () => undefined, warn, error: () => undefined }, events: noEvents };
 
   for (const file of options.files) {
     const s = await stat(file).catch(() => undefined);
@@ -136,9 +144,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   for (const file of options.files) {
     const { root, key } = inputLocation(file);
     const pipeline = selectPipeline(options.config, key, options.pipeline);
-    const plan = await planChunks(new FsObjectStore(root), key, pipeline);
-    // Header problems (missing, duplicate or unnamed columns) fail here, once, not in every chunk.
-    compileRowProcessor(pipeline, plan.header, 'pipeline', key);
+    const plan = await planJob(pipeline, key, { ...deps, input: new FsObjectStore(root) });
     if (planned.some((j) => j.plan.jobId === plan.jobId)) {
       emit({ type: 'warning', message: `${file} is given twice; it runs once (job ${plan.jobId})` });
       continue;
@@ -169,13 +175,9 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
     await state.putJob(record);
     if (options.force) await state.clearChunks(plan.jobId);
     for (const prefix of [layout.results(pipeline.name, plan.jobId), layout.rejects(pipeline.name, plan.jobId)]) await output.removeTemporaries(prefix);
-    const job: Job = { file, pipeline, plan, inputRoot: root, finished: new FinishedChunks(), record };
-    for (const chunk of plan.chunks) {
-      const done = await state.getChunk(plan.jobId, chunk.index);
-      if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) job.finished.add(done.result);
-    }
-    await writeJobManifest(output, plan, pipeline);
-    emit({ type: 'planned', file, plan, skipped: plan.chunks.filter((c) => job.finished.has(c.index)).length });
+    const job: Job = { file, pipeline, plan, inputRoot: root, done: await doneChunks(plan, deps) };
+    await storePlan(plan, pipeline, deps);
+    emit({ type: 'planned', file, plan, skipped: job.done.size });
     jobs.push(job);
   }
 
@@ -188,7 +190,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
   const fatal = new AbortController();
   const running = slots(workers);
-  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, output, state, options.out, emit, fatal, options.progressIntervalMs).catch((e: unknown) => void fatal.abort(e))));
+  const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, deps, options.out, emit, fatal, options.progressIntervalMs).catch((e: unknown) => void fatal.abort(e))));
   await pool.destroy();
   if (fatal.signal.aborted) throw fatal.signal.reason;
   return outcomes as JobOutcome[];
@@ -220,7 +222,7 @@ async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: Work
     reply = await pool.run({ ...task, progress: port2 }, { signal, transferList: [port2] });
   } catch (e) {
     const message = signal.aborted ? `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s` : `worker thread failed on chunk ${task.chunk.index} of ${task.plan.input.key}: ${(e as Error).message}`;
-    reply = { ok: false, error: { name: 'TransientError', message, retryable: true } };
+    reply = { ok: false, error: { name: 'TransientError', message, retryable: true }, recorded: false };
   } finally {
     // Messages still queued when the reply lands are dropped: the chunk's result supersedes them.
     live = false;
@@ -250,18 +252,18 @@ function slots(size: number) {
   };
 }
 
-async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, output: FsObjectStore, state: FileStateStore, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController, progressIntervalMs?: number): Promise<JobOutcome> {
+async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, deps: LocalDeps, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController, progressIntervalMs?: number): Promise<JobOutcome> {
   const { plan, pipeline } = job;
-  const startedAt = job.record.createdAt;
   const abort = new AbortController();
   const stop = AbortSignal.any([abort.signal, fatal.signal]);
-  for (const chunk of plan.chunks) {
-    const r = job.finished.byIndex[chunk.index];
-    if (r) emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: r.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: true });
+  for (const index of [...job.done].sort((a, b) => a - b)) {
+    const chunk = plan.chunks[index]!;
+    const rows = (await deps.state.getChunk(plan.jobId, index))?.result?.stats.rowsIn ?? 0;
+    emit({ type: 'chunk', jobId: plan.jobId, index, rows, bytes: chunk.end - chunk.start, skipped: true });
   }
   // A chunk that fails is recorded on its job; anything else thrown stops the run (see runAll).
-  const runChunk = async (chunk: JobPlan['chunks'][number]): Promise<void> => {
-    const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: output.root, progressIntervalMs };
+  const scheduleChunk = async (chunk: JobPlan['chunks'][number]): Promise<void> => {
+    const task: WorkerTask = { pipeline, plan, chunk, inputRoot: job.inputRoot, outputRoot: deps.objects.root, stateRoot: deps.state.root, progressIntervalMs };
     const onProgress = (p: ChunkProgress) => emit({ type: 'progress', jobId: plan.jobId, index: chunk.index, rows: p.rows, bytes: p.bytes });
     for (let attempt = 1; ; attempt++) {
       if (stop.aborted) return;
@@ -277,11 +279,13 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
         running.give();
       }
       if (reply.ok) {
-        job.finished.add(reply.result);
-        await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'DONE', fingerprint: reply.result.fingerprint, attempts: attempt, finishedAt: new Date().toISOString(), result: reply.result });
-        emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.result.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
+        job.done.add(chunk.index);
+        emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: reply.rowsIn, bytes: chunk.end - chunk.start, skipped: reply.skipped });
         return;
       }
+      if ('fatal' in reply) throw Object.assign(new Error(reply.fatal.message), reply.fatal);
+      // A thread that died or timed out could not record its attempt.
+      if (!reply.recorded) await recordChunkFailure(plan, chunk, { name: reply.error.name, message: reply.error.message }, deps);
       if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
         const delayMs = backoffDelay(pipeline.retry, attempt);
         emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });
@@ -289,7 +293,6 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
         await sleep(delayMs, undefined, { signal: stop }).catch(() => undefined);
         continue;
       }
-      await state.putChunk({ jobId: plan.jobId, index: chunk.index, status: 'FAILED', fingerprint: chunkFingerprint(plan, chunk), attempts: attempt, finishedAt: new Date().toISOString(), error: { name: reply.error.name, message: reply.error.message } });
       job.failure ??= reply.error;
       if (reply.error.name === JobFailedError.name) abort.abort();
       return;
@@ -297,29 +300,21 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
   };
   await Promise.all(
     plan.chunks
-      .filter((c) => !job.finished.has(c.index))
-      .map((chunk) =>
-        runChunk(chunk).catch((e: unknown) => fatal.abort(e)),
-      ),
+      .filter((c) => !job.done.has(c.index))
+      .map((chunk) => scheduleChunk(chunk).catch((e: unknown) => fatal.abort(e))),
   );
   // Thrown here or by another job: this job's chunks are stopped, and it is not finalized.
   if (fatal.signal.aborted) throw fatal.signal.reason;
 
   const resultsDir = join(out, 'results', pipeline.name, plan.jobId);
-  const finish = async (status: JobOutcome['status'], error?: { name: string; message: string }, extra: Partial<JobRecord> = {}) => {
-    Object.assign(job.record, { status, updatedAt: new Date().toISOString(), ...extra });
-    if (error) job.record.error = error;
-    await state.putJob(job.record);
-  };
   if (job.failure) {
-    const failed = plan.chunks.filter((c) => !job.finished.has(c.index)).length;
+    const failed = plan.chunks.filter((c) => !job.done.has(c.index)).length;
     const message = `${failed} of ${plan.chunks.length} chunk(s) failed; first: ${job.failure.name}: ${job.failure.message}`;
-    await finish('FAILED', { name: job.failure.name, message });
+    await failJob(plan.jobId, pipeline.name, { name: job.failure.name, message }, deps);
     return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
   }
-  const { report, reportKey, successKey } = await job.finished.finalize(pipeline, plan, output, startedAt);
+  const { report, reportKey } = await finishJob(pipeline, plan, deps);
   const reportPath = join(out, reportKey);
-  await finish(report.status, report.failure ? { name: 'JobFailedError', message: report.failure } : undefined, { reportKey, ...(successKey ? { successKey } : {}) });
   emit({ type: 'job', file: job.file, report, reportPath });
   return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: report.status, ...(report.failure ? { error: report.failure } : {}), report, reportPath, resultsDir };
 }

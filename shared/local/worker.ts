@@ -1,9 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import { isRetryable } from '../errors.js';
 import type { Pipeline } from '../config/schema.js';
+import { runChunk } from '../jobs/steps.js';
+import type { Log } from '../jobs/ports.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
-import { processChunk, type ChunkProgress, type ChunkResult } from '../process/chunk.js';
+import type { ChunkProgress } from '../process/chunk.js';
 import type { FailureInfo } from '../process/retry.js';
+import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
 
 /** One chunk as it is sent to a worker thread (structured-cloneable). */
@@ -13,26 +16,54 @@ export interface WorkerTask {
   readonly chunk: ChunkRange;
   readonly inputRoot: string;
   readonly outputRoot: string;
+  /** Where the job and chunk records live (the run's FileStateStore). */
+  readonly stateRoot: string;
   /** Where the chunk's progress (`ChunkProgress`) is posted while it runs; sent in the run's transferList. */
   readonly progress?: MessagePort;
   /** Least wall time between two progress messages (see `ChunkDeps.progressIntervalMs`). */
   readonly progressIntervalMs?: number;
 }
 
-export type WorkerReply = { readonly ok: true; readonly result: ChunkResult } | { readonly ok: false; readonly error: FailureInfo };
+/**
+ * A chunk's outcome. A failure's `recorded` says its chunk record already holds it; a thread
+ * that dies or times out records nothing, and the runner does it.
+ */
+export type WorkerReply =
+  | { readonly ok: true; readonly rowsIn: number; readonly skipped: boolean }
+  | { readonly ok: false; readonly error: FailureInfo; readonly recorded: boolean }
+  /** The chunk's record could not be written: no chunk's fault (the state disk), so the run stops. */
+  | { readonly ok: false; readonly fatal: { readonly name: string; readonly message: string; readonly code?: string; readonly path?: string } };
 
-/** Worker-thread entry: errors come back as data so their names survive the thread boundary. */
-export default async function runChunk(task: WorkerTask): Promise<WorkerReply> {
+/** The run's records, remembering a chunk record it could not write. */
+class ChunkState extends FileStateStore {
+  writeFailure: unknown;
+  override async putChunk(chunk: Parameters<FileStateStore['putChunk']>[0]): Promise<void> {
+    try {
+      await super.putChunk(chunk);
+    } catch (e) {
+      this.writeFailure = e;
+      throw e;
+    }
+  }
+}
+
+// The runner tells the user what happened; the thread has no one to log to.
+const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Worker-thread entry: the job flow's chunk step; errors come back as data so their names survive the thread boundary. */
+export default async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
   const port = task.progress;
+  const state = new ChunkState(task.stateRoot);
   try {
-    const result = await processChunk(task.pipeline, task.plan, task.chunk, {
-      input: new FsObjectStore(task.inputRoot),
-      output: new FsObjectStore(task.outputRoot),
-      ...(port ? { onProgress: (p: ChunkProgress) => port.postMessage(p), progressIntervalMs: task.progressIntervalMs } : {}),
-    });
-    return { ok: true, result };
+    const deps = { objects: new FsObjectStore(task.outputRoot), input: new FsObjectStore(task.inputRoot), state, log: quiet };
+    const { stats, skipped } = await runChunk(task.pipeline, task.plan, task.chunk, deps, port ? { onProgress: (p: ChunkProgress) => port.postMessage(p), progressIntervalMs: task.progressIntervalMs } : {});
+    return { ok: true, rowsIn: stats.rowsIn, skipped };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    return { ok: false, error: { name: error.name, message: error.message, retryable: isRetryable(e) } };
+    if (e === state.writeFailure) {
+      const { code, path } = e as NodeJS.ErrnoException;
+      return { ok: false, fatal: { name: error.name, message: error.message, ...(code ? { code } : {}), ...(path ? { path } : {}) } };
+    }
+    return { ok: false, error: { name: error.name, message: error.message, retryable: isRetryable(e) }, recorded: true };
   }
 }

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../../shared/config/load.js';
+import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { runLocal } from '../../../shared/local/runner.js';
 import type { SuccessManifest } from '../../../shared/report/finalize.js';
 import type { JobReport } from '../../../shared/report/job-report.js';
@@ -79,6 +80,36 @@ describe('runLocal', () => {
     expect(job!.status).toBe('FAILED');
     expect(job!.error).toMatch(/quality gate: reject ratio 20\.00% is above 5\.00%/);
     await expect(readFile(join(out, 'results/flux', job!.jobId, '_SUCCESS'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('keeps the job flow\'s records: chunks DONE with their results, a chunk that fails FAILED with its cause, the job FAILED', async () => {
+    const file = join(dir, 'records.csv');
+    await writeFile(file, 'a,b\n1,x\n2,y\nq,z\n');
+    const out = join(dir, 'records');
+    const config = parseConfig({ pipelines: [{ name: 'r', format: { type: 'csv' }, schema: { columns: { a: { type: 'integer' }, b: {} } }, onBadRow: 'fail-chunk', retry: { maxAttempts: 2 } }] });
+    const [job] = await runLocal({ config, files: [file], out, workers: 1 });
+    expect(job!.status).toBe('FAILED');
+    expect(job!.error).toMatch(/^1 of 1 chunk\(s\) failed; first: InputError: .*line 4: a: "q" is not an integer/);
+    const state = new FileStateStore(join(out, 'state'));
+    // An InputError is not retried: one attempt, recorded by the worker as Step Functions would name it.
+    expect(await state.getChunk(job!.jobId, 0)).toMatchObject({ status: 'FAILED', attempts: 1, error: { name: 'Sluice.InputError', message: expect.stringContaining('"q" is not an integer') } });
+    expect(await state.getJob(job!.jobId)).toMatchObject({ status: 'FAILED', error: { name: 'InputError' } });
+
+    const fixed = join(dir, 'records-fixed.csv');
+    await writeFile(fixed, 'a,b\n1,x\n2,y\n');
+    const [ok] = await runLocal({ config, files: [fixed], out, workers: 1 });
+    expect(await state.getChunk(ok!.jobId, 0)).toMatchObject({ status: 'DONE', attempts: 1, result: { stats: { rowsIn: 2, rowsOut: 2 } } });
+    expect(await state.getJob(ok!.jobId)).toMatchObject({ status: 'SUCCEEDED', reportKey: `reports/r/${ok!.jobId}/report.html` });
+  });
+
+  it('only schedules: planning, chunks, finalize and fail are the job flow\'s (shared/jobs)', async () => {
+    const own = (f: string) => readFile(new URL(`../../../shared/local/${f}`, import.meta.url), 'utf8');
+    for (const source of [await own('runner.ts'), await own('worker.ts')]) {
+      // Types may be named; code from the engine's planner, row, finalize or manifests may not be called.
+      const code = source.split('\n').filter((l) => l.startsWith('import {'));
+      for (const engine of ['../plan/plan.js', '../process/row.js', '../process/chunk.js', '../report/finalize.js', '../plan/manifest.js']) expect(code.filter((l) => l.endsWith(`from '${engine}';`))).toEqual([]);
+      expect(source).not.toMatch(/\b(planChunks|processChunk|finalizeJob|FinishedChunks|writeJobManifest)\b/);
+    }
   });
 
   it('names the missing file', async () => {
