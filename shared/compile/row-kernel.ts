@@ -8,7 +8,7 @@ import { keyHashCode, keyHashHelpers, type KeyHashes, type KeyPart } from '../ru
 import type { OutputBytes } from '../formats/writers.js';
 import type { Value } from '../rules/columns.js';
 import type { CelJsKind } from './cel-js.js';
-import { celRuntime } from './cel-runtime.js';
+import { CEL_BAIL, celRuntime } from './cel-runtime.js';
 import { putShortNumber } from './number-text.js';
 import { canonicalValues, lineReaderCode, readsPlainText, type CellStore, type LineReaderSpec } from './line-reader.js';
 import { celStepCode, type CelStepSpec } from './row-cel.js';
@@ -22,6 +22,31 @@ export const KernelOutcome = { SLOW: 0, OUT: 1, FILTERED: 2 } as const;
  * block); `q`, the offset of the line's first quote, if it has one (see FastLine).
  */
 export type RowKernel = (T: string, s: number, e: number, U?: Uint8Array, q?: number) => number;
+
+/** The dialect a run of lines is read in, and the longest line it may take. */
+export interface RunDialect {
+  readonly lineBreak: '\n' | '\r';
+  /** '' when the format has none. */
+  readonly quote: string;
+  readonly relaxQuotes: boolean;
+  /** '' when the format has none. */
+  readonly comment: string;
+  readonly maxChars: number;
+}
+
+/** What a run of lines did: lines taken, and of them the rows written and filtered. */
+export interface RunCounts {
+  lines: number;
+  out: number;
+  filtered: number;
+}
+
+/**
+ * Consecutive whole lines of `T` from `pos`, each through the kernel, as FastRun takes them: it
+ * stops at a blank line, a comment, a line longer than `maxChars`, a quote in a relaxQuotes
+ * dialect, or a line the kernel hands back; returns where it stopped and sets `counts`.
+ */
+export type KernelRun = (T: string, U: Uint8Array | undefined, pos: number, dialect: RunDialect, counts: RunCounts) => number;
 
 /** A working slot of the row: a schema column (by its slot), a kept header field, or a derive. */
 export type KernelSlot =
@@ -63,7 +88,7 @@ export interface KernelSinks {
  * pipeline and header and bound per chunk, so a worker's JIT warm-up is paid once, not per chunk.
  */
 export interface BoundKernel {
-  bind(sinks: KernelSinks): RowKernel;
+  bind(sinks: KernelSinks): RowKernel & { readonly run: KernelRun };
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -111,6 +136,7 @@ export function compileRowKernel(spec: RowKernelSpec, shape: Pick<KernelSinks, '
     ...reader.helpers,
     ...keyHashHelpers(),
     RT: celRuntime,
+    BAIL: CEL_BAIL,
     iso: formatIso,
     putShortNumber,
     // A schema column the header lacks is never read: null throughout.
@@ -352,6 +378,32 @@ O.pos = p; O.rows++;`}
 commit();
 return ${KernelOutcome.OUT};
 }
+function run(T, U, pos, D, C) {
+const LB = D.lineBreak, LF = LB === '\\n', QT = D.quote, RQ = D.relaxQuotes, CM = D.comment, MAX = D.maxChars;
+// nq: the next quote at or after pos (-1: none left in T; -2: not looked for yet).
+let lines = 0, out = 0, filtered = 0, nq = QT === '' ? -1 : -2;
+for (;;) {
+  const nl = T.indexOf(LB, pos);
+  if (nl === -1) break;
+  let e = nl;
+  if (LF && e > pos && T.charCodeAt(e - 1) === 13) e--;
+  if (e === pos || e - pos > MAX || (CM !== '' && T.startsWith(CM, pos))) break;
+  let q;
+  if (nq !== -1) {
+    if (nq < pos) nq = T.indexOf(QT, pos);
+    if (nq !== -1 && nq < e) { if (RQ) break; q = nq; }
+  }
+  let r;
+  try { r = rowKernel(T, pos, e, U, q); } catch (err) { if (err === BAIL) break; throw err; }
+  if (r === ${KernelOutcome.SLOW}) break;
+  if (r === ${KernelOutcome.FILTERED}) filtered++; else out++;
+  lines++;
+  pos = nl + 1;
+}
+C.lines = lines; C.out = out; C.filtered = filtered;
+return pos;
+}
+rowKernel.run = run;
 return { bind };`;
   const names = Object.keys(helpers);
   return new Function(...names, source)(...names.map((n) => helpers[n])) as BoundKernel;

@@ -27,6 +27,14 @@ export type RecordCallback = (fields: string[], start: number, end: number, line
  */
 export type FastLine = (text: string, start: number, end: number, bytes?: Uint8Array, quote?: number) => boolean;
 
+/**
+ * Takes consecutive whole lines from `start`, each ending in a line break, as records, the way
+ * FastLine takes one (ASCII bytes, quotes and all); stops at the first it does not take and
+ * returns where it stopped, with the lines taken added to `taken.lines`. One call for a run of
+ * lines keeps the tokenizer's per-line work off the common path.
+ */
+export type FastRun = (text: string, start: number, bytes: Uint8Array | undefined, taken: { lines: number }) => number;
+
 /** One record as the tokenizer sees it. `line` is 1-based and physical (a quoted newline counts). */
 export interface RawRecord {
   fields: string[];
@@ -76,6 +84,7 @@ export function tokenizeBlock(
   onRecord: RecordCallback,
   fastLine?: FastLine,
   onComment?: (start: number, end: number, line: number) => void,
+  fastRun?: (text: string, start: number, taken: { lines: number }) => number,
 ): { consumed: number; lines: number } {
   const { delimiter, quote, lineBreak } = dialect;
   const comment = dialect.comment ?? '';
@@ -84,8 +93,23 @@ export function tokenizeBlock(
   let pos = 0;
   let line = firstLine;
   let nextQuote = quote === '' ? -1 : text.indexOf(quote);
+  const taken = { lines: 0 };
+  // Where the run last stopped: the line there is the tokenizer's, and FastLine would say the same.
+  let declined = -1;
   while (pos < length) {
+    if (fastRun !== undefined && declined !== pos) {
+      taken.lines = 0;
+      const to = fastRun(text, pos, taken);
+      if (to !== pos) {
+        pos = to;
+        line += taken.lines;
+        continue;
+      }
+      declined = pos;
+    }
     const nl = text.indexOf(lineBreak, pos);
+    // A run takes only lines that end in a break: the file's last line, without one, is still offered.
+    const offer = fastLine !== undefined && (declined !== pos || nl === -1);
     if (nl === -1 && !final) break;
     const lineEnd = nl === -1 ? length : nl;
     const next = nl === -1 ? length : nl + 1;
@@ -99,7 +123,7 @@ export function tokenizeBlock(
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
     if (nextQuote === -1 || nextQuote >= lineEnd) {
       const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
-      if (fastLine !== undefined && contentEnd > pos && fastLine(text, pos, contentEnd)) {
+      if (offer && contentEnd > pos && fastLine(text, pos, contentEnd)) {
         pos = next;
         line++;
         continue;
@@ -110,7 +134,7 @@ export function tokenizeBlock(
       continue;
     }
     // A record on one line with simple quoted fields: the fast reader takes it if it can.
-    if (fastLine !== undefined && !dialect.relaxQuotes) {
+    if (offer && !dialect.relaxQuotes) {
       const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
       if (fastLine(text, pos, contentEnd, undefined, nextQuote)) {
         pos = next;

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { tokenizeBlock, type Dialect, type FastLine, type RawRecord } from './delimited.js';
+import { tokenizeBlock, type Dialect, type FastLine, type FastRun, type RawRecord } from './delimited.js';
 
 /** A record handed to the processor. `raw` and `offset` are computed only when asked for (rejects). */
 export interface SourceRecord {
@@ -37,7 +37,12 @@ export interface ReadOptions {
    * reader has nothing to say about: valid UTF-8 without NUL, well under maxLineBytes, before `stopAt`.
    */
   readonly fastLine?: FastLine;
+  /** The same for runs of lines (see FastRun), offered the same lines; FastLine still takes a last line with no break. */
+  readonly fastRun?: FastRun;
 }
+
+/** Lines up to this many UTF-16 units are within `maxLineBytes` whatever their bytes: the ones the fast reader is offered. */
+export const fastLineChars = (maxLineBytes: number): number => Math.floor(maxLineBytes / 3) - 2;
 
 export interface ReadTotals {
   /** Physical lines read, up to the first record left to the next chunk. */
@@ -71,8 +76,10 @@ export async function readRecords(
   const dialect: Dialect = options.format === 'jsonl' ? { delimiter: '\u0001', quote: '', lineBreak: options.dialect.lineBreak, relaxQuotes: false, comment: options.dialect.comment } : options.dialect;
   const stopAt = options.stopAt;
   // Any line within a third of the limit in UTF-16 units is within it in bytes.
-  const fastChars = Math.floor(options.maxLineBytes / 3) - 2;
+  const fastChars = fastLineChars(options.maxLineBytes);
   const given = options.fastLine;
+  const givenRun = options.fastRun;
+  const fastRun = givenRun && ((t: string, s: number, taken: { lines: number }) => givenRun(t, s, current.ascii ? current.view : undefined, taken));
   // In an ASCII block a character's offset is its byte's: the processor may read the bytes.
   const fast: FastLine | undefined = given && ((t, s, e, _bytes, quote) => e - s <= fastChars && given(t, s, e, current.ascii ? current.view : undefined, quote));
   let pending: Buffer | undefined;
@@ -225,7 +232,7 @@ export async function readRecords(
     blockSkips = false;
     for (const o of skipOffsets) if (o >= at && o < at + head.length) blockSkips = true;
     const plain = fast !== undefined && !blockSkips && !invalid && !current.hasNul && (stopAt === undefined || at + head.length <= stopAt);
-    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined, skipComment);
+    const { consumed, lines } = tokenizeBlock(text, dialect, line, final, options.maxLineBytes, emit, plain ? fast : undefined, skipComment, plain ? fastRun : undefined);
     if (!stopped) line += lines;
     await onBlockEnd();
     return consumed >= text.length ? undefined : head.subarray(byteAt(consumed) - at);

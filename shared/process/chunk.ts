@@ -5,10 +5,10 @@ import type { Pipeline } from '../config/schema.js';
 import { InputError, JobFailedError } from '../errors.js';
 import { RowGroupBudget } from '../formats/parquet.js';
 import { classifyReadError } from '../formats/read-errors.js';
-import { readRecords, type SourceRecord } from '../formats/records.js';
+import { fastLineChars, readRecords, type SourceRecord } from '../formats/records.js';
 import { loadExcel, readSheetRecords } from '../formats/xlsx.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
-import { KernelOutcome } from '../compile/row-kernel.js';
+import { KernelOutcome, type RunCounts, type RunDialect } from '../compile/row-kernel.js';
 import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
 import { linesBeforeData, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
@@ -227,6 +227,24 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         }
       : undefined;
 
+  // Runs of lines through the kernel in one call each (see FastRun).
+  const counts: RunCounts = { lines: 0, out: 0, filtered: 0 };
+  const runDialect: RunDialect | undefined = kernel ? { ...dialectOf(pipeline, plan.lineBreak), comment: pipeline.format.comment ?? "", maxChars: fastLineChars(pipeline.format.maxLineBytes) } : undefined;
+  const fastRun = kernel
+    ? (T: string, s: number, U: Uint8Array | undefined, taken: { lines: number }): number => {
+        const to = kernel.run(T, U, s, runDialect!, counts);
+        taken.lines += counts.lines;
+        stats.rowsIn += counts.lines;
+        stats.rowsFiltered += counts.filtered;
+        stats.rowsOut += counts.out;
+        if (counts.out > 0 && !kernelUsed && kernelWriter) {
+          kernelUsed = true;
+          writers.set('', kernelWriter);
+        }
+        return to;
+      }
+    : undefined;
+
   /** A row that is not a reject: counted as filtered, or profiled and written. */
   const accept = (outcome: Outcome) => {
     if (outcome === Outcome.FILTERED) {
@@ -301,6 +319,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         ...(chunk.end < plan.input.size && plan.compression === 'none' ? { stopAt: chunk.end } : {}),
         ...(plan.skipOffsets?.length ? { skipOffsets: plan.skipOffsets } : {}),
         ...(fastLine ? { fastLine } : {}),
+        ...(fastRun ? { fastRun } : {}),
       },
       take,
       onBlockEnd,

@@ -2,7 +2,7 @@ import type { ColumnTypeName, Pipeline } from '../config/schema.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { compileLineReader, readsPlainText, type LineReaderSpec } from '../compile/line-reader.js';
 import { CelStep, compileCelStep, type CelStepSpec } from '../compile/row-cel.js';
-import { compileRowKernel, type BoundKernel, type KernelSinks, type KernelSlot, type RowKernel, type RowKernelSpec } from '../compile/row-kernel.js';
+import { compileRowKernel, type BoundKernel, type KernelRun, type KernelSinks, type KernelSlot, type RowKernel, type RowKernelSpec } from '../compile/row-kernel.js';
 import { dialectOf } from '../config/resolve.js';
 import { didYouMean } from '../config/suggest.js';
 import { ConfigError, InputError } from '../errors.js';
@@ -42,7 +42,7 @@ export interface RowProcessor {
    * coverage and JSON line done in the same generated function (see compileRowKernel).
    * Undefined where it does not apply (JSONL input, casts, CEL the compiler does not cover).
    */
-  readonly kernel: ((sinks: KernelSinks) => RowKernel | undefined) | undefined;
+  readonly kernel: ((sinks: KernelSinks) => (RowKernel & { readonly run: KernelRun }) | undefined) | undefined;
   readonly values: Value[];
   /**
    * Per output column, the JSON text writers copy instead of formatting the value: a number's input

@@ -132,6 +132,35 @@ describe('tokenizeBlock', () => {
   });
 });
 
+describe('tokenizeBlock with a run reader', () => {
+  it('lets the run take whole lines until it declines, then reads the declined line itself without offering it again', () => {
+    const runs: number[] = [];
+    const offered: number[] = [];
+    // Takes lines that start with "f" and end in a line break, as a kernel run would.
+    const fastRun = (text: string, start: number, taken: { lines: number }) => {
+      runs.push(start);
+      let pos = start;
+      for (;;) {
+        const nl = text.indexOf('\n', pos);
+        if (nl === -1 || text[pos] !== 'f') return pos;
+        taken.lines++;
+        pos = nl + 1;
+      }
+    };
+    const fastLine: FastLine = (_text, start) => {
+      offered.push(start);
+      return false;
+    };
+    const records: Rec[] = [];
+    const result = tokenizeBlock('f1\nf2\n\nf3\nx\nf4\nf5', CSV, 1, true, 1000, (fields, start, end, line) => void records.push([[...fields], start, end, line]), fastLine, undefined, fastRun);
+    // The blank line and "x" are the tokenizer's; the last line has no break, so FastLine is offered it.
+    expect(records).toEqual([[[''], 6, 7, 3], [['x'], 10, 12, 5], [['f5'], 15, 17, 7]]);
+    expect(runs).toEqual([0, 6, 7, 10, 12, 15]);
+    expect(offered).toEqual([15]);
+    expect(result).toEqual({ consumed: 17, lines: 7 });
+  });
+});
+
 describe('detectLineBreak', () => {
   it('takes the first line break of the file: LF, CRLF or a lone CR', () => {
     const cases: [string, string][] = [

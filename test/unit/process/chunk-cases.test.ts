@@ -132,6 +132,22 @@ describe('processChunk, case by case', () => {
     expect(await reasons(slow)).toEqual(await reasons(fast));
   });
 
+  it('reads runs of lines broken by comments, blank lines, rejects and a derive the compiled CEL cannot be sure of', async () => {
+    const text = 'a,b\n1,x\n2,y\n# a note, not a record\n3,z\n\n0,w\nq,v\n4,u\n5,"t,s"\n6,r';
+    const config = { schema, format: { type: 'csv', comment: '#' }, transform: { derive: { inv: '10 / a' } }, qualityGate: { maxRejectRatio: 1 } };
+    const fast = await run(text, config);
+    const slow = await run(text, config, { fastPath: false });
+    // 10 / 0 is an error in CEL: that row is a derive reject on both paths.
+    const expected = '{"a":1,"b":"x","inv":10}\n{"a":2,"b":"y","inv":5}\n{"a":3,"b":"z","inv":3}\n{"a":4,"b":"u","inv":2}\n{"a":5,"b":"t,s","inv":2}\n{"a":6,"b":"r","inv":1}\n';
+    expect(await fast.text(fast.results[0]!.parts[0]!.key)).toBe(expected);
+    expect(await slow.text(slow.results[0]!.parts[0]!.key)).toBe(expected);
+    const { durationMs: _f, ...fastStats } = fast.results[0]!.stats;
+    const { durationMs: _s, ...slowStats } = slow.results[0]!.stats;
+    expect(fastStats).toEqual(slowStats);
+    expect(fastStats).toMatchObject({ rowsIn: 8, rowsOut: 6, rowsRejected: 2, lines: 10, blankLines: 1, skippedLines: 1 });
+    expect(Object.keys(fastStats.rules).sort()).toEqual(['derive.inv', 'type']);
+  });
+
   it('gives the same Parquet bytes with and without the fast path, a same-type cast included', async () => {
     // big is an int cast to integer (its own type), which the fast path takes; past 2^53 it is a reject on both paths.
     const config = {
