@@ -91,42 +91,76 @@ export interface SortedRun {
   read(start: number, end: number): AsyncIterable<Uint8Array>;
 }
 
-/** Bytes read per run at a time, at most; memory is the window times the number of runs (chunks), whatever their size. */
-const RUN_WINDOW = 64 * 1024;
-/** All windows together stay under this, however many runs: many chunks get smaller windows. */
-const WINDOWS_BUDGET = 4 << 20;
-const MIN_WINDOW = 8 * 1024;
+/**
+ * Bytes a run's window holds, at most and at least. Each run has two windows, the one being
+ * merged and the next being read, so a merge does not wait for every read. All windows together
+ * stay under WINDOWS_BUDGET, however many runs: many chunks get smaller windows.
+ */
+const RUN_WINDOW = 256 * 1024;
+const MIN_WINDOW = 4 * 1024;
+const WINDOWS_BUDGET = 16 << 20;
 
-/** Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, one small window at a time. */
+/**
+ * Reads one sorted run of little-endian u64 hashes as (hi, lo) pairs, a window at a time, into
+ * two buffers of its own that it reuses: a merge of 10 GB of hashes allocates no window per read.
+ */
 class RunCursor {
-  private buf = Buffer.alloc(0);
+  private current: Uint32Array;
+  private next: Uint32Array;
+  /** Words of `current` filled, and the next word to read. */
+  private words = 0;
   private pos = 0;
+  /** Where the next window starts in the run, and the read filling `next`, if one is going. */
   private at = 0;
+  private reading: Promise<number> | undefined;
   hi = 0;
   lo = 0;
   constructor(
     private readonly run: SortedRun,
-    private readonly window: number,
-  ) {}
+    window: number,
+  ) {
+    this.current = new Uint32Array(window / 4);
+    this.next = new Uint32Array(window / 4);
+  }
 
   /** Moves to the next hash within the window: false when the window is used up (then `refill`). */
   step(): boolean {
-    if (this.pos + 8 > this.buf.length) return false;
-    this.lo = this.buf.readUInt32LE(this.pos);
-    this.hi = this.buf.readUInt32LE(this.pos + 4);
-    this.pos += 8;
+    if (this.pos >= this.words) return false;
+    this.lo = this.current[this.pos]!;
+    this.hi = this.current[this.pos + 1]!;
+    this.pos += 2;
     return true;
   }
 
-  /** Reads the next window and moves to its first hash; false at the end of the run. */
-  async refill(): Promise<boolean> {
-    if (this.at >= this.run.size) return false;
-    const end = Math.min(this.run.size, this.at + this.window);
-    const parts: Buffer[] = [];
-    for await (const c of this.run.read(this.at, end)) parts.push(Buffer.from(c));
+  /** Fills `next` with the run's next window; resolves to the words read (0 at the end of the run). */
+  private readAhead(): Promise<number> {
+    const start = this.at;
+    const end = Math.min(this.run.size, start + this.next.byteLength);
     this.at = end;
-    this.buf = Buffer.concat(parts);
+    if (start >= end) return Promise.resolve(0);
+    const into = new Uint8Array(this.next.buffer);
+    return (async () => {
+      let n = 0;
+      for await (const c of this.run.read(start, end)) {
+        into.set(c, n);
+        n += c.byteLength;
+      }
+      if (n !== end - start) throw new Error(`a sorted run read ${n} bytes for ${end - start}`);
+      // A trailing piece shorter than a key (a run cut short) is no key.
+      return Math.floor(n / 8) * 2;
+    })();
+  }
+
+  /** Moves to the next window (read ahead while this one was merged) and its first hash; false at the end of the run. */
+  async refill(): Promise<boolean> {
+    const words = await (this.reading ?? this.readAhead());
+    if (words === 0) return false;
+    [this.current, this.next] = [this.next, this.current];
+    this.words = words;
     this.pos = 0;
+    this.reading = this.readAhead();
+    // A failed read ahead surfaces at the next refill; until then it must not count as unhandled.
+    this.reading.catch(() => undefined);
     return this.step();
   }
 }
@@ -138,12 +172,12 @@ const FIRST_READS = 32;
 
 /**
  * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
- * memory stays at one block per run whatever the file size.
+ * memory stays at two windows per run whatever the file size.
  */
 export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
   const heap: RunCursor[] = [];
-  // A multiple of 8 bytes, so a window never splits a hash.
-  const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / Math.max(1, runs.length) / 8) * 8));
+  // A multiple of 8 bytes, so a window never splits a hash; two per run.
+  const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / 2 / Math.max(1, runs.length) / 8) * 8));
   // The first window of every run, a few dozen reads at a time: one after the other, 16,000 chunks'
   // runs would take 16,000 round trips to S3 before the merge starts.
   const cursors = runs.map((run) => new RunCursor(run, window));

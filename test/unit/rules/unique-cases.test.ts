@@ -53,22 +53,25 @@ describe('countDuplicates on sorted runs', () => {
     expect(await countDuplicates(Array.from({ length: 6 }, (_, r) => runOf(range(r, 20 + r))))).toBe(95);
   });
 
-  it('reads one run 64 KiB at a time and carries a key across a refill', async () => {
+  it('reads one run 256 KiB at a time, the next window while the last is merged, and carries a key across a refill', async () => {
     const reads: [number, number][] = [];
-    // 9,000 keys, each one twice at the refill boundary's side: 8,192 fit in the first window.
-    expect(await countDuplicates([runOf([...range(0, 8192), 8191n, ...range(8192, 9000)], reads)])).toBe(1);
-    expect(reads).toEqual([[0, 65536], [65536, 72008]]);
+    // 40,000 keys, one twice at the refill boundary's side: 32,768 fit in the first window.
+    expect(await countDuplicates([runOf([...range(0, 32768), 32767n, ...range(32768, 40000)], reads)])).toBe(1);
+    expect(reads).toEqual([[0, 262144], [262144, 320008]]);
   });
 
-  it('shares a 4 MiB budget among runs, a multiple of 8 bytes each and never under 8 KiB', async () => {
+  it('shares a 16 MiB budget among runs, two windows each, a multiple of 8 bytes and never under 4 KiB', async () => {
     const reads: [number, number][] = [];
-    const big = runOf(range(0, 6000), reads);
-    // 4 MiB / 100 runs = 41,943 bytes, cut to 41,936.
+    const big = runOf(range(0, 12000), reads);
+    // 16 MiB / 2 / 100 runs = 83,886 bytes, cut to 83,880.
     expect(await countDuplicates([big, ...Array.from({ length: 99 }, () => runOf([5n]))])).toBe(99);
-    expect(reads).toEqual([[0, 41936], [41936, 48000]]);
+    expect(reads).toEqual([[0, 83880], [83880, 96000]]);
     reads.length = 0;
     expect(await countDuplicates([runOf(range(0, 1100), reads), ...Array.from({ length: 999 }, (_, i) => runOf([BigInt(2000 + i)]))])).toBe(0);
-    expect(reads).toEqual([[0, 8192], [8192, 8800]]);
+    expect(reads).toEqual([[0, 8384], [8384, 8800]]);
+    reads.length = 0;
+    expect(await countDuplicates([runOf(range(0, 600), reads), ...Array.from({ length: 2999 }, (_, i) => runOf([BigInt(2000 + i)]))])).toBe(0);
+    expect(reads).toEqual([[0, 4096], [4096, 4800]]);
   });
 
   it('ignores a trailing piece shorter than a key', async () => {
