@@ -8,7 +8,7 @@ import type { Config, Pipeline } from '../config/schema.js';
 import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import type { EventPublisher, JobDeps } from '../jobs/ports.js';
-import { doneChunks, failJob, finishJob, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
+import { doneChunks, failJob, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -19,7 +19,7 @@ import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { acquireJobLock } from './job-lock.js';
 import { prepareOutputDir } from './output-dir.js';
-import type { WorkerReply, WorkerTask } from './worker.js';
+import type { FinalizeReply, FinalizeTask, WorkerReply, WorkerTask } from './worker.js';
 
 export interface RunOptions {
   readonly config: Config;
@@ -68,6 +68,8 @@ interface Job {
   done: Set<number>;
   failure?: FailureInfo;
 }
+
+type Pool = Piscina<WorkerTask | FinalizeTask, WorkerReply | FinalizeReply>;
 
 /** The job flow's deps on this machine: files under the output folder. */
 type LocalDeps = JobDeps & { readonly objects: FsObjectStore; readonly state: FileStateStore; readonly events: EventPublisher };
@@ -184,7 +186,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const { filename, execArgv } = workerFile();
   // A chunk streams, so a worker needs little heap; capped generations keep RSS flat whatever the file size.
-  const pool = new Piscina<WorkerTask, WorkerReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
+  const pool = new Piscina<WorkerTask | FinalizeTask, WorkerReply | FinalizeReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
   // An error that is no chunk's fault (the state disk is full, say) stops every job. The run
   // throws only once no chunk is left running: Piscina would take tasks even after destroy().
   // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
@@ -201,7 +203,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
  * as many chunks as it has threads (see `slots`), so the clock measures running, not queueing.
  * A timeout or a crashed thread (out of memory, say) comes back as a retryable failure.
  */
-async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: WorkerTask, seconds: number, onProgress: (progress: ChunkProgress) => void): Promise<WorkerReply> {
+async function runWithTimeout(pool: Pool, task: WorkerTask, seconds: number, onProgress: (progress: ChunkProgress) => void): Promise<WorkerReply> {
   const signal = AbortSignal.timeout(Math.round(seconds * 1000));
   // A channel per attempt, so its messages are this attempt's only. An open port with a
   // listener keeps the process alive, so it is closed however the run ends.
@@ -219,7 +221,7 @@ async function runWithTimeout(pool: Piscina<WorkerTask, WorkerReply>, task: Work
   });
   let reply: WorkerReply;
   try {
-    reply = await pool.run({ ...task, progress: port2 }, { signal, transferList: [port2] });
+    reply = (await pool.run({ ...task, progress: port2 }, { signal, transferList: [port2] })) as WorkerReply;
   } catch (e) {
     const message = signal.aborted ? `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s` : `worker thread failed on chunk ${task.chunk.index} of ${task.plan.input.key}: ${(e as Error).message}`;
     reply = { ok: false, error: { name: 'TransientError', message, retryable: true }, recorded: false };
@@ -252,7 +254,7 @@ function slots(size: number) {
   };
 }
 
-async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running: ReturnType<typeof slots>, deps: LocalDeps, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController, progressIntervalMs?: number): Promise<JobOutcome> {
+async function runJob(job: Job, pool: Pool, running: ReturnType<typeof slots>, deps: LocalDeps, out: string, emit: NonNullable<RunOptions['onEvent']>, fatal: AbortController, progressIntervalMs?: number): Promise<JobOutcome> {
   const { plan, pipeline } = job;
   const abort = new AbortController();
   const stop = AbortSignal.any([abort.signal, fatal.signal]);
@@ -313,7 +315,9 @@ async function runJob(job: Job, pool: Piscina<WorkerTask, WorkerReply>, running:
     await failJob(plan.jobId, pipeline.name, { name: job.failure.name, message }, deps);
     return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
   }
-  const { report, reportKey } = await finishJob(pipeline, plan, deps);
+  const done = (await pool.run({ finalize: true, pipeline, plan, outputRoot: deps.objects.root, stateRoot: deps.state.root } satisfies FinalizeTask)) as FinalizeReply;
+  if (!done.ok) throw Object.assign(new Error(done.fatal.message), done.fatal);
+  const { report, reportKey } = done;
   const reportPath = join(out, reportKey);
   emit({ type: 'job', file: job.file, report, reportPath });
   return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: report.status, ...(report.failure ? { error: report.failure } : {}), report, reportPath, resultsDir };

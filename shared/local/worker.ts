@@ -1,8 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import { isRetryable } from '../errors.js';
 import type { Pipeline } from '../config/schema.js';
-import { runChunk } from '../jobs/steps.js';
-import type { Log } from '../jobs/ports.js';
+import { finishJob, runChunk } from '../jobs/steps.js';
+import type { EventPublisher, Log } from '../jobs/ports.js';
+import type { JobReport } from '../report/job-report.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import type { FailureInfo } from '../process/retry.js';
@@ -32,7 +33,7 @@ export type WorkerReply =
   | { readonly ok: true; readonly rowsIn: number; readonly skipped: boolean }
   | { readonly ok: false; readonly error: FailureInfo; readonly recorded: boolean }
   /** The chunk's record could not be written: no chunk's fault (the state disk), so the run stops. */
-  | { readonly ok: false; readonly fatal: { readonly name: string; readonly message: string; readonly code?: string; readonly path?: string } };
+  | { readonly ok: false; readonly fatal: ErrorInfo };
 
 /** The run's records, remembering a chunk record it could not write. */
 class ChunkState extends FileStateStore {
@@ -47,11 +48,48 @@ class ChunkState extends FileStateStore {
   }
 }
 
-// The runner tells the user what happened; the thread has no one to log to.
+// The runner tells the user what happened; the thread has no one to log to, and locally no bus takes the job's events.
 const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const noEvents: EventPublisher = { publish: async () => undefined };
 
-/** Worker-thread entry: the job flow's chunk step; errors come back as data so their names survive the thread boundary. */
-export default async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
+/**
+ * A job to finalize, in a worker thread too: finalize's memory (every chunk's summary, the dataset
+ * rules, the report) then lives in a heap with the chunks' capped generations, and the main
+ * thread stays small.
+ */
+export interface FinalizeTask {
+  readonly finalize: true;
+  readonly pipeline: Pipeline;
+  readonly plan: JobPlan;
+  readonly outputRoot: string;
+  readonly stateRoot: string;
+}
+
+export type FinalizeReply = { readonly ok: true; readonly report: JobReport; readonly reportKey: string } | { readonly ok: false; readonly fatal: ErrorInfo };
+
+type ErrorInfo = { readonly name: string; readonly message: string; readonly code?: string; readonly path?: string };
+
+function errorInfo(e: unknown): ErrorInfo {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const { code, path } = e as NodeJS.ErrnoException;
+  return { name: error.name, message: error.message, ...(code ? { code } : {}), ...(path ? { path } : {}) };
+}
+
+/** Worker-thread entry: the job flow's chunk step, or its finalize; errors come back as data so their names survive the thread boundary. */
+export default async function runTask(task: WorkerTask | FinalizeTask): Promise<WorkerReply | FinalizeReply> {
+  if ('finalize' in task) {
+    try {
+      const deps = { objects: new FsObjectStore(task.outputRoot), state: new FileStateStore(task.stateRoot), log: quiet, events: noEvents };
+      const { report, reportKey } = await finishJob(task.pipeline, task.plan, deps);
+      return { ok: true, report, reportKey };
+    } catch (e) {
+      return { ok: false, fatal: errorInfo(e) };
+    }
+  }
+  return runChunkTask(task);
+}
+
+async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
   const port = task.progress;
   const state = new ChunkState(task.stateRoot);
   try {
@@ -60,10 +98,7 @@ export default async function runChunkTask(task: WorkerTask): Promise<WorkerRepl
     return { ok: true, rowsIn: stats.rowsIn, skipped };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    if (e === state.writeFailure) {
-      const { code, path } = e as NodeJS.ErrnoException;
-      return { ok: false, fatal: { name: error.name, message: error.message, ...(code ? { code } : {}), ...(path ? { path } : {}) } };
-    }
+    if (e === state.writeFailure) return { ok: false, fatal: errorInfo(e) };
     return { ok: false, error: { name: error.name, message: error.message, retryable: isRetryable(e) }, recorded: true };
   }
 }
