@@ -100,12 +100,13 @@ export function tokenizeBlock(
     if (fastRun !== undefined && declined !== pos) {
       taken.lines = 0;
       const to = fastRun(text, pos, taken);
+      // A run stops at a line it does not take (or at the end of the lines that have a break).
+      declined = to;
       if (to !== pos) {
         pos = to;
         line += taken.lines;
         continue;
       }
-      declined = pos;
     }
     const nl = text.indexOf(lineBreak, pos);
     // A run takes only lines that end in a break: the file's last line, without one, is still offered.

@@ -20,7 +20,8 @@ function maxCompressed(n: number): number {
 }
 
 // The input as a DataView, made once per input: one unaligned 32-bit load instead of four byte loads.
-let view: DataView = new DataView(new ArrayBuffer(0)) as DataView;
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0)) as DataView;
+let view: DataView = EMPTY_VIEW;
 const load32 = (_b: Uint8Array, i: number) => view.getInt32(i, true);
 const hash = (x: number) => Math.imul(x, 0x1e35a7bd) >>> (32 - HASH_BITS);
 
@@ -138,5 +139,7 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   }
   view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   for (let s = 0; s < input.length; s += FRAGMENT) p = fragment(input, s, Math.min(input.length, s + FRAGMENT), p);
+  // The view must not keep the page alive until the next call.
+  view = EMPTY_VIEW;
   return out.slice(0, p);
 }

@@ -61,6 +61,11 @@ export async function doneChunks(plan: JobPlan, deps: Pick<JobDeps, 'state'>): P
   return new Set(plan.chunks.filter((c) => records.get(c.index)?.status === 'DONE' && records.get(c.index)?.fingerprint === chunkFingerprint(plan, c)).map((c) => c.index));
 }
 
+/** The chunk's result when its record is DONE for this plan (the same fingerprint). */
+export function finishedResult(plan: JobPlan, chunk: ChunkRange, record: ChunkRecord | undefined): ChunkResult | undefined {
+  return record?.status === 'DONE' && record.fingerprint === chunkFingerprint(plan, chunk) ? record.result : undefined;
+}
+
 /** A chunk attempt's failure, on its chunk record (a finished result of the same chunk is kept). */
 export async function recordChunkFailure(plan: JobPlan, chunk: ChunkRange, error: { name: string; message: string }, deps: Pick<JobDeps, 'state' | 'log'>): Promise<void> {
   const attempts = ((await deps.state.getChunk(plan.jobId, chunk.index).catch(() => undefined))?.attempts ?? 0) + 1;
@@ -76,7 +81,8 @@ export async function recordChunkFailure(plan: JobPlan, chunk: ChunkRange, error
  */
 export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean }> {
   const done = await deps.state.getChunk(plan.jobId, chunk.index);
-  if (done?.status === 'DONE' && done.fingerprint === chunkFingerprint(plan, chunk) && done.result) return { stats: done.result.stats, skipped: true };
+  const finished = finishedResult(plan, chunk, done);
+  if (finished) return { stats: finished.stats, skipped: true };
   const attempts = (done?.attempts ?? 0) + 1;
   let result: ChunkResult;
   try {

@@ -8,7 +8,7 @@ import type { Config, Pipeline } from '../config/schema.js';
 import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import type { EventPublisher, JobDeps } from '../jobs/ports.js';
-import { doneChunks, failJob, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
+import { doneChunks, failJob, finishedResult, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -286,8 +286,16 @@ async function runJob(job: Job, pool: Pool, running: ReturnType<typeof slots>, d
         return;
       }
       if ('fatal' in reply) throw Object.assign(new Error(reply.fatal.message), reply.fatal);
-      // A thread that died or timed out could not record its attempt.
-      if (!reply.recorded) await recordChunkFailure(plan, chunk, { name: reply.error.name, message: reply.error.message }, deps);
+      if (!reply.recorded) {
+        // A thread that died or timed out could not record its attempt; it may have finished the chunk first.
+        const finished = finishedResult(plan, chunk, await deps.state.getChunk(plan.jobId, chunk.index));
+        if (finished) {
+          job.done.add(chunk.index);
+          emit({ type: 'chunk', jobId: plan.jobId, index: chunk.index, rows: finished.stats.rowsIn, bytes: chunk.end - chunk.start, skipped: false });
+          return;
+        }
+        await recordChunkFailure(plan, chunk, { name: reply.error.name, message: reply.error.message }, deps);
+      }
       if (reply.error.retryable && attempt < pipeline.retry.maxAttempts) {
         const delayMs = backoffDelay(pipeline.retry, attempt);
         emit({ type: 'retry', jobId: plan.jobId, index: chunk.index, attempt, delayMs, error: reply.error });

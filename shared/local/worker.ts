@@ -32,17 +32,29 @@ export interface WorkerTask {
 export type WorkerReply =
   | { readonly ok: true; readonly rowsIn: number; readonly skipped: boolean }
   | { readonly ok: false; readonly error: FailureInfo; readonly recorded: boolean }
-  /** The chunk's record could not be written: no chunk's fault (the state disk), so the run stops. */
+  /** The chunk's record could not be read or written: no chunk's fault (the state disk), so the run stops. */
   | { readonly ok: false; readonly fatal: ErrorInfo };
 
-/** The run's records, remembering a chunk record it could not write. */
+/**
+ * The run's records, remembering the first read or write of them that failed: a state disk
+ * that fails is no chunk's fault, so the run stops, even when the flow only logged it (a FAILED
+ * record it could not write).
+ */
 class ChunkState extends FileStateStore {
-  writeFailure: unknown;
+  failure: unknown;
+  override async getChunk(jobId: string, index: number): ReturnType<FileStateStore['getChunk']> {
+    try {
+      return await super.getChunk(jobId, index);
+    } catch (e) {
+      this.failure ??= e;
+      throw e;
+    }
+  }
   override async putChunk(chunk: Parameters<FileStateStore['putChunk']>[0]): Promise<void> {
     try {
       await super.putChunk(chunk);
     } catch (e) {
-      this.writeFailure = e;
+      this.failure ??= e;
       throw e;
     }
   }
@@ -98,7 +110,7 @@ async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
     return { ok: true, rowsIn: stats.rowsIn, skipped };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    if (e === state.writeFailure) return { ok: false, fatal: errorInfo(e) };
+    if (state.failure !== undefined) return { ok: false, fatal: errorInfo(state.failure) };
     return { ok: false, error: { name: error.name, message: error.message, retryable: isRetryable(e) }, recorded: true };
   }
 }

@@ -1,8 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig } from '../../../shared/config/load.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import runTask from '../../../shared/local/worker.js';
+import { planChunks } from '../../../shared/plan/plan.js';
 import { runLocal } from '../../../shared/local/runner.js';
 import type { SuccessManifest } from '../../../shared/report/finalize.js';
 import type { JobReport } from '../../../shared/report/job-report.js';
@@ -100,6 +103,23 @@ describe('runLocal', () => {
     const [ok] = await runLocal({ config, files: [fixed], out, workers: 1 });
     expect(await state.getChunk(ok!.jobId, 0)).toMatchObject({ status: 'DONE', attempts: 1, result: { stats: { rowsIn: 2, rowsOut: 2 } } });
     expect(await state.getJob(ok!.jobId)).toMatchObject({ status: 'SUCCEEDED', reportKey: `reports/r/${ok!.jobId}/report.html` });
+  });
+
+  it('stops the run, in the worker, when a chunk record cannot be written, a FAILED one included', async () => {
+    const file = 'unwritable.csv';
+    await writeFile(join(dir, file), 'a,b\n1,x\nq,y\n');
+    for (const onBadRow of ['fail-chunk', 'quarantine'] as const) {
+      const pipeline = parseConfig({ pipelines: [{ name: 'u', format: { type: 'csv' }, schema: { columns: { a: { type: 'integer' }, b: {} } }, onBadRow }] }).pipelines[0]!;
+      const plan = await planChunks(new FsObjectStore(dir), file, pipeline);
+      const broken = vi.spyOn(FileStateStore.prototype, 'putChunk').mockRejectedValue(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
+      try {
+        const reply = await runTask({ pipeline, plan, chunk: plan.chunks[0]!, inputRoot: dir, outputRoot: join(dir, `unwritable-${onBadRow}`), stateRoot: join(dir, `unwritable-${onBadRow}`, 'state') });
+        // fail-chunk: the chunk fails and its FAILED record cannot be written; quarantine: its DONE record cannot.
+        expect(reply, onBadRow).toEqual({ ok: false, fatal: { name: 'Error', message: 'EIO: i/o error, write', code: 'EIO' } });
+      } finally {
+        broken.mockRestore();
+      }
+    }
   });
 
   it('only schedules: planning, chunks, finalize and fail are the job flow\'s (shared/jobs)', async () => {
