@@ -60,6 +60,23 @@ describe('countDuplicates on sorted runs', () => {
     expect(reads).toEqual([[0, 262144], [262144, 320008]]);
   });
 
+  it('keeps every window of a long run the same size, and refuses a read that comes back short', async () => {
+    const reads: [number, number][] = [];
+    expect(await countDuplicates([runOf(range(0, 100_000), reads)])).toBe(0);
+    expect(reads).toEqual([[0, 262144], [262144, 524288], [524288, 786432], [786432, 800000]]);
+    const short: SortedRun = { size: 64, async *read() { yield Buffer.alloc(56); } };
+    await expect(countDuplicates([short])).rejects.toThrow('a sorted run read 56 bytes for 64');
+  });
+
+  it('counts the duplicates of many interleaved runs as a set of all their keys does', async () => {
+    // Seeded: 200 sorted runs of 100 keys drawn from 1,500, so keys repeat within and across runs.
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 5000;
+    const runs = Array.from({ length: 200 }, () => Array.from({ length: 100 }, () => BigInt(next() % 500) * HI + BigInt(next() % 3)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const all = runs.flat();
+    expect(await countDuplicates(runs.map((keys) => runOf(keys)))).toBe(all.length - new Set(all).size);
+  });
+
   it('shares a 16 MiB budget among runs, two windows each, a multiple of 8 bytes and never under 4 KiB', async () => {
     const reads: [number, number][] = [];
     const big = runOf(range(0, 12000), reads);
