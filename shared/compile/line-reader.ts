@@ -284,25 +284,25 @@ ${store.num(k, 'v', a, b)}`;
         helpers[`pattern${k}`] = new RegExp(`^(?:${column.pattern})$`, 'u');
         checks.push(`!pattern${k}.test(v)`);
       }
-      // A listed value becomes the list's own string (see canonicalValues).
-      const canonical = column.values ? ` v = values${k}.get(v); if (v === undefined) ${bail}` : '';
-      if (column.values) helpers[`values${k}`] = new Map(column.values.map((x) => [x, x]));
       // The last value that passed: the same text again needs no slice and no check.
       state.push(`let last${k} = '', lastLength${k} = -1;`);
       // Over bytes (ASCII), the same text is the same bytes: compared in place, with no call.
-      const same = ctx.access === 'bytes' ? `sameBytes(U, ${a}, v)` : `T.startsWith(v, ${a})`;
-      // A short list is matched in place, by length and then text: no slice, no hash.
-      const short = column.values !== undefined && column.values.length <= SHORT_LIST;
-      if (short) helpers[`list${k}`] = column.values;
       const sameAs = (c: string) => (ctx.access === 'bytes' ? `sameBytes(U, ${a}, ${c})` : `T.startsWith(${c}, ${a})`);
-      const byLength = short
-        ? `switch (n) { ${[...new Set(column.values!.map((x) => x.length))]
-            .map((len) => `case ${len}: ${column.values!.flatMap((x, i) => (x.length === len ? [`if (${sameAs(`list${k}[${i}]`)}) v = list${k}[${i}]; else`] : [])).join(' ')} ${bail} break;`)
-            .join(' ')} default: ${bail} }`
-        : '';
-      const found = short ? byLength : `v = T.slice(${a}, ${b});`;
+      // A listed value is the list's own string (see canonicalValues): a short list matched in
+      // place, by length and then text (no slice, no hash); a long one looked up after the slice.
+      const list = column.values;
+      let found = `v = T.slice(${a}, ${b});`;
+      let listed = '';
+      if (list && list.length <= SHORT_LIST) {
+        helpers[`list${k}`] = list;
+        const cases = [...new Set(list.map((x) => x.length))].map((len) => `case ${len}: ${list.flatMap((x, i) => (x.length === len ? [`if (${sameAs(`list${k}[${i}]`)}) v = list${k}[${i}]; else`] : [])).join(' ')} ${bail} break;`);
+        found = `switch (n) { ${cases.join(' ')} default: ${bail} }`;
+      } else if (list) {
+        helpers[`values${k}`] = new Map(list.map((x) => [x, x]));
+        listed = ` v = values${k}.get(v); if (v === undefined) ${bail}`;
+      }
       read = `let v = last${k};
-if (n !== lastLength${k} || !${same}) { ${found}${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''}${short ? '' : canonical} last${k} = v; lastLength${k} = n; }
+if (n !== lastLength${k} || !${sameAs('v')}) { ${found}${checks.length ? ` if (${checks.join(' || ')}) ${bail}` : ''}${listed} last${k} = v; lastLength${k} = n; }
 ${store.val(k, 'v')}`;
     }
   }

@@ -92,8 +92,6 @@ export interface BoundKernel {
 }
 
 const MS_PER_DAY = 86_400_000;
-/** The kinds whose cell is the general path's value as it stands (times as epoch ms). */
-const VALUE_KINDS: ReadonlySet<CelJsKind> = new Set(['string', 'bool', 'int', 'double', 'timestamp', 'null']);
 const NULL = [110, 117, 108, 108];
 const TRUE = [116, 114, 117, 101];
 const FALSE = [102, 97, 108, 115, 101];
@@ -312,12 +310,13 @@ ${castChecks.join('\n')}
 return ${KernelOutcome.OUT};
 }`;
   // ---- values: the row as the general path's values, for a writer that formats them itself
-  helpers.VALS = new Array<Value>(spec.output.length).fill(null);
   const fill: string[] = [];
-  for (const [j, col] of spec.output.entries()) {
-    const { js, isNull, kind } = valueOf(col.from);
-    if (!VALUE_KINDS.has(kind)) return undefined;
-    fill.push(kind === 'null' ? `VALS[${j}] = null;` : `VALS[${j}] = ${isNull} ? null : ${js};`);
+  if (toValues) {
+    helpers.VALS = new Array<Value>(spec.output.length).fill(null);
+    for (const [j, col] of spec.output.entries()) {
+      const { js, isNull, kind } = valueOf(col.from);
+      fill.push(kind === 'null' ? `VALS[${j}] = null;` : `VALS[${j}] = ${isNull} ? null : ${js};`);
+    }
   }
   const emitCode = (name: string, numberText: (k: string) => string) => toValues ? '' : `function ${name}(T, U, s, e) {
 const need = ${need};
@@ -354,9 +353,7 @@ ${emitCode(
 )}`
     : ''
 }
-function fill() {
-${fill.join('\n')}
-}
+${toValues ? `function fill() {\n${fill.join('\n')}\n}` : ''}
 function commit() {
 ${commit.join('\n')}
 }

@@ -122,8 +122,8 @@ export function tokenizeBlock(
       continue;
     }
     if (nextQuote !== -1 && nextQuote < pos) nextQuote = text.indexOf(quote, pos);
+    const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
     if (nextQuote === -1 || nextQuote >= lineEnd) {
-      const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
       if (offer && contentEnd > pos && fastLine(text, pos, contentEnd)) {
         pos = next;
         line++;
@@ -135,13 +135,10 @@ export function tokenizeBlock(
       continue;
     }
     // A record on one line with simple quoted fields: the fast reader takes it if it can.
-    if (offer && !dialect.relaxQuotes) {
-      const contentEnd = lf && lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
-      if (fastLine(text, pos, contentEnd, undefined, nextQuote)) {
-        pos = next;
-        line++;
-        continue;
-      }
+    if (offer && !dialect.relaxQuotes && fastLine(text, pos, contentEnd, undefined, nextQuote)) {
+      pos = next;
+      line++;
+      continue;
     }
     const parsed = scanQuoted(text, pos, dialect, final, maxRecordBytes);
     if (parsed === undefined) break; // open quote: carry over

@@ -58,12 +58,17 @@ export function storePlan(plan: JobPlan, pipeline: Pipeline, deps: Pick<JobDeps,
 /** The chunks of a plan already done: a DONE record with this plan's fingerprint for the chunk. */
 export async function doneChunks(plan: JobPlan, deps: Pick<JobDeps, 'state'>): Promise<Set<number>> {
   const records = new Map((await deps.state.listChunks(plan.jobId, { results: false })).map((c) => [c.index, c]));
-  return new Set(plan.chunks.filter((c) => records.get(c.index)?.status === 'DONE' && records.get(c.index)?.fingerprint === chunkFingerprint(plan, c)).map((c) => c.index));
+  return new Set(plan.chunks.filter((c) => isDone(plan, c, records.get(c.index))).map((c) => c.index));
+}
+
+/** Whether a chunk's record is DONE for this plan (the same fingerprint). */
+function isDone(plan: JobPlan, chunk: ChunkRange, record: ChunkRecord | undefined): boolean {
+  return record?.status === 'DONE' && record.fingerprint === chunkFingerprint(plan, chunk);
 }
 
 /** The chunk's result when its record is DONE for this plan (the same fingerprint). */
 export function finishedResult(plan: JobPlan, chunk: ChunkRange, record: ChunkRecord | undefined): ChunkResult | undefined {
-  return record?.status === 'DONE' && record.fingerprint === chunkFingerprint(plan, chunk) ? record.result : undefined;
+  return isDone(plan, chunk, record) ? record!.result : undefined;
 }
 
 /** A chunk attempt's failure, on its chunk record (a finished result of the same chunk is kept). */

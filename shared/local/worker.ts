@@ -42,17 +42,15 @@ export type WorkerReply =
  */
 class ChunkState extends FileStateStore {
   failure: unknown;
-  override async getChunk(jobId: string, index: number): ReturnType<FileStateStore['getChunk']> {
-    try {
-      return await super.getChunk(jobId, index);
-    } catch (e) {
-      this.failure ??= e;
-      throw e;
-    }
+  override getChunk(jobId: string, index: number): ReturnType<FileStateStore['getChunk']> {
+    return this.remember(super.getChunk(jobId, index));
   }
-  override async putChunk(chunk: Parameters<FileStateStore['putChunk']>[0]): Promise<void> {
+  override putChunk(chunk: Parameters<FileStateStore['putChunk']>[0]): Promise<void> {
+    return this.remember(super.putChunk(chunk));
+  }
+  private async remember<T>(call: Promise<T>): Promise<T> {
     try {
-      await super.putChunk(chunk);
+      return await call;
     } catch (e) {
       this.failure ??= e;
       throw e;

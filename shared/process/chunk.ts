@@ -195,6 +195,16 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
       coverage: coverage.map((c) => ({ builder: c, time: c.timeIndex, groups: c.groupIndexes })),
     });
   const processLine = row.processLine;
+  /** Rows the kernel took: counted; the JSONL part joins the chunk's parts with its first row. */
+  const tookRows = (out: number, filtered: number) => {
+    stats.rowsIn += out + filtered;
+    stats.rowsFiltered += filtered;
+    stats.rowsOut += out;
+    if (out > 0 && !kernelUsed && kernelWriter) {
+      kernelUsed = true;
+      writers.set('', kernelWriter);
+    }
+  };
   const fastLine = kernel
     ? (T: string, s: number, e: number, U?: Uint8Array, q?: number): boolean => {
         let outcome: number;
@@ -206,15 +216,8 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
           throw err;
         }
         if (outcome === KernelOutcome.SLOW) return false;
-        stats.rowsIn++;
-        if (outcome === KernelOutcome.FILTERED) stats.rowsFiltered++;
-        else {
-          stats.rowsOut++;
-          if (!kernelUsed && kernelWriter) {
-            kernelUsed = true;
-            writers.set('', kernelWriter!);
-          }
-        }
+        if (outcome === KernelOutcome.FILTERED) tookRows(0, 1);
+        else tookRows(1, 0);
         return true;
       }
     : processLine && deps.fastPath !== false && !deps.onRecordStart
@@ -227,20 +230,15 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
         }
       : undefined;
 
+  const dialect = dialectOf(pipeline, plan.lineBreak);
   // Runs of lines through the kernel in one call each (see FastRun).
   const counts: RunCounts = { lines: 0, out: 0, filtered: 0 };
-  const runDialect: RunDialect | undefined = kernel ? { ...dialectOf(pipeline, plan.lineBreak), comment: pipeline.format.comment ?? "", maxChars: fastLineChars(pipeline.format.maxLineBytes) } : undefined;
+  const runDialect: RunDialect = { ...dialect, comment: dialect.comment ?? '', maxChars: fastLineChars(pipeline.format.maxLineBytes) };
   const fastRun = kernel
     ? (T: string, s: number, U: Uint8Array | undefined, taken: { lines: number }): number => {
-        const to = kernel.run(T, U, s, runDialect!, counts);
+        const to = kernel.run(T, U, s, runDialect, counts);
         taken.lines += counts.lines;
-        stats.rowsIn += counts.lines;
-        stats.rowsFiltered += counts.filtered;
-        stats.rowsOut += counts.out;
-        if (counts.out > 0 && !kernelUsed && kernelWriter) {
-          kernelUsed = true;
-          writers.set('', kernelWriter);
-        }
+        tookRows(counts.out, counts.filtered);
         return to;
       }
     : undefined;
@@ -291,7 +289,6 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     }
   };
 
-  const dialect = dialectOf(pipeline, plan.lineBreak);
   const source = chunkSource(deps.input, plan, chunk, dialect.quote === '' ? 0 : pipeline.format.maxLineBytes + 8, onProgress && ((n) => void (bytesRead += n)));
   let totals;
   try {
