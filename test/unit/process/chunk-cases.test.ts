@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, JobFailedError } from '../../../shared/errors.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
@@ -163,6 +164,17 @@ describe('processChunk, case by case', () => {
     expect((await parts(fast)).map(([key, rows]) => [key, rows])).toEqual([
       ['b=x/part-00000.parquet', 1],
       ['b=y/part-00000.parquet', 2],
+    ]);
+    // The values, read back by hyparquet: integers as INT64, the half as a double.
+    const rows = [];
+    for (const p of fast.results[0]!.parts) {
+      const b = (await fast.output.get(p.key))!;
+      rows.push(...((await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer })) as Record<string, unknown>[]));
+    }
+    expect(rows).toEqual([
+      { a: 1n, b: 'x', big: 10000000000n, half: 0.5 },
+      { a: 2n, b: 'y', big: 20000000000n, half: 1 },
+      { a: -3n, b: 'y', big: -30000000000n, half: -1.5 },
     ]);
     expect(fast.results[0]!.stats.rules).toEqual(slow.results[0]!.stats.rules);
     // 10^16 is past 2^53; a null a has no product and no half.
