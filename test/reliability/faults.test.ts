@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,7 +83,8 @@ describe('local faults', () => {
       if (e.type === 'planned' && e.file === files[0]) jobA = e.plan.jobId;
       if (broken || e.type !== 'chunk' || e.skipped || e.jobId !== jobA) return;
       broken = join(out, 'state', e.jobId);
-      rmSync(broken, { recursive: true });
+      // Moved aside in one step: worker threads may be writing checkpoints into it right now.
+      renameSync(broken, `${broken}.gone`);
       writeFileSync(broken, '');
     };
     // ENOENT when a checkpoint was already being written in the folder as it went: its rename then finds no folder.
