@@ -29,6 +29,8 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly workerConcurrency?: number;
   readonly toleratedFailurePercentage?: number;
+  /** Days a file stays under incoming/ once written; unset keeps them. See Storage. */
+  readonly incomingDays?: number;
 }
 
 /** The whole pipeline: the stack only composes constructs. */
@@ -43,7 +45,7 @@ export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    this.storage = new Storage(this, 'Storage', { removalPolicy });
+    this.storage = new Storage(this, 'Storage', { removalPolicy, ...(props.incomingDays !== undefined ? { incomingDays: props.incomingDays } : {}) });
     const { bucket, table } = this.storage;
     const configJson = JSON.stringify(props.config);
     const environment = { BUCKET: bucket.bucketName, TABLE_NAME: table.tableName, EVENT_BUS: 'default' };

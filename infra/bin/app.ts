@@ -15,6 +15,7 @@ const Context = z.object({
   workerMemoryMb: z.coerce.number().int().min(128).max(10240).default(1769),
   fargate: z.preprocess((v) => v !== 'false' && v !== false, z.boolean()).default(true),
   workerConcurrency: z.coerce.number().int().min(0).max(10000).optional(),
+  incomingDays: z.coerce.number().int().min(1).max(3650).optional(),
 });
 const ctx = Context.parse({
   config: app.node.tryGetContext('config'),
@@ -24,8 +25,9 @@ const ctx = Context.parse({
   workerMemoryMb: app.node.tryGetContext('workerMemoryMb'),
   fargate: app.node.tryGetContext('fargate'),
   workerConcurrency: app.node.tryGetContext('workerConcurrency'),
+  incomingDays: app.node.tryGetContext('incomingDays'),
 });
 const config = await loadConfig(ctx.config);
-new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate, workerConcurrency: ctx.workerConcurrency });
+new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate, workerConcurrency: ctx.workerConcurrency, incomingDays: ctx.incomingDays });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

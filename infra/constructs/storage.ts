@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CHUNK_TTL_DAYS } from '../../shared/aws/dynamo-state-store.js';
+import { CHUNK_TTL_DAYS, STATUS_INDEX } from '../../shared/aws/dynamo-state-store.js';
 
 export interface StorageProps {
   /** destroy for dev stacks; retain keeps data when the stack goes. */
@@ -12,6 +12,11 @@ export interface StorageProps {
   readonly manifestDays?: number;
   /** Days rejects stay (moved to Infrequent Access after 30). */
   readonly rejectDays?: number;
+  /**
+   * Days a file stays under incoming/ (then it becomes a noncurrent version, kept 30 days more):
+   * the archive step, so that the landing prefix holds recent files and its listing stays short.
+   */
+  readonly incomingDays?: number;
 }
 
 /** The data bucket (incoming/, manifests/, results/, rejects/, reports/), its access-log bucket, and the job table. */
@@ -47,6 +52,7 @@ export class Storage extends Construct {
           transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
           expiration: Duration.days(props.rejectDays ?? 365),
         },
+        ...(props.incomingDays !== undefined ? [{ id: 'incoming', prefix: 'incoming/', expiration: Duration.days(props.incomingDays) }] : []),
         { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(2) },
       ],
     });
@@ -59,7 +65,7 @@ export class Storage extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy,
       globalSecondaryIndexes: [
-        { indexName: 'byStatus', partitionKey: { name: 'status', type: AttributeType.STRING }, sortKey: { name: 'updatedAt', type: AttributeType.STRING } },
+        { indexName: STATUS_INDEX, partitionKey: { name: 'status', type: AttributeType.STRING }, sortKey: { name: 'updatedAt', type: AttributeType.STRING } },
       ],
     });
   }

@@ -2,12 +2,15 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChunkResult } from '../process/chunk.js';
 import type { ObjectStore } from '../store/object-store.js';
-import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
+import type { ChunkRecord, JobRecord, JobStatus, StateStore } from '../state/models.js';
 import { classifyAwsError } from './s3-object-store.js';
 
 /** Chunk items expire after this many days; the JOB item and the S3 outputs stay. */
 export const CHUNK_TTL_DAYS = 30;
 const CHUNK_TTL_SECONDS = CHUNK_TTL_DAYS * 86_400;
+
+/** The table's index on (status, updatedAt), which only job items carry. */
+export const STATUS_INDEX = 'byStatus';
 
 export const jobKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'META' });
 export const chunkKey = (jobId: string, index: number) => ({ pk: `JOB#${jobId}`, sk: `CHUNK#${String(index).padStart(6, '0')}` });
@@ -130,6 +133,27 @@ export class DynamoStateStore implements StateStore {
       start = r.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  async *jobsWithStatus(status: JobStatus, options: { readonly updatedBefore?: string } = {}): AsyncIterable<JobRecord> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.send('query jobs by status', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: STATUS_INDEX,
+            KeyConditionExpression: options.updatedBefore === undefined ? '#status = :s' : '#status = :s AND updatedAt < :before',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':s': status, ...(options.updatedBefore === undefined ? {} : { ':before': options.updatedBefore }) },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      // Chunk items have no updatedAt, so the index holds job items only; the check costs nothing.
+      for (const item of r.Items ?? []) if (item.sk === 'META' && item.job) yield item.job as JobRecord;
+      start = r.LastEvaluatedKey;
+    } while (start);
   }
 
   async clearChunks(jobId: string): Promise<void> {

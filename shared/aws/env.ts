@@ -16,6 +16,8 @@ export const LambdaEnv = z.object({
   CHUNK_TASK: z.string().optional(),
   SWEEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   SWEEP_STUCK_MINUTES: z.coerce.number().int().min(1).default(120),
+  // Files written longer ago than this were looked up by earlier sweeps (every 15 minutes).
+  SWEEP_LOOKBACK_HOURS: z.coerce.number().int().min(1).default(48),
 });
 export type LambdaEnv = z.infer<typeof LambdaEnv>;
 

@@ -122,7 +122,7 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of r.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, etag: stripQuotes(o.ETag) };
+      for (const o of r.Contents ?? []) yield { key: o.Key!, size: o.Size ?? 0, etag: stripQuotes(o.ETag), ...(o.LastModified ? { lastModified: o.LastModified.toISOString() } : {}) };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   }

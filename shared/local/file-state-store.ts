@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ChunkRecord, JobRecord, StateStore } from '../state/models.js';
+import type { ChunkRecord, JobRecord, JobStatus, StateStore } from '../state/models.js';
 
 /** Called when a checkpoint file is unreadable and has been set aside. */
 export type CorruptionListener = (file: string, movedTo: string, reason: string) => void;
@@ -104,6 +104,17 @@ export class FileStateStore implements StateStore {
       } else out.push(c);
     }
     return out;
+  }
+
+  async *jobsWithStatus(status: JobStatus, options: { readonly updatedBefore?: string } = {}): AsyncIterable<JobRecord> {
+    const entries = await readdir(this.root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    for (const id of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+      const job = await this.getJob(id);
+      if (job?.status === status && (options.updatedBefore === undefined || job.updatedAt < options.updatedBefore)) yield job;
+    }
   }
 
   async clearChunks(jobId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open as fsOpen, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as fsOpen, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -187,7 +187,8 @@ export class FsObjectStore implements ObjectStore {
           const key = relative(this.root, full).split(sep).join('/');
           if (key.startsWith(prefix)) {
             const info = await this.head(key);
-            if (info) yield info;
+            const written = info && (await stat(full).catch(() => undefined))?.mtime;
+            if (info) yield written ? { ...info, lastModified: written.toISOString() } : info;
           }
         }
       }

@@ -49,4 +49,9 @@ export interface StateStore {
   listChunks(jobId: string, options?: { results?: boolean }): Promise<ChunkRecord[]>;
   /** Forgets every chunk of a job (for --force). */
   clearChunks(jobId: string): Promise<void>;
+  /**
+   * The jobs in one status, last updated before `updatedBefore` when given (ISO time): the sweep's
+   * query of the status index, so its cost follows the jobs it may restart, not the files kept.
+   */
+  jobsWithStatus(status: JobStatus, options?: { readonly updatedBefore?: string }): AsyncIterable<JobRecord>;
 }

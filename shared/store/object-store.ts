@@ -6,6 +6,8 @@ export interface ObjectInfo {
   readonly size: number;
   readonly etag: string;
   readonly versionId?: string;
+  /** When it was written (ISO time), as a listing gives it. */
+  readonly lastModified?: string;
 }
 
 /** The version of an object a job planned against. */

@@ -68,6 +68,19 @@ describe('storage', () => {
     expect(Object.keys(template.findResources('AWS::S3::BucketPolicy'))).toHaveLength(2);
   });
 
+  it('keeps files under incoming/ unless incomingDays is given, and then expires them (their versions stay 30 days more)', async () => {
+    const rules = (t: Template) => (Object.values(t.findResources('AWS::S3::Bucket')).find((b) => JSON.stringify(b).includes('manifests/')) as { Properties: { LifecycleConfiguration: { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number; NoncurrentVersionExpiration?: unknown }[] } } }).Properties.LifecycleConfiguration.Rules;
+    expect(rules(template).map((r) => r.Id)).not.toContain('incoming');
+    const made = await templateApp();
+    try {
+      const config = await loadConfig('examples/flux/pipeline.yaml');
+      const archived = Template.fromStack(new SluiceStack(made.app, 'Archived', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: false, incomingDays: 14 }));
+      expect(rules(archived)).toEqual(expect.arrayContaining([expect.objectContaining({ Id: 'incoming', Prefix: 'incoming/', ExpirationInDays: 14 }), expect.objectContaining({ Id: 'old-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]));
+    } finally {
+      await made.cleanup();
+    }
+  });
+
   it('has the job table with pk/sk, a status index, TTL and point-in-time recovery', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],

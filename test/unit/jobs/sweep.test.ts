@@ -1,10 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.js';
 import { sweep } from '../../../shared/jobs/sweep.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { jobIdFor } from '../../../shared/plan/plan.js';
+import { JobStatus } from '../../../shared/state/models.js';
 import { FLUX_CONFIG } from '../../fixtures.js';
 import { tempDir } from '../../helpers.js';
 
@@ -14,6 +16,17 @@ beforeAll(async () => ({ dir, cleanup } = await tempDir()));
 afterAll(() => cleanup());
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The store, with one method's calls from outside it counted. */
+function countCalls<T extends object>(store: T, method: keyof T, count: () => void): T {
+  return new Proxy(store, {
+    get(target, name) {
+      const v = Reflect.get(target, name, target) as unknown;
+      if (typeof v !== 'function') return v;
+      return name === method ? (...args: unknown[]) => (count(), (v as (...a: unknown[]) => unknown).apply(target, args)) : (v as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
 
 describe('sweep', () => {
   it('dispatches files without a job, redrives stuck and transiently failed jobs up to the limit, and leaves permanent failures', async () => {
@@ -83,5 +96,44 @@ describe('sweep', () => {
     await quiet();
     await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
     expect(asked.at(-1)).toBe(`${jobId}-r2`);
+  });
+
+  it('looks up only recent files and finds the jobs to restart in the status index, so its requests do not grow with the files kept', async () => {
+    const root = join(dir, 'bucket3/incoming');
+    await mkdir(root, { recursive: true });
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
+    for (let i = 0; i < 300; i++) {
+      const f = join(root, `old-${String(i).padStart(3, '0')}.tsv`);
+      await writeFile(f, `SITE_ID\nold${i}\n`);
+      await utimes(f, threeDaysAgo, threeDaysAgo);
+    }
+    await writeFile(join(root, 'recent.tsv'), 'SITE_ID\nrecent\n');
+    // What the sweep itself asks for, one by one (a local listing reads each file; an S3 one does not).
+    const calls = { head: 0, getJob: 0 };
+    const objects = countCalls(new FsObjectStore(join(dir, 'bucket3')), 'head', () => calls.head++);
+    const state = countCalls(new FileStateStore(join(dir, 'state3')), 'getJob', () => calls.getJob++);
+    const started: string[] = [];
+    const deps = { config: parseConfig(FLUX_CONFIG), objects, state, log, starter: { start: async (name: string) => (started.push(name), 'started' as const) } };
+    const periodic = { stuckAfterMs: 60_000, maxAttempts: 3, lookbackMs: 48 * 3_600_000 };
+
+    // A job stuck for an hour on a file written three days ago: found by its status, not by a listing.
+    const stuckKey = 'incoming/old-007.tsv';
+    const stuckInfo = (await objects.head(stuckKey))!;
+    const stuckId = jobIdFor(deps.config.pipelines[0]!, stuckInfo);
+    await state.putJob({ jobId: stuckId, pipeline: 'flux', input: { key: stuckKey, size: stuckInfo.size, etag: stuckInfo.etag }, status: JobStatus.RUNNING, createdAt: threeDaysAgo.toISOString(), updatedAt: new Date(Date.now() - 3_600_000).toISOString(), chunks: 1, attempts: 1, execution: stuckId });
+    calls.head = calls.getJob = 0;
+
+    const r = await sweep(deps, periodic);
+    expect(r).toMatchObject({ scanned: 301, checked: 1, redriven: [stuckId], gaveUp: [], stillRunning: [] });
+    expect(r.dispatched).toHaveLength(1);
+    expect(started).toEqual([`${stuckId}-r2`, r.dispatched[0]]);
+    // Only the recent file: one HEAD to key its job and one read to find none, then dispatch's own HEAD.
+    expect(calls).toEqual({ head: 2, getJob: 1 });
+
+    // A scheduled run over the prefix looks at every file, old ones included.
+    const scheduled = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3, pipeline: 'flux' });
+    expect(scheduled.checked).toBe(301);
+    expect(scheduled.dispatched).toHaveLength(299);
+    expect(scheduled.redriven).toEqual([]);
   });
 });

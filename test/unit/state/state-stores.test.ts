@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../../shared/aws/dynamo-state-store.js';
+import { DynamoStateStore, STATUS_INDEX } from '../../../shared/aws/dynamo-state-store.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { emptyStats } from '../../../shared/report/stats.js';
@@ -27,8 +27,10 @@ beforeAll(async () => {
     new CreateTableCommand({
       TableName: 'jobs',
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      AttributeDefinitions: ['pk', 'sk', 'status', 'updatedAt'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      // As the stack's table (infra/constructs/storage.ts) has it.
+      GlobalSecondaryIndexes: [{ IndexName: STATUS_INDEX, KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }, { AttributeName: 'updatedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: 'jobs' });
@@ -61,6 +63,29 @@ const chunk = (jobId: string, status: ChunkRecord['status'], fingerprint = 'f1')
 });
 
 describe.each(['files', 'dynamodb'])('%s state store', (name) => {
+  it('finds the jobs of one status, updated before a time, and never a chunk of that status', async () => {
+    const s = stores[name]!;
+    const at = (jobId: string, status: JobRecord['status'], updatedAt: string) => s.putJob({ ...job(`${name}-q-${jobId}`, status), updatedAt });
+    await at('old-run', 'RUNNING', '2026-03-01T00:00:00.000Z');
+    await at('new-run', 'RUNNING', '2026-03-02T00:00:00.000Z');
+    await at('old-failed', 'FAILED', '2026-03-01T00:00:00.000Z');
+    await at('done', 'SUCCEEDED', '2026-03-01T00:00:00.000Z');
+    await s.putChunk({ ...chunk(`${name}-q-done`, 'FAILED'), finishedAt: '2026-03-01T00:00:00.000Z' });
+    const ids = async (status: JobRecord['status'], updatedBefore?: string) => {
+      const out: string[] = [];
+      for await (const j of s.jobsWithStatus(status, updatedBefore ? { updatedBefore } : {})) if (j.jobId.startsWith(`${name}-q-`)) out.push(j.jobId.slice(name.length + 3));
+      return out.sort();
+    };
+    expect(await ids('RUNNING')).toEqual(['new-run', 'old-run']);
+    expect(await ids('RUNNING', '2026-03-01T12:00:00.000Z')).toEqual(['old-run']);
+    expect(await ids('RUNNING', '2026-03-01T00:00:00.000Z')).toEqual([]);
+    expect(await ids('FAILED')).toEqual(['old-failed']);
+    // A job moves between statuses: the index follows it.
+    await at('old-run', 'SUCCEEDED', '2026-03-03T00:00:00.000Z');
+    expect(await ids('RUNNING')).toEqual(['new-run']);
+    expect(await ids('SUCCEEDED')).toEqual(['done', 'old-run']);
+  });
+
   it('keeps a finished chunk when a duplicate run of it fails later', async () => {
     const s = stores[name]!;
     await s.putChunk(chunk(`${name}-1`, 'DONE'));
