@@ -6,6 +6,8 @@ import type { SluiceStack } from './sluice-stack.js';
 const ack = (scope: IConstruct, finding: string, reason: string) => Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
 
 const S3_GRANT_ACTIONS = ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'];
+/** The key prefixes functions are granted (see grantsOf in sluice-stack.ts). */
+const S3_PREFIXES = ['incoming', 'manifests', 'results', 'rejects', 'reports'];
 
 /**
  * Every cdk-nag AwsSolutions finding we accept, each with its reason. Findings name logical ids,
@@ -16,10 +18,10 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
   const dataArn = `<${id(stack.storage.bucket)}.Arn>`;
   const tableArn = `<${id(stack.storage.table)}.Arn>`;
   const s3Grants = (scope: IConstruct) => {
-    for (const a of S3_GRANT_ACTIONS) ack(scope, `IAM5[Action::${a}]`, 'Bucket.grantRead/grantReadWrite: object-level actions on the data bucket, whose keys are only known at run time.');
-    ack(scope, `IAM5[Resource::${dataArn}/*]`, 'Objects of the data bucket: keys are only known at run time.');
+    for (const a of S3_GRANT_ACTIONS) ack(scope, `IAM5[Action::${a}]`, 'Bucket grants: object-level actions under one prefix of the data bucket, whose keys are only known at run time.');
+    for (const p of S3_PREFIXES) ack(scope, `IAM5[Resource::${dataArn}/${p}/*]`, `Objects under ${p}/ of the data bucket: keys are only known at run time.`);
   };
-  const tableGrant = (scope: IConstruct) => ack(scope, `IAM5[Resource::${tableArn}/index/*]`, 'Table.grantReadWriteData covers the byStatus index the sweep queries.');
+  const tableGrant = (scope: IConstruct) => ack(scope, `IAM5[Resource::${tableArn}/index/*]`, 'The job actions on the table cover the byStatus index the sweep queries.');
 
   ack(stack, 'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'The minimal managed policy for Lambda to write its own logs.');
   for (const child of stack.node.children) {

@@ -1,7 +1,11 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema.js';
+import { INCOMING_PREFIX } from '../shared/jobs/ports.js';
 import { FargateWorker } from './constructs/fargate-worker.js';
 import { SluiceFunction } from './constructs/functions.js';
 import { Ingest } from './constructs/ingest.js';
@@ -88,24 +92,21 @@ export class SluiceStack extends Stack {
       scheduled: props.config.pipelines.flatMap((p) => (p.schedule ? [{ pipeline: p.name, cron: p.schedule.cron, ...(p.schedule.prefix ? { prefix: p.schedule.prefix } : {}) }] : [])),
     });
 
-    // Least privilege through grants: each function gets what its step touches.
-    bucket.grantRead(dispatch);
-    bucket.grantRead(sweep);
-    bucket.grantReadWrite(plan);
-    bucket.grantReadWrite(work);
-    bucket.grantReadWrite(finalize);
-    bucket.grantDelete(finalize);
-    for (const f of [dispatch, sweep, plan, work, finalize, fail]) table.grantReadWriteData(f);
+    // Least privilege: each function gets the prefixes and table actions its step uses (see grantsOf).
+    const grants = grantsOf(bucket, table);
+    grants.dispatch(dispatch);
+    grants.sweep(sweep);
+    grants.plan(plan);
+    grants.work(work);
+    grants.finalize(finalize);
+    grants.fail(fail);
     stateMachine.grantStartExecution(dispatch);
     stateMachine.grantStartExecution(sweep);
     // Before it restarts a quiet job, the sweep asks whether its execution still runs.
     stateMachine.grantExecution(sweep, 'states:DescribeExecution');
     defaultBus.grantPutEventsTo(finalize);
     defaultBus.grantPutEventsTo(fail);
-    if (this.fargateWorker) {
-      bucket.grantReadWrite(this.fargateWorker.taskDefinition.taskRole);
-      table.grantReadWriteData(this.fargateWorker.taskDefinition.taskRole);
-    }
+    if (this.fargateWorker) grants.work(this.fargateWorker.taskDefinition.taskRole);
 
     this.observability = new Observability(this, 'Observability', { deadLetters: this.ingest.deadLetters, stateMachine, work, alarmEmail: props.alarmEmail });
     new CfnOutput(this, 'DataBucket', { value: bucket.bucketName, description: 'Drop files under incoming/' });
@@ -115,4 +116,32 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueArn', { value: this.ingest.deadLetters.queueArn, description: 'S3 events dispatch gave up on: sluice redrive <this ARN>' });
     acknowledgeNagFindings(this);
   }
+}
+
+/**
+ * What each step reads and writes. Inputs arrive under incoming/ (the only prefix ingest and the
+ * sweep take); a job's plan, items, chunk results and key runs live under manifests/.
+ */
+function grantsOf(bucket: IBucket, table: ITable) {
+  const INPUT = `${INCOMING_PREFIX}*`;
+  const JOB_TABLE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'];
+  return {
+    // HEAD of the new object, then the JOB item created once.
+    dispatch: (g: IGrantable) => (bucket.grantRead(g, INPUT), table.grant(g, 'dynamodb:GetItem', 'dynamodb:PutItem')),
+    // Lists and HEADs incoming/; queries the status index; dispatches and restarts jobs.
+    sweep: (g: IGrantable) => (bucket.grantRead(g, INPUT), table.grant(g, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query')),
+    // Reads the input, writes the plan and the Map's items.
+    plan: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), table.grant(g, ...JOB_TABLE)),
+    // Reads the input and the plan; writes a chunk's parts, staged rejects, result and key run.
+    work: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), bucket.grantPut(g, 'results/*'), bucket.grantPut(g, 'rejects/*'), table.grant(g, ...JOB_TABLE)),
+    // Reads the chunks' results and staged rejects; writes rejects, _SUCCESS and the report; removes the staged rejects.
+    finalize: (g: IGrantable) => {
+      bucket.grantRead(g, 'manifests/*');
+      for (const prefix of ['results/*', 'rejects/*', 'reports/*']) bucket.grantReadWrite(g, prefix);
+      bucket.grantDelete(g, 'rejects/*');
+      table.grant(g, ...JOB_TABLE);
+    },
+    // Only the job's records.
+    fail: (g: IGrantable) => table.grant(g, ...JOB_TABLE),
+  };
 }

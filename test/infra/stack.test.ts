@@ -253,6 +253,38 @@ describe('security', () => {
     }
   });
 
+  it('gives each function only the key prefixes and table actions its step uses', () => {
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const roleOf = (fn: string) => Object.keys(template.findResources('AWS::IAM::Role')).find((r) => r.startsWith(`${fn}ServiceRole`) || r.startsWith(`${fn}TaskRole`))!;
+    const grantsOf = (role: string) => {
+      const out: Record<string, string[]> = {};
+      for (const p of Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[]) {
+        if (!p.Properties.Roles.some((r) => r.Ref === role)) continue;
+        for (const st of p.Properties.PolicyDocument.Statement) {
+          const actions = [st.Action].flat().filter((a) => a.startsWith('s3:') || a.startsWith('dynamodb:'));
+          if (!actions.length) continue;
+          // The object pattern of a bucket grant ("incoming/*"), or "table" for the job table and its index.
+          const text = JSON.stringify(st.Resource);
+          const where = actions[0]!.startsWith('dynamodb:') ? 'table' : (/"\/([a-z]+\/\*|\*)"/.exec(text)?.[1] ?? 'bucket');
+          const kinds = actions.map((a) => (a.startsWith('dynamodb:') ? a.slice(9) : /^s3:(Get|List)/.test(a) ? 'read' : /^s3:Delete/.test(a) ? 'delete' : 'write'));
+          out[where] = [...new Set([...(out[where] ?? []), ...kinds])].sort();
+        }
+      }
+      return out;
+    };
+    const read = ['read'];
+    const readWrite = ['delete', 'read', 'write'];
+    const JOB = ['GetItem', 'PutItem', 'Query', 'UpdateItem'];
+    expect(grantsOf(roleOf('Dispatch'))).toEqual({ 'incoming/*': read, table: ['GetItem', 'PutItem'] });
+    expect(grantsOf(roleOf('Sweep'))).toEqual({ 'incoming/*': read, table: ['GetItem', 'PutItem', 'Query'] });
+    expect(grantsOf(roleOf('Plan'))).toEqual({ 'incoming/*': read, 'manifests/*': readWrite, table: JOB });
+    const work = { 'incoming/*': read, 'manifests/*': readWrite, 'results/*': ['write'], 'rejects/*': ['write'], table: JOB };
+    expect(grantsOf(roleOf('Work'))).toEqual(work);
+    expect(grantsOf(roleOf('FargateTask'))).toEqual(work);
+    expect(grantsOf(roleOf('Finalize'))).toEqual({ 'manifests/*': read, 'results/*': readWrite, 'rejects/*': readWrite, 'reports/*': readWrite, table: JOB });
+    expect(grantsOf(roleOf('Fail'))).toEqual({ table: JOB });
+  });
+
   it('passes cdk-nag AwsSolutions with every acknowledgment justified', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     expect(errors.map((e) => `${e.id}: ${String(e.entry.data).split('\n')[0]}`)).toEqual([]);
