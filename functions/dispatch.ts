@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { S3Event, SQSEvent, SQSRecord, Context } from 'aws-lambda';
 import { decodeS3Key, dispatchObject } from '../shared/jobs/dispatch.js';
-import { context, logger, metrics, MetricUnit } from './runtime.js';
+import { context, lambdaHandler, logger, metrics, MetricUnit } from './runtime.js';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -17,10 +17,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 /** SQS → dispatch with partial batch failures: only failed messages return to the queue. */
-export const handler = async (event: SQSEvent, lambdaContext: Context) => {
-  try {
-    return await processPartialResponse(event, handleRecord, processor, { context: lambdaContext });
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = lambdaHandler(
+  'dispatch',
+  (event: SQSEvent) => ({ messages: event.Records.length }),
+  (event, lambdaContext?: Context) => processPartialResponse(event, handleRecord, processor, lambdaContext ? { context: lambdaContext } : {}),
+);

@@ -1,14 +1,12 @@
 import { failStep } from '../shared/jobs/steps.js';
-import { context, logger, metrics, MetricUnit } from './runtime.js';
+import { context, lambdaHandler, metrics, MetricUnit } from './runtime.js';
 
 /** Fail λ: the catch-all records the cause on the JOB item and publishes JobFailed. */
-export const handler = async (input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }) => {
-  logger.appendKeys({ jobId: input.jobId, pipeline: input.pipeline });
-  try {
+export const handler = lambdaHandler(
+  'fail',
+  (input: { jobId: string; pipeline: string; error?: { Error?: string; Cause?: string } }) => ({ jobId: input.jobId, pipeline: input.pipeline }),
+  async (input) => {
     metrics.addMetric('JobsFailed', MetricUnit.Count, 1);
-    return await failStep(input, context);
-  } finally {
-    metrics.publishStoredMetrics();
-    logger.resetKeys();
-  }
-};
+    return failStep(input, context);
+  },
+);

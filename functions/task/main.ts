@@ -2,6 +2,7 @@
 // program then runs on the chunk's validated output and what it writes is uploaded.
 import { z } from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { cloudContext } from '../../shared/aws/context.js';
 import { childEnvironment, loadLambdaEnv } from '../../shared/aws/env.js';
 import { withRetries } from '../../shared/process/retry.js';
@@ -13,6 +14,20 @@ const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), inde
 
 export async function main(): Promise<void> {
   const logger = new Logger({ serviceName: 'sluice-task' });
+  // Embedded metric format on stdout: the awslogs driver sends it to CloudWatch, which extracts the metrics.
+  const metrics = new Metrics({ namespace: 'Sluice', serviceName: 'sluice-task' });
+  try {
+    await runTask(logger, metrics);
+  } catch (e) {
+    metrics.addMetric('WorkerErrors', MetricUnit.Count, 1);
+    throw e;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+async function runTask(logger: Logger, metrics: Metrics): Promise<void> {
+  const started = Date.now();
   const log = { info: (m: string, e?: Record<string, unknown>) => logger.info(m, e ?? {}), warn: (m: string, e?: Record<string, unknown>) => logger.warn(m, e ?? {}), error: (m: string, e?: Record<string, unknown>) => logger.error(m, e ?? {}) };
   const env = loadLambdaEnv();
   const context = cloudContext(env, log);
@@ -22,6 +37,11 @@ export async function main(): Promise<void> {
   // An ECS task ends with only an exit code, which the state machine cannot tell from a permanent
   // failure, so transient ones are retried here.
   const result = await withRetries(pipeline.retry, () => workStep(task, context), (attempt, delayMs, e) => log.warn('retrying chunk', { attempt, delayMs, error: `${e.name}: ${e.message}` }));
+  metrics.addMetric('RowsIn', MetricUnit.Count, result.rowsIn);
+  metrics.addMetric('RowsOut', MetricUnit.Count, result.rowsOut);
+  metrics.addMetric('RowsRejected', MetricUnit.Count, result.rowsRejected);
+  metrics.addMetric('Bytes', MetricUnit.Bytes, result.bytes);
+  metrics.addMetric('ChunkDuration', MetricUnit.Milliseconds, Date.now() - started);
   if (!pipeline.compute.command) return;
   const command = pipeline.compute.command;
   const written = await withRetries(
@@ -42,6 +62,7 @@ export async function main(): Promise<void> {
     },
     (attempt, delayMs, e) => log.warn('retrying external command', { attempt, delayMs, error: `${e.name}: ${e.message}` }),
   );
+  metrics.addMetric('TaskDuration', MetricUnit.Milliseconds, Date.now() - started);
   log.info('external command done', { rowsIn: result.rowsIn, written: written.length });
 }
 

@@ -15,18 +15,21 @@ export interface CloudContext extends CloudDeps {
   readonly events: EventPublisher;
 }
 
-/** Clients, stores and config built once per container from the environment. */
-export function cloudContext(env: LambdaEnv, log: Log): CloudContext {
+/**
+ * Clients, stores and config built once per container from the environment. `instrument` wraps
+ * each SDK client as it is made (the handlers' tracer).
+ */
+export function cloudContext(env: LambdaEnv, log: Log, instrument: <T>(client: T) => T = (c) => c): CloudContext {
   const endpoint = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {};
-  const s3 = new S3Client({ ...endpoint, forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' || Boolean(env.AWS_ENDPOINT_URL) });
+  const s3 = instrument(new S3Client({ ...endpoint, forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' || Boolean(env.AWS_ENDPOINT_URL) }));
   const objects = new S3ObjectStore(s3, env.BUCKET);
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(endpoint), { marshallOptions: { removeUndefinedValues: true } });
+  const doc = DynamoDBDocumentClient.from(instrument(new DynamoDBClient(endpoint)), { marshallOptions: { removeUndefinedValues: true } });
   return {
     config: parseConfig(JSON.parse(env.SLUICE_CONFIG), 'SLUICE_CONFIG'),
     objects,
     state: new DynamoStateStore(doc, env.TABLE_NAME, objects),
     log,
-    starter: new SfnExecutionStarter(new SFNClient(endpoint), env.STATE_MACHINE_ARN ?? ''),
-    events: new EventBridgePublisher(new EventBridgeClient(endpoint), env.EVENT_BUS),
+    starter: new SfnExecutionStarter(instrument(new SFNClient(endpoint)), env.STATE_MACHINE_ARN ?? ''),
+    events: new EventBridgePublisher(instrument(new EventBridgeClient(endpoint)), env.EVENT_BUS),
   };
 }
