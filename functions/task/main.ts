@@ -11,6 +11,7 @@ import { runExternalCommand } from '../../shared/jobs/external.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
 
 const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), index: z.number().int().nonnegative(), compute: z.enum(['lambda', 'fargate']), start: z.number().int().nonnegative().optional(), end: z.number().int().positive().optional() });
+const WorkInputSchema = z.union([z.object({ Items: z.array(ChunkTaskSchema).length(1) }), ChunkTaskSchema]);
 
 export async function main(): Promise<void> {
   const logger = new Logger({ serviceName: 'sluice-task' });
@@ -31,7 +32,9 @@ async function runTask(logger: Logger, metrics: Metrics): Promise<void> {
   const log = { info: (m: string, e?: Record<string, unknown>) => logger.info(m, e ?? {}), warn: (m: string, e?: Record<string, unknown>) => logger.warn(m, e ?? {}), error: (m: string, e?: Record<string, unknown>) => logger.error(m, e ?? {}) };
   const env = loadLambdaEnv();
   const context = cloudContext(env, log);
-  const task: ChunkTask = ChunkTaskSchema.parse(JSON.parse(env.CHUNK_TASK ?? '{}'));
+  // The Map hands Fargate a batch of one (its ItemBatcher runs for every route).
+  const input = WorkInputSchema.parse(JSON.parse(env.CHUNK_TASK ?? '{}'));
+  const task: ChunkTask = 'Items' in input ? input.Items[0]! : input;
   logger.appendKeys({ jobId: task.jobId, pipeline: task.pipeline, chunk: task.index });
   const pipeline = pipelineNamed(context, task.pipeline);
   // An ECS task ends with only an exit code, which the state machine cannot tell from a permanent

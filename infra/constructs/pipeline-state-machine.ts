@@ -19,6 +19,7 @@ import {
   Succeed,
   TaskInput,
   IntegrationPattern,
+  ItemBatcher,
   Timeout,
   type RetryProps,
 } from 'aws-cdk-lib/aws-stepfunctions';
@@ -61,7 +62,7 @@ const SERVICE_RETRY = {
 } as const;
 
 /**
- * Plan λ → Distributed Map over manifests/<jobId>/chunks.json → Choice (work λ | Fargate RunTask .sync)
+ * Plan λ → Distributed Map over manifests/<jobId>/chunks.json, in batches → Choice (work λ | Fargate RunTask .sync)
  * → Finalize λ, with a catch-all to the Fail λ. Standard type, logs ALL, X-Ray on.
  */
 export class PipelineStateMachine extends Construct {
@@ -118,12 +119,14 @@ export class PipelineStateMachine extends Construct {
       // The container retries its own transient errors (it ends with only an exit code); here only capacity and timeouts.
       ecs.addRetry(backoff(['States.Timeout']));
       ecs.addRetry(service(ECS_CAPACITY, SERVICE_RETRY.ecs));
-      route.when(Condition.stringEquals('$.compute', 'fargate'), ecs);
+      route.when(Condition.stringEquals('$.Items[0].compute', 'fargate'), ecs);
     }
     route.otherwise(work);
 
     const map = new DistributedMap(this, 'Chunks', {
       itemReader: new S3JsonItemReader({ bucket: props.bucket, key: JsonPath.stringAt('$.plan.manifestKey') }),
+      // Small chunks go several to a work invocation ({Items: [...]}), as many as the plan says; Fargate's one.
+      itemBatcher: new ItemBatcher({ maxItemsPerBatchPath: JsonPath.stringAt('$.plan.batch') }),
       maxConcurrency: props.maxConcurrency,
       toleratedFailurePercentage: props.toleratedFailurePercentage,
       resultPath: JsonPath.DISCARD,

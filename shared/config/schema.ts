@@ -152,6 +152,10 @@ export const ComputeSchema = z.strictObject({
   memoryMb: z.number().int().min(128).max(30720).default(1024).describe('Memory of the work λ or Fargate task, in MB'),
   timeoutSeconds: z.number().min(0.01).max(900).default(900).describe('A chunk running longer is stopped and retried (the work λ timeout in AWS)'),
   command: z.array(z.string()).min(1).optional().describe('Fargate only: external program run on the staged input'),
+  chunksPerInvocation: z
+    .union([z.literal('auto'), z.number().int().min(1).max(100)])
+    .default('auto')
+    .describe('Lambda only: chunks one work invocation takes; auto takes as many small chunks as make 64 MiB (at most 100)'),
 });
 
 const cron = z.string().regex(/^cron\(.+\)$|^rate\(.+\)$/, 'cron(...) or rate(...) as EventBridge writes it');

@@ -26,6 +26,32 @@ export interface PlanOutput {
   readonly pipeline: string;
   readonly manifestKey: string;
   readonly chunks: number;
+  /** Chunks one work invocation takes (the Map's ItemBatcher): small chunks go together. */
+  readonly batch: number;
+}
+
+/** What one work invocation is given: one chunk, or a batch of them from the Map's ItemBatcher. */
+export type WorkInput = ChunkTask | { readonly Items: readonly ChunkTask[] };
+
+/** The bytes one work invocation should take: a default chunk's. */
+const BATCH_BYTES = 64 << 20;
+const MAX_BATCH = 100;
+
+/**
+ * Chunks per work λ invocation: `compute.chunksPerInvocation`, or by default as many small chunks
+ * as make up BATCH_BYTES (each invocation has a cost of its own, and so has each child execution),
+ * at most 100; one for Fargate, whose task takes one chunk.
+ */
+export function chunksPerInvocation(pipeline: Pipeline, plan: JobPlan): number {
+  if (pipeline.compute.type === 'fargate' || plan.chunks.length === 0) return 1;
+  if (pipeline.compute.chunksPerInvocation !== 'auto') return pipeline.compute.chunksPerInvocation;
+  const average = plan.chunks.reduce((n, c) => n + (c.end - c.start), 0) / plan.chunks.length;
+  return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_BYTES / Math.max(1, average))));
+}
+
+/** The chunks of a work input, in order. */
+export function workItems(input: WorkInput): readonly ChunkTask[] {
+  return 'Items' in input ? input.Items : [input];
 }
 
 /** Chunk results finalize reads at once. */
@@ -169,7 +195,7 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   const job = await deps.state.getJob(plan.jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });
   deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
-  return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length };
+  return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length, batch: chunksPerInvocation(pipeline, plan) };
 }
 
 /**

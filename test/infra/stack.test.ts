@@ -134,14 +134,16 @@ describe('state machine', () => {
     expect(sm.Properties.StateMachineType ?? 'STANDARD').toBe('STANDARD');
   });
 
-  it('plans, maps over the S3 JSON manifest, chooses Lambda or Fargate .sync, finalizes, and catches into the fail λ', () => {
+  it('plans, maps over the S3 JSON manifest in batches the plan sizes, chooses Lambda or Fargate .sync, finalizes, and catches into the fail λ', () => {
     const { text } = definition();
     expect(text).toContain('\\"ProcessorConfig\\":{\\"Mode\\":\\"DISTRIBUTED\\"');
     expect(text).toContain('\\"ItemReader\\":{\\"Resource\\":\\"arn:');
     expect(text).toContain('s3:getObject');
     expect(text).toContain('\\"ReaderConfig\\":{\\"InputType\\":\\"JSON\\"}');
     expect(text).toContain('ecs:runTask.sync');
-    expect(text).toContain('\\"Variable\\":\\"$.compute\\",\\"StringEquals\\":\\"fargate\\"');
+    // A child gets {Items: [...]}: as many chunks as the plan's batch, all of one job and so of one compute.
+    expect(text).toContain('\\"ItemBatcher\\":{\\"MaxItemsPerBatchPath\\":\\"$.plan.batch\\"}');
+    expect(text).toContain('\\"Variable\\":\\"$.Items[0].compute\\",\\"StringEquals\\":\\"fargate\\"');
     expect(text).toMatch(/\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\],\\"ResultPath\\":\\"\$.error\\",\\"Next\\":\\"RecordFailure\\"/);
     expect(text).toContain('\\"MaxConcurrency\\":50');
   });

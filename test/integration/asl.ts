@@ -49,7 +49,10 @@ function placeholder(logicalId: string, type: string): string {
   }
 }
 
-/** Rewrites every DISTRIBUTED Map with an ItemReader into `<Map>__ItemReader` (a Task) → INLINE Map over `$.__items`. */
+/**
+ * Rewrites every DISTRIBUTED Map with an ItemReader into `<Map>__ItemReader` (a Task) → INLINE Map over
+ * `$.__items`, or, with an ItemBatcher, over `$.__items` cut into batches by `<Map>__ItemBatcher`.
+ */
 export function inlineDistributedMaps(asl: Record<string, Json>): { asl: Record<string, Json>; readers: string[] } {
   const readers: string[] = [];
   const visit = (machine: Record<string, Json>) => {
@@ -59,12 +62,22 @@ export function inlineDistributedMaps(asl: Record<string, Json>): { asl: Record<
       if (state.Type !== 'Map' || !state.ItemReader) continue;
       const reader = `${name}__ItemReader`;
       readers.push(reader);
-      const { ItemReader, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, ItemBatcher: _b, ResultWriter: _w, Label: _l, ...rest } = state;
-      states[reader] = { Type: 'Task', Resource: 'arn:aws:states:::s3:getObject', Parameters: (ItemReader as Record<string, Json>).Parameters!, ResultPath: '$.__items', Next: name };
+      const { ItemReader, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, ItemBatcher, ResultWriter: _w, Label: _l, ...rest } = state;
       const processor = { ...(rest.ItemProcessor as Record<string, Json>), ProcessorConfig: { Mode: 'INLINE' } };
-      states[name] = { ...rest, ItemProcessor: processor, ItemsPath: '$.__items' };
+      const batchSize = (ItemBatcher as Record<string, Json> | undefined)?.MaxItemsPerBatchPath as string | undefined;
+      if (batchSize) {
+        // The ItemBatcher: each child gets {Items: [...]} of at most that many items, as AWS gives it.
+        const batcher = `${name}__ItemBatcher`;
+        states[reader] = { Type: 'Task', Resource: 'arn:aws:states:::s3:getObject', Parameters: (ItemReader as Record<string, Json>).Parameters!, ResultPath: '$.__items', Next: batcher };
+        states[batcher] = { Type: 'Pass', Parameters: { 'b.$': `States.ArrayPartition($.__items, ${batchSize})` }, ResultPath: '$.__batches', Next: name };
+        states[name] = { ...rest, ItemProcessor: processor, ItemsPath: '$.__batches.b', ItemSelector: { 'Items.$': '$$.Map.Item.Value' } };
+      } else {
+        states[reader] = { Type: 'Task', Resource: 'arn:aws:states:::s3:getObject', Parameters: (ItemReader as Record<string, Json>).Parameters!, ResultPath: '$.__items', Next: name };
+        states[name] = { ...rest, ItemProcessor: processor, ItemsPath: '$.__items' };
+      }
       if (machine.StartAt === name) machine.StartAt = reader;
-      for (const other of Object.values(states)) if (other.Next === name && other !== states[reader]) other.Next = reader;
+      const added = new Set([states[reader], states[`${name}__ItemBatcher`]]);
+      for (const other of Object.values(states)) if (other.Next === name && !added.has(other)) other.Next = reader;
       for (const other of Object.values(states)) {
         for (const c of (other.Catch as { Next: string }[] | undefined) ?? []) if (c.Next === name) c.Next = reader;
         for (const c of (other.Choices as { Next: string }[] | undefined) ?? []) if (c.Next === name) c.Next = reader;

@@ -280,7 +280,8 @@ export async function startEmulators(config: Config): Promise<Emulated> {
       try {
         return await Promise.race([run, timeout]);
       } catch (e) {
-        emulated.workErrors.push({ index: (task as { index: number }).index, name: (e as Error).name });
+        // Named by its first chunk: the fault tests run one chunk an invocation (compute.chunksPerInvocation: 1).
+        emulated.workErrors.push({ index: batchOf(task as Json)[0]!.index, name: (e as Error).name });
         throw e;
       } finally {
         clearTimeout(timer);
@@ -323,6 +324,12 @@ export async function startEmulators(config: Config): Promise<Emulated> {
 }
 
 /** Step Functions' limit on a state's input or output, and on an execution's input. */
+/** The chunk tasks a work invocation got: the Map's ItemBatcher gives {Items: [...]}. */
+export function batchOf(input: Json): { jobId: string; index: number; compute: string }[] {
+  const o = input as { Items?: unknown[] };
+  return (o.Items ?? [input]) as { jobId: string; index: number; compute: string }[];
+}
+
 export const STATE_LIMIT_BYTES = 256 * 1024;
 /** Retry intervals and caps in the emulated tier, as a fraction of the template's. */
 export const RETRY_SCALE = 1 / 1000;

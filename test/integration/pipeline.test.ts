@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.js';
 import { TransientError } from '../../shared/errors.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, RETRY_SCALE, scaleRetries, sqsMessage, startEmulators, startJob, STATE_LIMIT_BYTES, TABLE, withinStateLimit, type Dispatch, type Emulated } from './harness.js';
+import { batchOf, BUCKET, RETRY_SCALE, scaleRetries, sqsMessage, startEmulators, startJob, STATE_LIMIT_BYTES, TABLE, withinStateLimit, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 // An external program: reads the staged JSONL, writes a summary and a nested file to its output folder.
@@ -21,6 +21,7 @@ const config = parseConfig({
   pipelines: [
     { ...flux, name: 'flux', match: { prefix: 'flux/' } },
     { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
+    { ...flux, name: 'flux-batched', match: { prefix: 'batched/' }, compute: { chunksPerInvocation: 3 } },
     // The instrument-software case: one container run per site-year file, on its validated rows.
     { ...flux, name: 'flux-external', match: { prefix: 'external/' }, chunking: { strategy: 'whole-file' }, compute: { type: 'fargate', memoryMb: 2048, command: [process.execPath, '-e', SUMMARIZE] } },
   ],
@@ -88,7 +89,8 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     await upload('incoming/flux/retry.tsv', fluxTsv(800).text);
     let failures = 0;
     emu.beforeWork = (task) => {
-      if (task.index === 1 && failures < 2) {
+      // The Map gives a batch of chunks: a failure retries the batch, and its done chunks are skipped.
+      if (batchOf(task).some((t) => t.index === 1) && failures < 2) {
         failures++;
         const e = new TransientError('injected: S3 read reset');
         e.name = 'Sluice.TransientError';
@@ -101,6 +103,26 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
       expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 800 });
       const chunks = await chunkItems(result.jobId);
       expect(chunks.find((c) => c.index === 1)).toMatchObject({ status: 'DONE' });
+    } finally {
+      emu.beforeWork = undefined;
+    }
+  });
+
+  it('gives each work invocation a batch of chunks ({Items}), as many as the plan says, and every chunk is done once', async () => {
+    const { text: body, bad } = fluxTsv(2000);
+    await upload('incoming/batched/many.tsv', body);
+    const batches: number[][] = [];
+    emu.beforeWork = (task) => void batches.push(batchOf(task).map((t) => t.index));
+    try {
+      const result = await runOnce('incoming/batched/many.tsv');
+      expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 2000, rowsOut: 2000 - bad });
+      const chunks = await chunkItems(result.jobId);
+      expect(chunks.length).toBeGreaterThanOrEqual(6);
+      // Batches of 3 (the last may be short), in the manifest's order, covering each chunk once.
+      expect(batches.every((b) => b.length >= 1 && b.length <= 3)).toBe(true);
+      expect(batches).toHaveLength(Math.ceil(chunks.length / 3));
+      expect(batches.flat().sort((a, b) => a - b)).toEqual(chunks.map((c) => c.index as number));
+      expect(chunks.every((c) => c.status === 'DONE' && c.attempts === 1)).toBe(true);
     } finally {
       emu.beforeWork = undefined;
     }

@@ -7,12 +7,13 @@ import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { layout } from '../../shared/process/layout.js';
 import { verifyJob } from '../../shared/verify/verify.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
-import { BUCKET, sqsMessage, startEmulators, startJob, TABLE, type Dispatch, type Emulated } from './harness.js';
+import { batchOf, BUCKET, sqsMessage, startEmulators, startJob, TABLE, type Dispatch, type Emulated } from './harness.js';
 
 const flux = FLUX_CONFIG.pipelines[0]!;
 const config = parseConfig({
   pipelines: [
-    { ...flux, match: { prefix: 'flux/' } },
+    // One chunk an invocation, so a fault hits the chunk it names.
+    { ...flux, match: { prefix: 'flux/' }, compute: { chunksPerInvocation: 1 } },
     { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
   ],
 });
@@ -71,8 +72,9 @@ function trackInvocations() {
   const seen = { byChunk: new Map<number, ChildProcess>(), jobId: undefined as string | undefined };
   emu.workErrors.length = 0;
   emu.onWorkProcess = (invocation, task) => {
-    seen.byChunk.set(task.index as number, invocation);
-    seen.jobId = task.jobId as string;
+    const [chunk] = batchOf(task);
+    seen.byChunk.set(chunk!.index, invocation);
+    seen.jobId = chunk!.jobId;
   };
   return seen;
 }
@@ -147,7 +149,7 @@ describe('emulated cloud under faults', () => {
     // on a loaded machine; the first run of chunk 1 stalls past it.
     emu.workTimeoutMs = 3_000;
     emu.beforeWork = async (task) => {
-      if (task.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, emu.workTimeoutMs + 500));
+      if (batchOf(task)[0]!.index === 1 && stalled++ === 0) await new Promise((r) => setTimeout(r, emu.workTimeoutMs + 500));
     };
     try {
       const { name, outcome } = await startJob(emu, 'incoming/flux/slow.tsv', 's1');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../shared/aws/s3-object-store.js';
 import { parseConfig } from '../../../shared/config/load.js';
 import { dispatchObject, type ExecutionInput } from '../../../shared/jobs/dispatch.js';
-import { planStep } from '../../../shared/jobs/steps.js';
+import { chunksPerInvocation, planStep } from '../../../shared/jobs/steps.js';
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { jobIdFor } from '../../../shared/plan/plan.js';
 import { JobStatus } from '../../../shared/state/models.js';
@@ -89,5 +89,26 @@ describe('plan step', () => {
     const recorded = { key, size: v2.length, etag: 'e2', versionId: 'v2' };
     expect(dispatched).toEqual({ outcome: 'started', jobId: jobIdFor(pipeline, recorded) });
     expect((await deps.state.getJob(jobIdFor(pipeline, recorded)))!.input).toEqual(recorded);
+  });
+});
+
+describe('chunks per work invocation', () => {
+  const plan = (sizes: number[]) => {
+    let at = 0;
+    return { chunks: sizes.map((n, index) => ({ index, start: at, end: (at += n) })) } as unknown as Parameters<typeof chunksPerInvocation>[1];
+  };
+  const withCompute = (compute: Record<string, unknown>) => parseConfig({ pipelines: [{ ...FLUX_CONFIG.pipelines[0], compute }] }).pipelines[0]!;
+  it('takes as many small chunks as make 64 MiB, at most 100, one for Fargate or as the config says', () => {
+    const auto = withCompute({});
+    expect(chunksPerInvocation(auto, plan([64 << 20, 64 << 20]))).toBe(1);
+    expect(chunksPerInvocation(auto, plan([100 << 20]))).toBe(1);
+    expect(chunksPerInvocation(auto, plan([8 << 20, 8 << 20, 8 << 20]))).toBe(8);
+    expect(chunksPerInvocation(auto, plan([(8 << 20) + 1]))).toBe(7);
+    expect(chunksPerInvocation(auto, plan([16_000, 16_000]))).toBe(100);
+    expect(chunksPerInvocation(auto, plan([]))).toBe(1);
+    expect(chunksPerInvocation(withCompute({ type: 'fargate' }), plan([16_000]))).toBe(1);
+    expect(chunksPerInvocation(withCompute({ chunksPerInvocation: 3 }), plan([64 << 20]))).toBe(3);
+    expect(() => withCompute({ chunksPerInvocation: 0 })).toThrow(/compute\.chunksPerInvocation/);
+    expect(() => withCompute({ chunksPerInvocation: 101 })).toThrow(/compute\.chunksPerInvocation/);
   });
 });
