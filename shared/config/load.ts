@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -56,7 +57,45 @@ export async function loadConfig(file: string): Promise<Config> {
   } catch (e) {
     throw new ConfigError(file, `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
-  return parseConfig(document, file);
+  return parseConfig(await withHolidayFiles(document, file), file);
+}
+
+/**
+ * Reads each completeness calendar's `holidaysFile` (relative to the config) into its `holidays`,
+ * so the config a job runs with, locally or deployed, holds the dates themselves. One date a line;
+ * `#` starts a comment. A bad line is a config error naming the file and line.
+ */
+async function withHolidayFiles(document: unknown, file: string): Promise<unknown> {
+  const pipelines = (document as { pipelines?: unknown } | null)?.pipelines;
+  if (!Array.isArray(pipelines)) return document;
+  for (const [p, pipeline] of pipelines.entries()) {
+    const rules = (pipeline as { rules?: { dataset?: unknown } } | null)?.rules?.dataset;
+    if (!Array.isArray(rules)) continue;
+    for (const [r, rule] of rules.entries()) {
+      const calendar = (rule as { calendar?: { holidaysFile?: unknown; holidays?: unknown } } | null)?.calendar;
+      if (typeof calendar?.holidaysFile !== 'string') continue;
+      const at = `pipelines[${p}].rules.dataset[${r}].calendar.holidaysFile`;
+      const path = resolve(dirname(file), calendar.holidaysFile);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new ConfigError(at, `cannot read ${calendar.holidaysFile}: ${(e as Error).message}`, { cause: e });
+      }
+      const dates: string[] = [];
+      for (const [i, raw] of text.split(/\r?\n/).entries()) {
+        const line = raw.replace(/#.*/, '').trim();
+        if (!line) continue;
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(line) || Number.isNaN(Date.parse(`${line}T00:00:00Z`)) || !new Date(`${line}T00:00:00Z`).toISOString().startsWith(line)) {
+          throw new ConfigError(at, `${calendar.holidaysFile}:${i + 1}: "${line.slice(0, 40)}" is not a date as YYYY-MM-DD`);
+        }
+        dates.push(line);
+      }
+      delete calendar.holidaysFile;
+      calendar.holidays = [...(Array.isArray(calendar.holidays) ? calendar.holidays : []), ...dates];
+    }
+  }
+  return document;
 }
 
 /** Each pipeline of a document that failed the schema, parsed on its own once its unknown keys are dropped; undefined where it still fails. */

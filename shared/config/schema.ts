@@ -99,6 +99,27 @@ export const RowRuleSchema = z.strictObject({
   message: z.string().optional().describe('Reject message; "rule <name> failed: <expr>" when absent'),
 });
 
+const clock = (end: boolean) => z.string().regex(end ? /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/ : /^([01]\d|2[0-3]):[0-5]\d$/, end ? 'HH:MM, 00:01 to 24:00' : 'HH:MM, 00:00 to 23:59');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+
+export const CompletenessCalendarSchema = z
+  .strictObject({
+    weekdays: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+      .min(1)
+      .default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
+      .describe('Days on which slots are expected'),
+    holidays: z.array(isoDate).default([]).describe('Dates (YYYY-MM-DD, at utcOffset) on which no slot is expected'),
+    holidaysFile: z.string().optional().describe('A file of holidays, one YYYY-MM-DD a line (# starts a comment), relative to the config; read when the config is loaded'),
+    hours: z
+      .strictObject({ from: clock(false).default('00:00').describe('First working minute (HH:MM)'), to: clock(true).default('24:00').describe('End of the working day (HH:MM, up to 24:00)') })
+      .default({ from: '00:00', to: '24:00' })
+      .describe('Working hours: a slot is expected when it starts at or after from and before to'),
+    utcOffset: z.string().regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, 'an offset such as +01:00').default('+00:00').describe('The offset the calendar reads times at (instrument data keep standard time)'),
+  })
+  .refine((c) => c.hours.from < c.hours.to, { message: 'hours.from must be before hours.to', path: ['hours'] });
+export type CompletenessCalendar = z.infer<typeof CompletenessCalendarSchema>;
+
 export const DatasetRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('unique').describe('No two rows share the values of these columns'),
@@ -116,6 +137,7 @@ export const DatasetRuleSchema = z.discriminatedUnion('type', [
       .default([])
       .describe('Output columns (e.g. a site id) whose values split the rows into groups; each group is expected from its own first to its last slot'),
     min: z.number().min(0).max(1).default(1).describe('Smallest accepted ratio of present to expected time slots, over all groups'),
+    calendar: CompletenessCalendarSchema.optional().describe('Slots outside it (weekends, holidays, off hours) are not expected, and not counted missing'),
     severity: datasetSeverity,
   }),
   z.strictObject({

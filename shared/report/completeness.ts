@@ -1,6 +1,7 @@
 import type { DatasetRule } from '../config/schema.js';
 import type { Value } from '../rules/columns.js';
-import { MAX_SLOT_RANGES, slotCount, type SlotCoverage } from '../rules/completeness.js';
+import { SlotCalendar } from '../rules/calendar.js';
+import { MAX_SLOT_RANGES, type SlotCoverage } from '../rules/completeness.js';
 import type { CompletenessGroup, DatasetRuleResult, SlotGap } from './job-report.js';
 
 type CompletenessRule = Extract<DatasetRule, { type: 'completeness' }>;
@@ -26,20 +27,31 @@ function groupOf(key: string, present: number, expected: number, exact: boolean,
 
 /**
  * Each group of a merged coverage: distinct slots present of those from its first slot to its
- * last inclusive, and its first GAPS_LISTED missing runs. Lowest ratio first, then by group.
- * A group past MAX_SLOT_RANGES is approximate (`exact: false`, gapCount at least the bound).
+ * last inclusive, and its first GAPS_LISTED missing runs. With a calendar only the slots it
+ * expects count, present or missing (a weekend without rows is no gap). Lowest ratio first, then
+ * by group. A group past MAX_SLOT_RANGES is approximate (`exact: false`, gapCount at least the bound).
  */
-export function completenessGroups(coverage: SlotCoverage): CompletenessGroup[] {
+export function completenessGroups(coverage: SlotCoverage, calendar?: SlotCalendar): CompletenessGroup[] {
   const slot = (s: number) => new Date(s * coverage.intervalMs).toISOString();
+  const expectedIn = (s: number, e: number) => (calendar ? calendar.count(s, e) : e - s);
   const out: { key: string; g: CompletenessGroup }[] = [];
   for (const [key, r] of Object.entries(coverage.ranges)) {
     if (r.length === 0) continue;
     const gaps: SlotGap[] = [];
-    for (let k = 1; k + 1 < r.length && gaps.length < GAPS_LISTED; k += 2) gaps.push({ from: slot(r[k]!), to: slot(r[k + 1]! - 1), slots: r[k + 1]! - r[k]! });
-    out.push({ key, g: groupOf(key, slotCount(r), r[r.length - 1]! - r[0]!, true, r.length / 2 - 1, gaps) });
+    let gapCount = 0;
+    let present = 0;
+    for (let k = 0; k < r.length; k += 2) present += expectedIn(r[k]!, r[k + 1]!);
+    for (let k = 1; k + 1 < r.length; k += 2) {
+      for (const [s, e] of calendar ? calendar.runs(r[k]!, r[k + 1]!) : [[r[k]!, r[k + 1]!] as const]) {
+        gapCount++;
+        if (gaps.length < GAPS_LISTED) gaps.push({ from: slot(s), to: slot(e - 1), slots: e - s });
+      }
+    }
+    out.push({ key, g: groupOf(key, present, expectedIn(r[0]!, r[r.length - 1]!), true, gapCount, gaps) });
   }
   for (const [key, [present, first, end]] of Object.entries(coverage.counted)) {
-    out.push({ key, g: groupOf(key, Math.min(present, end - first), end - first, false, MAX_SLOT_RANGES, []) });
+    const expected = expectedIn(first, end);
+    out.push({ key, g: groupOf(key, Math.min(present, expected), expected, false, MAX_SLOT_RANGES, []) });
   }
   return out.sort((a, b) => a.g.ratio - b.g.ratio || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.g);
 }
@@ -57,11 +69,11 @@ function describeGroup(g: CompletenessGroup): string {
  * names the groups (lowest ratio first) and their first missing runs.
  */
 export function completenessResult(name: string, rule: CompletenessRule, coverage: SlotCoverage | undefined): DatasetRuleResult {
-  const groups = coverage ? completenessGroups(coverage) : [];
+  const groups = coverage ? completenessGroups(coverage, rule.calendar && new SlotCalendar(rule.calendar, coverage.intervalMs)) : [];
   const present = groups.reduce((n, g) => n + g.present, 0);
   const expected = groups.reduce((n, g) => n + g.expected, 0);
   const ratio = expected === 0 ? 0 : present / expected;
-  let detail = `${present} of ${expected} expected ${rule.interval} slots (${pct(ratio)}, min ${(rule.min * 100).toFixed(0)}%)`;
+  let detail = `${present} of ${expected} expected ${rule.interval} slots${rule.calendar ? ' in the calendar' : ''} (${pct(ratio)}, min ${(rule.min * 100).toFixed(0)}%)`;
   if (rule.groupBy.length === 0) {
     const d = groups[0] ? describeGroup(groups[0]) : '';
     if (d) detail += `; ${d}`;

@@ -111,4 +111,29 @@ describe('completeness end to end', () => {
     expect(whole.report.datasetRules[0]).toMatchObject({ passed: true, ratio: 90 / 96 });
     expect(whole.job.status).toBe('SUCCEEDED');
   });
+
+  it('passes a weekday-only series with a working-day calendar, where weekends are not missing, and names only working-day gaps', async () => {
+    // Mon 2024-01-01 to Fri 2024-01-12, half-hourly on weekdays; Tuesday 2024-01-09 10:00-11:00 lost.
+    const rows: [string, number][] = [];
+    for (let t = Date.UTC(2024, 0, 1); t < Date.UTC(2024, 0, 13); t += HALF_HOUR) {
+      const day = new Date(t).getUTCDay();
+      if (day === 0 || day === 6) continue;
+      if (t >= Date.UTC(2024, 0, 9, 10) && t < Date.UTC(2024, 0, 9, 11)) continue;
+      rows.push(['US-Ha1', t]);
+    }
+    const text = tsv(rows);
+    const weekdays = { weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] };
+    const plain = await run('weekdays-plain', text, config({ min: 0.99 }));
+    // Without a calendar the weekend (96 slots) counts missing: 478 of 576.
+    expect(plain.report.datasetRules[0]).toMatchObject({ passed: false, ratio: 478 / 576 });
+    const withCalendar = await run('weekdays-calendar', text, config({ min: 0.99, calendar: weekdays }));
+    expect(withCalendar.report.datasetRules[0]).toMatchObject({
+      passed: true,
+      ratio: 478 / 480,
+      detail: '478 of 480 expected 30m slots in the calendar (99.58%, min 99%); missing 2024-01-09T10:00:00.000Z … 2024-01-09T10:30:00.000Z (2 slots)',
+    });
+    // A holiday on the lost day's date takes that whole day out of what is expected.
+    const holiday = await run('weekdays-holiday', text, config({ calendar: { ...weekdays, holidays: ['2024-01-09'] } }));
+    expect(holiday.report.datasetRules[0]).toMatchObject({ passed: true, ratio: 1, detail: '432 of 432 expected 30m slots in the calendar (100.00%, min 100%)' });
+  });
 });
