@@ -115,6 +115,22 @@ describe('finalizeJob', () => {
     expect(distinct.report.status).toBe('SUCCEEDED');
   });
 
+  it('writes report.json indented, with each rule\'s coverage on one line, and reads back as the report, whatever the values hold', async () => {
+    // A value that is the mark report.json puts in the coverage's place while it indents the rest.
+    const text = 'id,v,t\n1,\u0000coverage\u0000,2019-01-01T00:00:00Z\n2,"""\u0000coverage\u0000""",2019-01-01T01:00:00Z\n3,a,2019-01-01T00:00:00Z\n4,b,2019-01-01T01:00:00Z\n';
+    const cols = { ...columns, t: { type: 'timestamp' } };
+    const dataset = [{ type: 'completeness', column: 't', interval: '30m', min: 0 }, { type: 'completeness', column: 't', interval: '1h', min: 0 }];
+    const { report, result, store, plan } = await job(text, { schema: { columns: cols }, rules: { dataset } });
+    expect(report).toEqual(JSON.parse(JSON.stringify(result.report)));
+    // Records that hold it are rejected for their NUL bytes, and no sample carries their text.
+    expect(report.stats.rules.malformed).toEqual({ count: 2, samples: [{ line: 2, message: 'NUL byte in record' }, { line: 3, message: 'NUL byte in record' }] });
+    expect(report.stats.coverage.map((c) => c.ranges)).toEqual([{ '[]': [859056, 859057, 859058, 859059] }, { '[]': [429528, 429530] }]);
+    const file = (await store.get(`reports/test/${plan.jobId}/report.json`))!.toString();
+    expect(file).toContain('\n  "stats": {\n    "chunks": 1,');
+    expect(file).toContain('\n    {"rule":0,"column":"t","groupBy":[],"intervalMs":1800000,"ranges":{"[]":[859056,859057,859058,859059]},"counted":{}},\n    {"rule":1,');
+    expect(file.endsWith('}\n')).toBe(true);
+  });
+
   it('shows times as ISO in the column summary, and derived columns as derived', async () => {
     const { report } = await job('t,d\n2019-01-01T00:30:00Z,2019-01-02\n2019-01-01T00:00:00Z,\n', {
       schema: { columns: { t: { type: 'timestamp' }, d: { type: 'date' } } },
