@@ -1,13 +1,11 @@
-// Fargate entry: the same chunk processor as the work λ; with `compute.command`, the external
-// program then runs on the chunk's validated output and what it writes is uploaded.
+// Fargate entry: the same chunk step as the work λ; with `compute.command` that step also runs the
+// external program on the chunk's validated output and uploads what it writes.
 import { z } from 'zod';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { cloudContext } from '../../shared/aws/context.js';
-import { childEnvironment, loadLambdaEnv } from '../../shared/aws/env.js';
+import { loadLambdaEnv } from '../../shared/aws/env.js';
 import { withRetries } from '../../shared/process/retry.js';
-import { layout } from '../../shared/process/layout.js';
-import { runExternalCommand } from '../../shared/jobs/external.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
 
 const ChunkTaskSchema = z.object({ jobId: z.string(), pipeline: z.string(), index: z.number().int().nonnegative(), compute: z.enum(['lambda', 'fargate']), start: z.number().int().nonnegative().optional(), end: z.number().int().positive().optional() });
@@ -44,29 +42,8 @@ async function runTask(logger: Logger, metrics: Metrics): Promise<void> {
   metrics.addMetric('RowsOut', MetricUnit.Count, result.rowsOut);
   metrics.addMetric('RowsRejected', MetricUnit.Count, result.rowsRejected);
   metrics.addMetric('Bytes', MetricUnit.Bytes, result.bytes);
+  // With compute.command this includes the program, which the chunk's step ran on its rows.
   metrics.addMetric('ChunkDuration', MetricUnit.Milliseconds, Date.now() - started);
-  if (!pipeline.compute.command) return;
-  const command = pipeline.compute.command;
-  const written = await withRetries(
-    pipeline.retry,
-    async () => {
-      const chunk = await context.state.getChunk(task.jobId, task.index);
-      const run = {
-        command,
-        parts: chunk?.result?.parts ?? [],
-        partitioned: pipeline.output.partitionBy.length > 0,
-        emptyInputName: `${layout.part(task.index)}.${pipeline.output.format}`,
-        resultsPrefix: layout.results(pipeline.name, task.jobId),
-        name: layout.part(task.index),
-        configPath: `pipelines[${pipeline.name}].compute.command`,
-        environment: childEnvironment,
-      };
-      return runExternalCommand(run, context.objects);
-    },
-    (attempt, delayMs, e) => log.warn('retrying external command', { attempt, delayMs, error: `${e.name}: ${e.message}` }),
-  );
-  metrics.addMetric('TaskDuration', MetricUnit.Milliseconds, Date.now() - started);
-  log.info('external command done', { rowsIn: result.rowsIn, written: written.length });
 }
 
 // The container's entry point: CHUNK_TASK comes from the state machine's container override.

@@ -27,8 +27,3 @@ export function loadLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
   // Lambda caps all environment variables at 4 KB; tests and LocalStack may set it instead.
   return LambdaEnv.parse({ ...env, SLUICE_CONFIG: env.SLUICE_CONFIG ?? process.env.SLUICE_CONFIG });
 }
-
-/** The environment a child program (a Fargate `command`) inherits, plus what Sluice hands it. */
-export function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...extra };
-}

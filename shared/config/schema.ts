@@ -173,7 +173,8 @@ export const ComputeSchema = z.strictObject({
   type: z.enum(['lambda', 'fargate']).default('lambda').describe('Where chunks run in AWS: a Lambda or an ECS Fargate task'),
   memoryMb: z.number().int().min(128).max(30720).default(1024).describe('Memory of the work λ or Fargate task, in MB'),
   timeoutSeconds: z.number().min(0.01).max(900).default(900).describe('A chunk running longer is stopped and retried (the work λ timeout in AWS)'),
-  command: z.array(z.string()).min(1).optional().describe('Fargate only: external program run on the staged input'),
+  command: z.array(z.string()).min(1).optional().describe('External program run on each chunk\'s validated output (SLUICE_INPUT), writing into SLUICE_OUTPUT_DIR: in the Fargate task in AWS, on the worker pool locally'),
+  retryExitCodes: z.array(z.number().int().min(1).max(255)).default([]).describe('Exit codes of command that are transient: retried by the retry policy (others fail the chunk)'),
   chunksPerInvocation: z
     .union([z.literal('auto'), z.number().int().min(1).max(100)])
     .default('auto')

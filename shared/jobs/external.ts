@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ConfigError, InputError } from '../errors.js';
+import { ConfigError, InputError, TransientError } from '../errors.js';
 import type { PartInfo } from '../formats/writers.js';
 import type { ObjectStore } from '../store/object-store.js';
 
@@ -22,7 +22,14 @@ export interface ExternalRun {
   readonly name: string;
   /** Builds the child's environment from the variables Sluice sets; the caller owns the parent environment. */
   readonly environment: (vars: Record<string, string>) => Record<string, string | undefined>;
+  /** Exit codes that mean "try again" (a busy licence server, say): a TransientError, retried by the pipeline's policy. */
+  readonly retryExitCodes?: readonly number[];
+  /** The program is killed after this many ms (what is left of the chunk's timeout). */
+  readonly timeoutMs?: number;
 }
+
+/** The end of what the program wrote on stderr, kept for its error. */
+const STDERR_TAIL = 2048;
 
 /**
  * Runs an external program (the instrument-software case) on a chunk's validated output and
@@ -51,14 +58,26 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
       if (!staged.length) await writeFile(input, '');
     }
     const [program, ...args] = run.command;
-    const child = spawn(program!, args, { stdio: 'inherit', env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
+    // stderr goes on to ours and its tail into the error; stdout is the program's own.
+    const child = spawn(program!, args, { stdio: ['ignore', 'inherit', 'pipe'], env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
+    let tail = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      process.stderr.write(c);
+      tail = (tail + c.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    let timedOut = false;
+    const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), Math.max(0, run.timeoutMs));
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' || e.code === 'EACCES' ? new ConfigError(run.configPath, `cannot run ${program}: ${e.code}`) : e));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    }).finally(() => clearTimeout(timer));
+    if (timedOut) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} timed out after ${((run.timeoutMs ?? 0) / 1000).toFixed(2)} s and was killed`);
     if (exit.code !== 0) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with ${exit.code}`;
-      throw new InputError(run.name, 0, `external command ${run.command.join(' ')} ${how}`);
+      const said = tail.trim().split('\n').slice(-3).join(' | ').slice(-500);
+      const message = `external command ${run.command.join(' ')} ${how} on ${run.name}${said ? `; stderr: ${said}` : ''}`;
+      if (exit.code !== null && run.retryExitCodes?.includes(exit.code)) throw new TransientError(message);
+      throw new InputError(run.name, 0, message);
     }
     const written: string[] = [];
     for (const f of await readdir(outputDir, { recursive: true, withFileTypes: true })) {

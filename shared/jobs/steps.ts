@@ -4,6 +4,7 @@ import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest
 import { planChunks, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
+import { runExternalCommand } from './external.js';
 import { compileRowProcessor } from '../process/row.js';
 import { FinishedChunks, type FinalizeResult } from '../report/finalize.js';
 import { JobStatus, type ChunkRecord, type JobRecord } from '../state/models.js';
@@ -116,8 +117,11 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   if (finished) return { stats: finished.stats, skipped: true };
   const attempts = (done?.attempts ?? 0) + 1;
   let result: ChunkResult;
+  const started = Date.now();
   try {
     result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, ...options });
+    // The external program runs before the chunk counts as done, so a resume never skips it.
+    if (pipeline.compute.command) await runExternal(pipeline, plan, chunk, result, deps, started);
   } catch (e) {
     // Named as Step Functions would see it: a Distributed Map or an ECS task reports only its own error.
     await recordChunkFailure(plan, chunk, { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) }, deps);
@@ -130,6 +134,27 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   const s = result.stats;
   deps.log.info('chunk done', { jobId: plan.jobId, chunk: chunk.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
   return { stats: s, skipped: false };
+}
+
+/** `compute.command` on a chunk's validated output, locally as in the Fargate task; what it writes goes under the job's results. */
+async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, result: ChunkResult, deps: JobDeps, started: number): Promise<void> {
+  const name = layout.part(chunk.index);
+  const written = await runExternalCommand(
+    {
+      command: pipeline.compute.command!,
+      parts: result.parts,
+      partitioned: pipeline.output.partitionBy.length > 0,
+      emptyInputName: `${name}.${pipeline.output.format}`,
+      resultsPrefix: layout.results(pipeline.name, plan.jobId),
+      name,
+      configPath: `pipelines[${pipeline.name}].compute.command`,
+      environment: (vars) => ({ ...process.env, ...vars }),
+      retryExitCodes: pipeline.compute.retryExitCodes,
+      timeoutMs: pipeline.compute.timeoutSeconds * 1000 - (Date.now() - started),
+    },
+    deps.objects,
+  );
+  deps.log.info('external command done', { jobId: plan.jobId, chunk: chunk.index, written: written.length });
 }
 
 /**

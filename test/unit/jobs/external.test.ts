@@ -51,6 +51,22 @@ describe('runExternalCommand', () => {
 
   it('names the setting when the program cannot be started, and the signal when it is killed', async () => {
     await expect(runExternalCommand(run({ command: ['/no/such/program'] }), store())).rejects.toMatchObject({ name: 'ConfigError', message: 'pipelines[p].compute.command: cannot run /no/such/program: ENOENT' });
-    await expect(runExternalCommand(run({ command: [process.execPath, '-e', 'process.kill(process.pid, "SIGKILL")'] }), store())).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/was killed by SIGKILL$/) });
+    await expect(runExternalCommand(run({ command: [process.execPath, '-e', 'process.kill(process.pid, "SIGKILL")'] }), store())).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/was killed by SIGKILL on part-00003$/) });
+  });
+
+  it('says how the program exited with the end of what it wrote on stderr, and retries only the exit codes it is told are transient', async () => {
+    const failing = [process.execPath, '-e', 'process.stderr.write("reading site US-Ha1\\nyear 20x9 is not a year\\n"); process.exit(3)'];
+    await expect(runExternalCommand(run({ command: failing }), store())).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining(`exited with 3 on part-00003; stderr: reading site US-Ha1 | year 20x9 is not a year`),
+    });
+    await expect(runExternalCommand(run({ command: failing, retryExitCodes: [3] }), store())).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('exited with 3') });
+    await expect(runExternalCommand(run({ command: failing, retryExitCodes: [75] }), store())).rejects.toMatchObject({ name: 'InputError' });
+  });
+
+  it('kills a program that outlives its time, as a transient failure', async () => {
+    const started = Date.now();
+    await expect(runExternalCommand(run({ command: [process.execPath, '-e', 'setTimeout(() => {}, 20000)'], timeoutMs: 300 }), store())).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/on part-00003 timed out after 0\.30 s and was killed$/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
