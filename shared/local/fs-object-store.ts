@@ -107,6 +107,21 @@ export class FsObjectStore implements ObjectStore {
     })();
   }
 
+  async readInto(key: string, position: number, into: Uint8Array): Promise<number> {
+    const handle = await fsOpen(this.path(key), 'r');
+    try {
+      let filled = 0;
+      while (filled < into.byteLength) {
+        const { bytesRead } = await handle.read(into, filled, into.byteLength - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async get(key: string): Promise<Buffer | undefined> {
     try {
       return await readFile(this.path(key));

@@ -216,7 +216,7 @@ async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkR
       for (const r of ordered) {
         const key = r.keyRuns[String(i)];
         const info = key ? await store.head(key) : undefined;
-        if (key && info) runs.push({ size: info.size, read: (start, end) => store.read(key, { start, end }) });
+        if (key && info) runs.push({ size: info.size, read: (start, end) => store.read(key, { start, end }), ...(store.readInto ? { readInto: (position, into) => store.readInto!(key, position, into) } : {}) });
       }
       const duplicates = await countDuplicates(runs);
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });

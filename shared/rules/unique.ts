@@ -89,6 +89,8 @@ export class KeyHashes {
 export interface SortedRun {
   readonly size: number;
   read(start: number, end: number): AsyncIterable<Uint8Array>;
+  /** Fills `into` from `position`, when the store can (see ObjectStore.readInto): no buffer per window. */
+  readInto?(position: number, into: Uint8Array): Promise<number>;
 }
 
 /**
@@ -138,17 +140,22 @@ class RunCursor {
     const end = Math.min(this.run.size, start + this.next.byteLength);
     this.at = end;
     if (start >= end) return Promise.resolve(0);
-    const into = new Uint8Array(this.next.buffer);
-    return (async () => {
-      let n = 0;
-      for await (const c of this.run.read(start, end)) {
-        into.set(c, n);
-        n += c.byteLength;
-      }
+    const into = new Uint8Array(this.next.buffer, 0, end - start);
+    const read = this.run.readInto
+      ? this.run.readInto(start, into)
+      : (async () => {
+          let n = 0;
+          for await (const c of this.run.read(start, end)) {
+            into.set(c, n);
+            n += c.byteLength;
+          }
+          return n;
+        })();
+    return read.then((n) => {
       if (n !== end - start) throw new Error(`a sorted run read ${n} bytes for ${end - start}`);
       // A trailing piece shorter than a key (a run cut short) is no key.
       return Math.floor(n / 8) * 2;
-    })();
+    });
   }
 
   /** Moves to the next window (read ahead while this one was merged) and its first hash; false at the end of the run. */

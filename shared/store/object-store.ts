@@ -35,6 +35,12 @@ export interface ObjectStore {
    * InputError (a job must never mix the bytes of two uploads).
    */
   read(key: string, range?: { start: number; end: number }, version?: ObjectVersion): AsyncIterable<Uint8Array>;
+  /**
+   * Fills `into` with the bytes of `key` from `position`, and says how many there were (fewer at
+   * its end). Where a store has it (local files), a reader that reuses its buffers allocates
+   * nothing per read; the duplicate check reads gigabytes of key runs this way.
+   */
+  readInto?(key: string, position: number, into: Uint8Array): Promise<number>;
   get(key: string): Promise<Buffer | undefined>;
   put(key: string, body: string | Uint8Array): Promise<void>;
   /** Opens lazily: nothing touches storage until the first write or commit. */

@@ -19,6 +19,35 @@ describe('countDuplicates', () => {
     expect(await countDuplicates([run(a.sortedBytes()), run(b.sortedBytes())])).toBe(5_001);
   });
 
+  it('reads runs from local files into its own buffers, as the stream path reads them, and refuses a short file', async () => {
+    const { mkdtemp, rm, writeFile, truncate } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { FsObjectStore } = await import('../../../shared/local/fs-object-store.js');
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-runs-'));
+    try {
+      const store = new FsObjectStore(dir);
+      const runs: SortedRun[] = [];
+      const streamed: SortedRun[] = [];
+      const reads: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const k = new KeyHashes([0]);
+        for (let i = 0; i < 40_000; i++) k.add([r * 30_000 + i]); // 10,000 keys shared with the next run
+        await writeFile(join(dir, `run-${r}.bin`), k.sortedBytes());
+        runs.push({ size: k.sortedBytes().length, read: (s, e) => store.read(`run-${r}.bin`, { start: s, end: e }), readInto: (p, into) => (reads.push(into.byteLength), store.readInto(`run-${r}.bin`, p, into)) });
+        streamed.push(run(k.sortedBytes()));
+      }
+      expect(await countDuplicates(runs)).toBe(20_000);
+      expect(await countDuplicates(streamed)).toBe(20_000);
+      // 320,000 bytes a run in windows of 256 KiB: two reads each.
+      expect(reads.sort((a, b) => a - b)).toEqual([57_856, 57_856, 57_856, 262_144, 262_144, 262_144]);
+      await truncate(join(dir, 'run-1.bin'), 100_000);
+      await expect(countDuplicates(runs)).rejects.toThrow(/a sorted run read \d+ bytes for \d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads smaller windows when there are many runs, so their buffers stay within a fixed budget, and still counts right', async () => {
     const largest: number[] = [];
     const runs = Array.from({ length: 1_000 }, (_, r) => {
