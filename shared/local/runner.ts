@@ -54,6 +54,7 @@ export interface JobOutcome {
   readonly pipeline: string;
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly error?: string;
+  /** The job's report, but for its completeness slot ranges (`stats.coverage` is empty: report.json holds them). */
   readonly report?: JobReport;
   readonly reportPath?: string;
   readonly resultsDir: string;

@@ -75,6 +75,7 @@ export interface FinalizeTask {
   readonly stateRoot: string;
 }
 
+/** The report as report.json has it, but for `stats.coverage`, which is empty here. */
 export type FinalizeReply = { readonly ok: true; readonly report: JobReport; readonly reportKey: string } | { readonly ok: false; readonly fatal: ErrorInfo };
 
 type ErrorInfo = { readonly name: string; readonly message: string; readonly code?: string; readonly path?: string };
@@ -91,7 +92,9 @@ export default async function runTask(task: WorkerTask | FinalizeTask): Promise<
     try {
       const deps = { objects: new FsObjectStore(task.outputRoot), state: new FileStateStore(task.stateRoot), log: quiet, events: noEvents };
       const { report, reportKey } = await finishJob(task.pipeline, task.plan, deps);
-      return { ok: true, report, reportKey };
+      // Without its slot ranges, most of a large job's report: copied to the main thread they
+      // would sit in its heap too; report.json holds them.
+      return { ok: true, report: { ...report, stats: { ...report.stats, coverage: [] } }, reportKey };
     } catch (e) {
       return { ok: false, fatal: errorInfo(e) };
     }
