@@ -132,8 +132,9 @@ function grantsOf(bucket: IBucket, table: ITable) {
     sweep: (g: IGrantable) => (bucket.grantRead(g, INPUT), table.grant(g, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query')),
     // Reads the input, writes the plan and the Map's items.
     plan: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), table.grant(g, ...JOB_TABLE)),
-    // Reads the input and the plan; writes a chunk's parts, staged rejects, result and key run.
-    work: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), bucket.grantPut(g, 'results/*'), bucket.grantPut(g, 'rejects/*'), table.grant(g, ...JOB_TABLE)),
+    // Reads the input and the plan; writes a chunk's parts, staged rejects, result and key run. A
+    // compute.command reads the chunk's parts back to stage them, and writes under results/.
+    work: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), bucket.grantRead(g, 'results/*'), bucket.grantPut(g, 'results/*'), bucket.grantPut(g, 'rejects/*'), table.grant(g, ...JOB_TABLE)),
     // Reads the chunks' results and staged rejects; writes rejects, _SUCCESS and the report; removes the staged rejects.
     finalize: (g: IGrantable) => {
       bucket.grantRead(g, 'manifests/*');

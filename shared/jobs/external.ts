@@ -24,7 +24,7 @@ export interface ExternalRun {
   readonly environment: (vars: Record<string, string>) => Record<string, string | undefined>;
   /** Exit codes that mean "try again" (a busy licence server, say): a TransientError, retried by the pipeline's policy. */
   readonly retryExitCodes?: readonly number[];
-  /** The program is killed after this many ms (what is left of the chunk's timeout). */
+  /** The program is killed, with what it started, after this many ms: what is left of the chunk's time. */
   readonly timeoutMs?: number;
 }
 
@@ -58,20 +58,33 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
       if (!staged.length) await writeFile(input, '');
     }
     const [program, ...args] = run.command;
-    // stderr goes on to ours and its tail into the error; stdout is the program's own.
-    const child = spawn(program!, args, { stdio: ['ignore', 'inherit', 'pipe'], env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
+    if (run.timeoutMs !== undefined && run.timeoutMs <= 0) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} not started: the chunk's time (compute.timeoutSeconds) ran out before it`);
+    // Its own process group, so a timeout kills what it started too. stderr goes on to ours and
+    // its tail into the error; stdout is the program's own.
+    const child = spawn(program!, args, { stdio: ['ignore', 'inherit', 'pipe'], detached: true, env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
     let tail = '';
     child.stderr!.on('data', (c: Buffer) => {
       process.stderr.write(c);
       tail = (tail + c.toString('utf8')).slice(-STDERR_TAIL);
     });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
     let timedOut = false;
-    const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), Math.max(0, run.timeoutMs));
+    const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), killGroup()), run.timeoutMs);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' || e.code === 'EACCES' ? new ConfigError(run.configPath, `cannot run ${program}: ${e.code}`) : e));
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => clearTimeout(timer));
-    if (timedOut) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} timed out after ${((run.timeoutMs ?? 0) / 1000).toFixed(2)} s and was killed`);
+      // On exit, not close: what it left running (and holding stderr) is killed with its group.
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    }).finally(() => {
+      clearTimeout(timer);
+      killGroup();
+    });
+    if (timedOut) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} was killed when the chunk's time ran out (${((run.timeoutMs ?? 0) / 1000).toFixed(2)} s were left for it)`);
     if (exit.code !== 0) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with ${exit.code}`;
       const said = tail.trim().split('\n').slice(-3).join(' | ').slice(-500);

@@ -111,17 +111,18 @@ export async function recordChunkFailure(plan: JobPlan, chunk: ChunkRange, error
  * a resumed run), else processed and recorded DONE, or FAILED with the cause before the error is
  * rethrown. A retryable cause is recorded as transient, so the sweep may redrive the job.
  */
-export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean }> {
+export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> & { readonly deadline?: number } = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean }> {
   const done = await deps.state.getChunk(plan.jobId, chunk.index);
   const finished = finishedResult(plan, chunk, done);
   if (finished) return { stats: finished.stats, skipped: true };
   const attempts = (done?.attempts ?? 0) + 1;
   let result: ChunkResult;
-  const started = Date.now();
+  // When the attempt's time is up (epoch ms): the scheduler's clock where it has one, else compute.timeoutSeconds from now.
+  const deadline = options.deadline ?? Date.now() + pipeline.compute.timeoutSeconds * 1000;
   try {
-    result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, ...options });
+    result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, onProgress: options.onProgress, progressIntervalMs: options.progressIntervalMs });
     // The external program runs before the chunk counts as done, so a resume never skips it.
-    if (pipeline.compute.command) await runExternal(pipeline, plan, chunk, result, deps, started);
+    if (pipeline.compute.command) await runExternal(pipeline, plan, chunk, result, deps, deadline);
   } catch (e) {
     // Named as Step Functions would see it: a Distributed Map or an ECS task reports only its own error.
     await recordChunkFailure(plan, chunk, { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) }, deps);
@@ -136,8 +137,11 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   return { stats: s, skipped: false };
 }
 
+/** Time kept back from the attempt's deadline for killing the program and cleaning up. */
+const EXTERNAL_MARGIN_MS = 250;
+
 /** `compute.command` on a chunk's validated output, locally as in the Fargate task; what it writes goes under the job's results. */
-async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, result: ChunkResult, deps: JobDeps, started: number): Promise<void> {
+async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, result: ChunkResult, deps: JobDeps, deadline: number): Promise<void> {
   const name = layout.part(chunk.index);
   const written = await runExternalCommand(
     {
@@ -150,7 +154,8 @@ async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange,
       configPath: `pipelines[${pipeline.name}].compute.command`,
       environment: (vars) => ({ ...process.env, ...vars }),
       retryExitCodes: pipeline.compute.retryExitCodes,
-      timeoutMs: pipeline.compute.timeoutSeconds * 1000 - (Date.now() - started),
+      // A little before the scheduler stops the attempt, so the program is never left running.
+      timeoutMs: deadline - Date.now() - EXTERNAL_MARGIN_MS,
     },
     deps.objects,
   );

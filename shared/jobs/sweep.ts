@@ -75,7 +75,11 @@ export async function sweep(deps: CloudDeps & { starter: ExecutionStarter }, opt
   deps.log.info('sweep', { scanned: result.scanned, checked: result.checked, dispatched: result.dispatched.length, redriven: result.redriven.length, gaveUp: result.gaveUp.length, stillRunning: result.stillRunning.length });
   return result;
 
-  async function restart(job: JobRecord): Promise<void> {
+  async function restart(seen: JobRecord): Promise<void> {
+    // The index is eventually consistent and a page may be minutes old: act only on the record as
+    // it is now, unchanged since the index showed it (a job that finished or was restarted meanwhile is left alone).
+    const job = await deps.state.getJob(seen.jobId);
+    if (!job || job.status !== seen.status || job.updatedAt !== seen.updatedAt || job.attempts !== seen.attempts) return;
     if (job.attempts >= options.maxAttempts) {
       result.gaveUp.push(job.jobId);
       return;

@@ -222,7 +222,7 @@ async function runWithTimeout(pool: Pool, task: WorkerTask, seconds: number, onP
   });
   let reply: WorkerReply;
   try {
-    reply = (await pool.run({ ...task, progress: port2 }, { signal, transferList: [port2] })) as WorkerReply;
+    reply = (await pool.run({ ...task, progress: port2, deadline: Date.now() + Math.round(seconds * 1000) }, { signal, transferList: [port2] })) as WorkerReply;
   } catch (e) {
     const message = signal.aborted ? `chunk ${task.chunk.index} of ${task.plan.input.key} timed out after ${seconds} s` : `worker thread failed on chunk ${task.chunk.index} of ${task.plan.input.key}: ${(e as Error).message}`;
     reply = { ok: false, error: { name: 'TransientError', message, retryable: true }, recorded: false };

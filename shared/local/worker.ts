@@ -23,6 +23,8 @@ export interface WorkerTask {
   readonly progress?: MessagePort;
   /** Least wall time between two progress messages (see `ChunkDeps.progressIntervalMs`). */
   readonly progressIntervalMs?: number;
+  /** When the runner stops this attempt (epoch ms): an external program is killed before it. */
+  readonly deadline?: number;
 }
 
 /**
@@ -107,7 +109,7 @@ async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
   const state = new ChunkState(task.stateRoot);
   try {
     const deps = { objects: new FsObjectStore(task.outputRoot), input: new FsObjectStore(task.inputRoot), state, log: quiet };
-    const { stats, skipped } = await runChunk(task.pipeline, task.plan, task.chunk, deps, port ? { onProgress: (p: ChunkProgress) => port.postMessage(p), progressIntervalMs: task.progressIntervalMs } : {});
+    const { stats, skipped } = await runChunk(task.pipeline, task.plan, task.chunk, deps, { ...(port ? { onProgress: (p: ChunkProgress) => port.postMessage(p), progressIntervalMs: task.progressIntervalMs } : {}), ...(task.deadline !== undefined ? { deadline: task.deadline } : {}) });
     return { ok: true, rowsIn: stats.rowsIn, skipped };
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));

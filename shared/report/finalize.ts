@@ -160,8 +160,9 @@ export function reportJson(report: JobReport): string {
   // The last one: only counts and the outputs come after it, so a value that holds the mark cannot be taken for it.
   const at = text.lastIndexOf(mark);
   const { coverage } = report.stats;
-  const lines = coverage.map((c) => `    ${JSON.stringify(c)}`).join(',\n');
-  return `${text.slice(0, at)}${coverage.length ? `[\n${lines}\n  ]` : '[]'}${text.slice(at + mark.length)}\n`;
+  // report.stats.coverage sits two levels in: its items at six spaces, its bracket at four.
+  const lines = coverage.map((c) => `      ${JSON.stringify(c)}`).join(',\n');
+  return `${text.slice(0, at)}${coverage.length ? `[\n${lines}\n    ]` : '[]'}${text.slice(at + mark.length)}\n`;
 }
 
 /** Copies each chunk's staged rejects to its final key with absolute line numbers, then drops the staging copy. */

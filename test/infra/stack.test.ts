@@ -280,7 +280,8 @@ describe('security', () => {
     expect(grantsOf(roleOf('Dispatch'))).toEqual({ 'incoming/*': read, table: ['GetItem', 'PutItem'] });
     expect(grantsOf(roleOf('Sweep'))).toEqual({ 'incoming/*': read, table: ['GetItem', 'PutItem', 'Query'] });
     expect(grantsOf(roleOf('Plan'))).toEqual({ 'incoming/*': read, 'manifests/*': readWrite, table: JOB });
-    const work = { 'incoming/*': read, 'manifests/*': readWrite, 'results/*': ['write'], 'rejects/*': ['write'], table: JOB };
+    // The chunk step stages its parts for a compute.command: it reads results/ back.
+    const work = { 'incoming/*': read, 'manifests/*': readWrite, 'results/*': ['read', 'write'], 'rejects/*': ['write'], table: JOB };
     expect(grantsOf(roleOf('Work'))).toEqual(work);
     expect(grantsOf(roleOf('FargateTask'))).toEqual(work);
     expect(grantsOf(roleOf('Finalize'))).toEqual({ 'manifests/*': read, 'results/*': readWrite, 'rejects/*': readWrite, 'reports/*': readWrite, table: JOB });

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExternalCommand, type ExternalRun } from '../../../shared/jobs/external.js';
@@ -64,9 +64,19 @@ describe('runExternalCommand', () => {
     await expect(runExternalCommand(run({ command: failing, retryExitCodes: [75] }), store())).rejects.toMatchObject({ name: 'InputError' });
   });
 
-  it('kills a program that outlives its time, as a transient failure', async () => {
+  it('kills a program that outlives its time, with what it started, as a transient failure, and starts none when no time is left', async () => {
+    const pidFile = join(dir, 'grandchild.pid');
     const started = Date.now();
-    await expect(runExternalCommand(run({ command: [process.execPath, '-e', 'setTimeout(() => {}, 20000)'], timeoutMs: 300 }), store())).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/on part-00003 timed out after 0\.30 s and was killed$/) });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // A shell that leaves a grandchild holding stderr: the wait must not follow it, and it must die too.
+    const command = ['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`];
+    await expect(runExternalCommand(run({ command, timeoutMs: 300 }), store())).rejects.toMatchObject({ name: 'TransientError', message: expect.stringMatching(/on part-00003 was killed when the chunk's time ran out \(0\.30 s were left for it\)$/) });
+    // Not the grandchild's 30 s: the wait ends with the program.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const grandchild = Number((await readFile(pidFile, 'utf8')).trim());
+    await new Promise((r) => setTimeout(r, 100));
+    // Gone, or a zombie its new parent has not reaped yet (the state letter after the name in /proc).
+    const state = await readFile(`/proc/${grandchild}/stat`, 'utf8').then((t) => t.slice(t.lastIndexOf(')') + 2, t.lastIndexOf(')') + 3), () => 'gone');
+    expect(['gone', 'Z']).toContain(state);
+    await expect(runExternalCommand(run({ command, timeoutMs: 0 }), store())).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('not started: the chunk\'s time (compute.timeoutSeconds) ran out before it') });
   });
 });

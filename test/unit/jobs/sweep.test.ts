@@ -127,13 +127,29 @@ describe('sweep', () => {
     expect(r).toMatchObject({ scanned: 301, checked: 1, redriven: [stuckId], gaveUp: [], stillRunning: [] });
     expect(r.dispatched).toHaveLength(1);
     expect(started).toEqual([`${stuckId}-r2`, r.dispatched[0]]);
-    // Only the recent file: one HEAD to key its job and one read to find none, then dispatch's own HEAD.
-    expect(calls).toEqual({ head: 2, getJob: 1 });
+    // The stuck job read again before it is restarted; for the recent file one HEAD to key its job
+    // and one read to find none, then dispatch's own HEAD.
+    expect(calls).toEqual({ head: 2, getJob: 2 });
 
     // A scheduled run over the prefix looks at every file, old ones included.
     const scheduled = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3, pipeline: 'flux' });
     expect(scheduled.checked).toBe(301);
     expect(scheduled.dispatched).toHaveLength(299);
     expect(scheduled.redriven).toEqual([]);
+  });
+
+  it('restarts nothing on a stale index entry: a job that finished since the index showed it stuck is left alone', async () => {
+    const state = new FileStateStore(join(dir, 'state4'));
+    const now = Date.now();
+    const job = { jobId: 'flux-stale', pipeline: 'flux', input: { key: 'incoming/gone.tsv', size: 1, etag: 'e' }, status: JobStatus.RUNNING, createdAt: new Date(now - 7_200_000).toISOString(), updatedAt: new Date(now - 3_600_000).toISOString(), chunks: 1, attempts: 1, execution: 'flux-stale' };
+    await state.putJob({ ...job, status: JobStatus.SUCCEEDED, updatedAt: new Date(now).toISOString() });
+    // The index still has the RUNNING copy, as an eventually consistent GSI may.
+    const stale = Object.assign(Object.create(state) as FileStateStore, { jobsWithStatus: async function* (status: string) { if (status === 'RUNNING') yield job; } });
+    const started: string[] = [];
+    const deps = { config: parseConfig(FLUX_CONFIG), objects: new FsObjectStore(join(dir, 'bucket4')), state: stale, log, starter: { start: async (name: string) => (started.push(name), 'started' as const), isRunning: async () => false } };
+    const r = await sweep(deps, { stuckAfterMs: 60_000, maxAttempts: 3 });
+    expect(r.redriven).toEqual([]);
+    expect(started).toEqual([]);
+    expect((await state.getJob('flux-stale'))!.status).toBe('SUCCEEDED');
   });
 });

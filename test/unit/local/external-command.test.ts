@@ -68,4 +68,20 @@ fs.writeFileSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'calls.txt'), String(n
     const [failed] = await runLocal({ config: parseConfig({ pipelines: [pipeline('bad')] }), files: [bad], out: join(dir, 'out-bad'), workers: 1 });
     expect(failed).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/exited with 4 on part-00000; stderr: site BAD has no coordinates$/) });
   });
+
+  it('kills the program before the runner stops the attempt, so a retry never runs beside a left-over copy', async () => {
+    const pids = join(dir, 'pids.txt');
+    const program = `require('node:fs').appendFileSync(${JSON.stringify(pids)}, process.pid + '\\n'); setTimeout(() => {}, 4000);`;
+    const config = parseConfig({ pipelines: [{ name: 'slow', format: { type: 'csv' }, chunking: { strategy: 'whole-file' }, schema: { columns: { site: {} } }, compute: { type: 'fargate', timeoutSeconds: 1, command: [process.execPath, '-e', program] }, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }] });
+    const file = join(dir, 'slow.csv');
+    await writeFile(file, 'site\nUS-Ha1\n');
+    const [job] = await runLocal({ config, files: [file], out: join(dir, 'out-slow'), workers: 1 });
+    expect(job).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/was killed when the chunk's time ran out/) });
+    const ran = (await readFile(pids, 'utf8')).trim().split('\n').map(Number);
+    expect(ran).toHaveLength(2);
+    for (const pid of ran) {
+      const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((t) => t.slice(t.lastIndexOf(')') + 2, t.lastIndexOf(')') + 3), () => 'gone');
+      expect(['gone', 'Z']).toContain(state);
+    }
+  });
 });

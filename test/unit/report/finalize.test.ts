@@ -127,7 +127,8 @@ describe('finalizeJob', () => {
     expect(report.stats.coverage.map((c) => c.ranges)).toEqual([{ '[]': [859056, 859057, 859058, 859059] }, { '[]': [429528, 429530] }]);
     const file = (await store.get(`reports/test/${plan.jobId}/report.json`))!.toString();
     expect(file).toContain('\n  "stats": {\n    "chunks": 1,');
-    expect(file).toContain('\n    {"rule":0,"column":"t","groupBy":[],"intervalMs":1800000,"ranges":{"[]":[859056,859057,859058,859059]},"counted":{}},\n    {"rule":1,');
+    expect(file).toContain('\n    "coverage": [\n      {"rule":0,"column":"t","groupBy":[],"intervalMs":1800000,"ranges":{"[]":[859056,859057,859058,859059]},"counted":{}},\n      {"rule":1,');
+    expect(file).toMatch(/"counted":\{\}\}\n {4}\],\n {4}"rowsPerChunk"/);
     expect(file.endsWith('}\n')).toBe(true);
   });
 
