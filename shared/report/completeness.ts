@@ -51,7 +51,10 @@ export function completenessGroups(coverage: SlotCoverage, calendar?: SlotCalend
   }
   for (const [key, [present, first, end]] of Object.entries(coverage.counted)) {
     const expected = expectedIn(first, end);
-    out.push({ key, g: groupOf(key, Math.min(present, expected), expected, false, MAX_SLOT_RANGES, []) });
+    // Only counted, so which present slots the calendar expects is not known: they are taken to
+    // fall in it as its slots fall in the span (the group is marked approximate).
+    const inCalendar = calendar && end > first ? Math.round((present * expected) / (end - first)) : present;
+    out.push({ key, g: groupOf(key, Math.min(inCalendar, expected), expected, false, MAX_SLOT_RANGES, []) });
   }
   return out.sort((a, b) => a.g.ratio - b.g.ratio || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.g);
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompletenessCalendarSchema } from '../../../shared/config/schema.js';
 import { loadConfig } from '../../../shared/config/load.js';
 import { SlotCalendar } from '../../../shared/rules/calendar.js';
+import { completenessGroups } from '../../../shared/report/completeness.js';
 import { tempDir } from '../../helpers.js';
 
 const HALF_HOUR = 1_800_000;
@@ -66,5 +67,13 @@ describe('completeness calendars', () => {
     await expect(loadConfig(join(dir, 'cfg/bad.yaml'))).rejects.toThrow('pipelines[0].rules.dataset[0].calendar.holidaysFile: bad.txt:2: "1 May" is not a date as YYYY-MM-DD');
     await writeFile(join(dir, 'cfg/missing.yaml'), pipeline('nowhere.txt'));
     await expect(loadConfig(join(dir, 'cfg/missing.yaml'))).rejects.toThrow(/calendar\.holidaysFile: cannot read nowhere\.txt/);
+  });
+
+  it('takes an approximate group\'s present slots to fall in the calendar as the calendar\'s slots fall in its span', () => {
+    // Only counted (past the range bound): 300 slots present somewhere in a week of 336.
+    const coverage = { rule: 0, column: 't', groupBy: [], intervalMs: HALF_HOUR, ranges: {}, counted: { '[]': [300, WEEK[0], WEEK[1]] as [number, number, number] } };
+    expect(completenessGroups(coverage)[0]).toMatchObject({ present: 300, expected: 336, exact: false });
+    // Weekdays expect 240 of the 336: 300 × 240 / 336 = 214.3, not all 240.
+    expect(completenessGroups(coverage, calendar({ weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] }))[0]).toMatchObject({ present: 214, expected: 240, exact: false });
   });
 });
