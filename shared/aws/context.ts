@@ -9,6 +9,7 @@ import { EventBridgePublisher, SfnExecutionStarter } from './adapters.js';
 import { DynamoStateStore } from './dynamo-state-store.js';
 import type { LambdaEnv } from './env.js';
 import { S3ObjectStore } from './s3-object-store.js';
+import { childEnvironment } from '../env.js';
 
 export interface CloudContext extends CloudDeps {
   readonly starter: ExecutionStarter;
@@ -29,6 +30,7 @@ export function cloudContext(env: LambdaEnv, log: Log, instrument: <T>(client: T
     objects,
     state: new DynamoStateStore(doc, env.TABLE_NAME, objects),
     log,
+    childEnvironment,
     starter: new SfnExecutionStarter(instrument(new SFNClient(endpoint)), env.STATE_MACHINE_ARN ?? ''),
     events: new EventBridgePublisher(instrument(new EventBridgeClient(endpoint)), env.EVENT_BUS),
   };

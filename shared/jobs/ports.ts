@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import type { ChildEnvironment } from '../env.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { StateStore } from '../state/models.js';
 
@@ -30,6 +31,8 @@ export interface JobDeps {
   readonly input?: ObjectStore;
   readonly state: StateStore;
   readonly log: Log;
+  /** The environment of a `compute.command` program; a step that runs one needs it. */
+  readonly childEnvironment?: ChildEnvironment;
 }
 
 /** What every cloud step needs: the deployed config, the bucket and the table. */

@@ -137,6 +137,11 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   return { stats: s, skipped: false };
 }
 
+/** A caller that runs programs passes the env loader's childEnvironment; running one without it is our bug. */
+const missingEnvironment = (): never => {
+  throw new Error('compute.command: the job deps carry no childEnvironment (see shared/env.ts)');
+};
+
 /** Time kept back from the attempt's deadline for killing the program and cleaning up. */
 const EXTERNAL_MARGIN_MS = 250;
 
@@ -152,7 +157,7 @@ async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange,
       resultsPrefix: layout.results(pipeline.name, plan.jobId),
       name,
       configPath: `pipelines[${pipeline.name}].compute.command`,
-      environment: (vars) => ({ ...process.env, ...vars }),
+      environment: deps.childEnvironment ?? missingEnvironment,
       retryExitCodes: pipeline.compute.retryExitCodes,
       // A little before the scheduler stops the attempt, so the program is never left running.
       timeoutMs: deadline - Date.now() - EXTERNAL_MARGIN_MS,

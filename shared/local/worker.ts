@@ -7,6 +7,7 @@ import type { JobReport } from '../report/job-report.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import type { FailureInfo } from '../process/retry.js';
+import { childEnvironment } from '../env.js';
 import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
 
@@ -108,7 +109,7 @@ async function runChunkTask(task: WorkerTask): Promise<WorkerReply> {
   const port = task.progress;
   const state = new ChunkState(task.stateRoot);
   try {
-    const deps = { objects: new FsObjectStore(task.outputRoot), input: new FsObjectStore(task.inputRoot), state, log: quiet };
+    const deps = { objects: new FsObjectStore(task.outputRoot), input: new FsObjectStore(task.inputRoot), state, log: quiet, childEnvironment };
     const { stats, skipped } = await runChunk(task.pipeline, task.plan, task.chunk, deps, { ...(port ? { onProgress: (p: ChunkProgress) => port.postMessage(p), progressIntervalMs: task.progressIntervalMs } : {}), ...(task.deadline !== undefined ? { deadline: task.deadline } : {}) });
     return { ok: true, rowsIn: stats.rowsIn, skipped };
   } catch (e) {
