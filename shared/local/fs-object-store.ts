@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open as fsOpen, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as fsOpen, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -16,7 +16,7 @@ const SAMPLE_BYTES = 64 << 10;
  * and the sample catches a rewrite in place within one clock tick. Costs a stat and two reads.
  * `undefined` when the handle is not a regular file.
  */
-async function versionOf(handle: FileHandle): Promise<{ size: number; etag: string } | undefined> {
+async function versionOf(handle: FileHandle): Promise<{ size: number; etag: string; mtime: Date } | undefined> {
   const s = await handle.stat();
   if (!s.isFile()) return undefined;
   const hash = createHash('sha256');
@@ -26,7 +26,7 @@ async function versionOf(handle: FileHandle): Promise<{ size: number; etag: stri
     const tailStart = Math.max(headBytes, s.size - SAMPLE_BYTES);
     hash.update(await readAt(handle, tailStart, s.size - tailStart));
   }
-  return { size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}-${Math.trunc(s.ctimeMs)}-${s.ino}-${hash.digest('hex').slice(0, 16)}` };
+  return { size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}-${Math.trunc(s.ctimeMs)}-${s.ino}-${hash.digest('hex').slice(0, 16)}`, mtime: s.mtime };
 }
 
 /** `length` bytes at `position` (fewer if the file is shorter now); positional, so an open stream's offset is untouched. */
@@ -57,6 +57,12 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    const v = await this.describe(key);
+    return v && { key, size: v.size, etag: v.etag };
+  }
+
+  /** Size, etag and write time from one open handle, so all three describe the same file. */
+  private async describe(key: string): Promise<{ size: number; etag: string; mtime: Date } | undefined> {
     let handle: FileHandle;
     try {
       handle = await fsOpen(this.path(key), 'r');
@@ -66,9 +72,7 @@ export class FsObjectStore implements ObjectStore {
       throw e;
     }
     try {
-      // One handle for size and etag, so both describe the same file.
-      const v = await versionOf(handle);
-      return v && { key, size: v.size, etag: v.etag };
+      return await versionOf(handle);
     } finally {
       await handle.close();
     }
@@ -201,9 +205,8 @@ export class FsObjectStore implements ObjectStore {
         else if (!entry.name.includes('.sluice-tmp-')) {
           const key = relative(this.root, full).split(sep).join('/');
           if (key.startsWith(prefix)) {
-            const info = await this.head(key);
-            const written = info && (await stat(full).catch(() => undefined))?.mtime;
-            if (info) yield written ? { ...info, lastModified: written.toISOString() } : info;
+            const v = await this.describe(key);
+            if (v) yield { key, size: v.size, etag: v.etag, lastModified: v.mtime.toISOString() };
           }
         }
       }
