@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChunkResult } from '../process/chunk.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { ChunkRecord, JobRecord, JobStatus, StateStore } from '../state/models.js';
@@ -114,46 +114,33 @@ export class DynamoStateStore implements StateStore {
     return { ...(rest as unknown as ChunkRecord), ...(body ? { result: JSON.parse(body.toString('utf8')) as ChunkResult } : {}) };
   }
 
-  async listChunks(jobId: string, options: { results?: boolean } = {}): Promise<ChunkRecord[]> {
-    const out: ChunkRecord[] = [];
+  /** Every item a query matches, page after page. */
+  private async *query(what: string, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): AsyncIterable<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.send('list chunks', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
-            ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of r.Items ?? []) out.push(await this.fromItem(item, options.results !== false));
+      const r = await this.send(what, () => this.doc.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start })));
+      yield* r.Items ?? [];
       start = r.LastEvaluatedKey;
     } while (start);
+  }
+
+  async listChunks(jobId: string, options: { results?: boolean } = {}): Promise<ChunkRecord[]> {
+    const out: ChunkRecord[] = [];
+    const items = this.query('list chunks', { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)', ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':chunk': 'CHUNK#' }, ConsistentRead: true });
+    for await (const item of items) out.push(await this.fromItem(item, options.results !== false));
     return out;
   }
 
   async *jobsWithStatus(status: JobStatus, options: { readonly updatedBefore?: string } = {}): AsyncIterable<JobRecord> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.send('query jobs by status', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: STATUS_INDEX,
-            KeyConditionExpression: options.updatedBefore === undefined ? '#status = :s' : '#status = :s AND updatedAt < :before',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':s': status, ...(options.updatedBefore === undefined ? {} : { ':before': options.updatedBefore }) },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      // Chunk items have no updatedAt, so the index holds job items only; the check costs nothing.
-      for (const item of r.Items ?? []) if (item.sk === 'META' && item.job) yield item.job as JobRecord;
-      start = r.LastEvaluatedKey;
-    } while (start);
+    const before = options.updatedBefore;
+    const items = this.query('query jobs by status', {
+      IndexName: STATUS_INDEX,
+      KeyConditionExpression: before === undefined ? '#status = :s' : '#status = :s AND updatedAt < :before',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':s': status, ...(before === undefined ? {} : { ':before': before }) },
+    });
+    // Chunk items have no updatedAt, so the index holds job items only; the check costs nothing.
+    for await (const item of items) if (item.sk === 'META' && item.job) yield item.job as JobRecord;
   }
 
   async clearChunks(jobId: string): Promise<void> {
