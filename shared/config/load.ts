@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { checkPipelines } from './check.js';
 import { issuesToErrors, withoutUnknownKeys } from './issues.js';
 import { hideProtoNames, restoreProtoNameInError, restoreProtoNames } from './proto-names.js';
-import { ConfigSchema, PipelineSchema, type Config, type Pipeline } from './schema.js';
+import { ConfigSchema, isCalendarDate, PipelineSchema, type Config, type Pipeline } from './schema.js';
 
 export { formatPath } from './issues.js';
 export { outputColumnNames } from './references.js';
@@ -86,7 +86,7 @@ async function withHolidayFiles(document: unknown, file: string): Promise<unknow
       for (const [i, raw] of text.split(/\r?\n/).entries()) {
         const line = raw.replace(/#.*/, '').trim();
         if (!line) continue;
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(line) || Number.isNaN(Date.parse(`${line}T00:00:00Z`)) || !new Date(`${line}T00:00:00Z`).toISOString().startsWith(line)) {
+        if (!isCalendarDate(line)) {
           throw new ConfigError(at, `${calendar.holidaysFile}:${i + 1}: "${line.slice(0, 40)}" is not a date as YYYY-MM-DD`);
         }
         dates.push(line);

@@ -100,7 +100,9 @@ export const RowRuleSchema = z.strictObject({
 });
 
 const clock = (end: boolean) => z.string().regex(end ? /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/ : /^([01]\d|2[0-3]):[0-5]\d$/, end ? 'HH:MM, 00:01 to 24:00' : 'HH:MM, 00:00 to 23:59');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+/** `YYYY-MM-DD` naming a day that exists (no 2024-02-30). */
+export const isCalendarDate = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine(isCalendarDate, 'not a calendar date');
 
 export const CompletenessCalendarSchema = z
   .strictObject({

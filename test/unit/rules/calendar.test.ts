@@ -65,6 +65,8 @@ describe('completeness calendars', () => {
     await writeFile(join(dir, 'cfg/bad.txt'), '2024-01-01\n1 May\n');
     await writeFile(join(dir, 'cfg/bad.yaml'), pipeline('bad.txt'));
     await expect(loadConfig(join(dir, 'cfg/bad.yaml'))).rejects.toThrow('pipelines[0].rules.dataset[0].calendar.holidaysFile: bad.txt:2: "1 May" is not a date as YYYY-MM-DD');
+    await writeFile(join(dir, 'cfg/bad.txt'), '2024-02-29\n2023-02-29\n');
+    await expect(loadConfig(join(dir, 'cfg/bad.yaml'))).rejects.toThrow('bad.txt:2: "2023-02-29" is not a date as YYYY-MM-DD');
     await writeFile(join(dir, 'cfg/missing.yaml'), pipeline('nowhere.txt'));
     await expect(loadConfig(join(dir, 'cfg/missing.yaml'))).rejects.toThrow(/calendar\.holidaysFile: cannot read nowhere\.txt/);
   });
