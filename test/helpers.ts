@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,3 +18,12 @@ export function pipelineOf(partial: Record<string, unknown>): Pipeline {
 
 /** `sluice` as a user runs it: the built bin, in `cwd` (the global setup builds it from this source). */
 export const SLUICE_BIN = join(import.meta.dirname, '../cli/bin.js');
+
+/**
+ * The environment a handler module reads when it loads (functions/runtime.ts): call before
+ * importing it. Quiet, single-line logs unless `vars` say otherwise.
+ */
+export function stubHandlerEnv(config: unknown, vars: Record<string, string> = {}): void {
+  const all = { BUCKET: 'bucket', TABLE_NAME: 'table', SLUICE_CONFIG: JSON.stringify(config), POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: 'eu-west-1', ...vars };
+  for (const [k, v] of Object.entries(all)) vi.stubEnv(k, v);
+}

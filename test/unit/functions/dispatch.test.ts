@@ -3,22 +3,17 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { FLUX_CONFIG } from '../../fixtures.js';
+import { stubHandlerEnv } from '../../helpers.js';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 void DynamoDBClient;
 
-vi.stubEnv('BUCKET', 'bucket');
-vi.stubEnv('TABLE_NAME', 'table');
-vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice');
-vi.stubEnv('SLUICE_CONFIG', JSON.stringify({ pipelines: [{ ...FLUX_CONFIG.pipelines[0], match: { suffix: '.tsv' } }] }));
-vi.stubEnv('POWERTOOLS_DEV', 'true');
-vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-vi.stubEnv('AWS_REGION', 'eu-west-1');
+stubHandlerEnv({ pipelines: [{ ...FLUX_CONFIG.pipelines[0], match: { suffix: '.tsv' } }] }, { STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice', POWERTOOLS_DEV: 'true' });
 const { handler } = await import('../../../functions/dispatch.js');
 
 function event(...keys: string[]): SQSEvent {

@@ -6,17 +6,12 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FLUX_CONFIG } from '../../fixtures.js';
+import { stubHandlerEnv } from '../../helpers.js';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
-vi.stubEnv('BUCKET', 'bucket');
-vi.stubEnv('TABLE_NAME', 'table');
-vi.stubEnv('STATE_MACHINE_ARN', 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice');
-vi.stubEnv('SLUICE_CONFIG', JSON.stringify(FLUX_CONFIG));
-vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
-// As Lambda sets it for an on-demand container: Powertools counts cold starts only then.
-vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
-vi.stubEnv('AWS_REGION', 'eu-west-1');
+// AWS_LAMBDA_INITIALIZATION_TYPE as Lambda sets it for an on-demand container: Powertools counts cold starts only then.
+stubHandlerEnv(FLUX_CONFIG, { STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:sluice', POWERTOOLS_LOG_LEVEL: 'INFO', AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 const { handler: sweep } = await import('../../../functions/sweep.js');
 const { handler: work } = await import('../../../functions/work.js');
 

@@ -1,15 +1,11 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FLUX_CONFIG } from '../../fixtures.js';
+import { stubHandlerEnv } from '../../helpers.js';
 
 const s3 = mockClient(S3Client);
-vi.stubEnv('BUCKET', 'bucket');
-vi.stubEnv('TABLE_NAME', 'table');
-vi.stubEnv('SLUICE_CONFIG', JSON.stringify(FLUX_CONFIG));
-vi.stubEnv('POWERTOOLS_DEV', 'true');
-vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-vi.stubEnv('AWS_REGION', 'eu-west-1');
+stubHandlerEnv(FLUX_CONFIG, { POWERTOOLS_DEV: 'true' });
 const { handler } = await import('../../../functions/work.js');
 const task = { jobId: 'flux-1', pipeline: 'flux', index: 0, compute: 'lambda' as const };
 
