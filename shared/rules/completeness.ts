@@ -89,14 +89,18 @@ export function mergeSlotCoverage(a: SlotCoverage, b: SlotCoverage): SlotCoverag
   const counted: Record<string, Counted> = {};
   const keys = new Set([...Object.keys(a.ranges), ...Object.keys(b.ranges), ...Object.keys(a.counted), ...Object.keys(b.counted)]);
   for (const k of keys) {
-    const x = a.counted[k] ?? asCounted(a.ranges[k] ?? []);
-    const y = b.counted[k] ?? asCounted(b.ranges[k] ?? []);
+    const ra = a.ranges[k];
+    const rb = b.ranges[k];
+    const bounded = () => addCounted(a.counted[k] ?? asCounted(ra ?? []), b.counted[k] ?? asCounted(rb ?? []));
     if (a.counted[k] || b.counted[k]) {
-      counted[k] = addCounted(x, y);
+      counted[k] = bounded();
       continue;
     }
-    const union = unionRanges(a.ranges[k] ?? [], b.ranges[k] ?? []);
-    if (union.length / 2 > MAX_SLOT_RANGES) counted[k] = addCounted(x, y);
+    // A group on one side only is carried over as it is, not copied: folding chunk after chunk
+    // into a job's coverage would otherwise copy every group's ranges at each step (merged
+    // coverage is never changed in place).
+    const union = !ra ? rb! : !rb ? ra : unionRanges(ra, rb);
+    if (union.length / 2 > MAX_SLOT_RANGES) counted[k] = bounded();
     else ranges[k] = union;
   }
   return { rule: a.rule, column: a.column, groupBy: a.groupBy, intervalMs: a.intervalMs, ranges: sortedKeys(ranges), counted: sortedKeys(counted) };

@@ -51,6 +51,17 @@ describe('mergeSlotCoverage', () => {
     expect(Object.keys(merged.ranges)).toEqual(['["a"]', '["b"]', '["c"]']);
   });
 
+  // Finalize folds chunk after chunk into one coverage: copying every untouched group at each
+  // step made a 10 GB job's finalize churn through ~900 MB of arrays and spike its memory.
+  it('carries over a group that only one side has, without copying its ranges', () => {
+    const a = coverage({ '["a"]': [0, 2], '["b"]': [5, 6] });
+    const b = coverage({ '["b"]': [6, 8], '["c"]': [9, 10] });
+    const merged = mergeSlotCoverage(a, b);
+    expect(merged.ranges['["a"]']).toBe(a.ranges['["a"]']);
+    expect(merged.ranges['["c"]']).toBe(b.ranges['["c"]']);
+    expect(merged.ranges['["b"]']).toEqual([5, 8]);
+  });
+
   it('takes the rule, column, grouping and interval of the first side', () => {
     const b = { ...coverage({}), rule: 9, column: 'x', groupBy: [], intervalMs: 5 };
     expect(mergeSlotCoverage(coverage({ '[]': [0, 1] }), b)).toEqual({ rule: 3, column: 't', groupBy: ['site'], intervalMs: 1000, ranges: { '[]': [0, 1] }, counted: {} });
