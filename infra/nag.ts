@@ -45,11 +45,11 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
   const smId = stack.getLogicalId(sm.node.defaultChild as CfnResource);
   const partition = '<AWS::Partition>';
   ack(sm.role, 'IAM5[Resource::*]', 'X-Ray tracing and the ECS .sync integration (events rule management) take no resource ARN.');
-  for (const fnName of ['Plan', 'Work', 'Finalize', 'Fail']) {
+  for (const fnName of ['Plan', 'Work', 'Reduce', 'Finalize', 'Fail']) {
     const fn = stack.node.findChild(fnName);
     ack(sm.role, `IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnResource)}.Arn>:*]`, 'LambdaInvoke grant: any version or alias of our own function.');
   }
-  ack(sm.role, `IAM5[Resource::arn:${partition}:s3:::<${id(stack.storage.bucket)}>/*]`, "The Distributed Map's ItemReader reads manifests/<jobId>/chunks.json, known only at run time.");
+  ack(sm.role, `IAM5[Resource::arn:${partition}:s3:::<${id(stack.storage.bucket)}>/*]`, "The Distributed Maps' ItemReaders read manifests/<jobId>/chunks.json and reduce.json, known only at run time.");
   if (fargate) {
     const td = { Ref: stack.getLogicalId(fargate.taskDefinition.node.defaultChild as CfnResource) };
     const part = (i: number) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::Split': [':', td] }] });

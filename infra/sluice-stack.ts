@@ -60,6 +60,7 @@ export class SluiceStack extends Stack {
     const workTimeout = Math.ceil(Math.max(...props.config.pipelines.map((p) => p.compute.timeoutSeconds)));
     const reserved = props.workerConcurrency ?? props.maxConcurrency ?? 50;
     const work = fn('Work', 'work', { memorySize: props.workerMemoryMb, timeout: Duration.seconds(Math.min(900, Math.max(30, workTimeout))), ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}) });
+    const reduce = fn('Reduce', 'reduce', { memorySize: 1024, timeout: Duration.minutes(15) });
     const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
     const fail = fn('Fail', 'fail');
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
@@ -73,6 +74,7 @@ export class SluiceStack extends Stack {
       bucket,
       plan,
       work,
+      reduce,
       finalize,
       fail,
       fargate: this.fargateWorker,
@@ -98,6 +100,7 @@ export class SluiceStack extends Stack {
     grants.sweep(sweep);
     grants.plan(plan);
     grants.work(work);
+    grants.reduce(reduce);
     grants.finalize(finalize);
     grants.fail(fail);
     stateMachine.grantStartExecution(dispatch);
@@ -135,6 +138,8 @@ function grantsOf(bucket: IBucket, table: ITable) {
     // Reads the input and the plan; writes a chunk's parts, staged rejects, result and key run. A
     // compute.command reads the chunk's parts back to stage them, and writes under results/.
     work: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantReadWrite(g, 'manifests/*'), bucket.grantRead(g, 'results/*'), bucket.grantPut(g, 'results/*'), bucket.grantPut(g, 'rejects/*'), table.grant(g, ...JOB_TABLE)),
+    // Reads the plan's head and the chunks' key runs; writes its partition's result.
+    reduce: (g: IGrantable) => bucket.grantReadWrite(g, 'manifests/*'),
     // Reads the chunks' results and staged rejects; writes rejects, _SUCCESS and the report; removes the staged rejects.
     finalize: (g: IGrantable) => {
       bucket.grantRead(g, 'manifests/*');

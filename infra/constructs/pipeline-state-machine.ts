@@ -31,6 +31,7 @@ export interface PipelineStateMachineProps {
   readonly bucket: IBucket;
   readonly plan: IFunction;
   readonly work: IFunction;
+  readonly reduce: IFunction;
   readonly finalize: IFunction;
   readonly fail: IFunction;
   /** Absent: every chunk runs on the work λ (the LocalStack fallback). */
@@ -63,7 +64,8 @@ const SERVICE_RETRY = {
 
 /**
  * Plan λ → Distributed Map over manifests/<jobId>/chunks.json, in batches → Choice (work λ | Fargate RunTask .sync)
- * → Finalize λ, with a catch-all to the Fail λ. Standard type, logs ALL, X-Ray on.
+ * → when the pipeline has `unique` rules, a Distributed Map over manifests/<jobId>/reduce.json (a reduce λ per
+ * hash partition) → Finalize λ, with a catch-all to the Fail λ. Standard type, logs ALL, X-Ray on.
  */
 export class PipelineStateMachine extends Construct {
   public readonly stateMachine: StateMachine;
@@ -133,13 +135,24 @@ export class PipelineStateMachine extends Construct {
     });
     map.itemProcessor(route);
 
+    // The second parallel stage: each hash partition of the unique keys checked by a reduce λ of its own, so
+    // finalize only sums their results, whatever the file size.
+    const reduce = new DistributedMap(this, 'Reduce', {
+      itemReader: new S3JsonItemReader({ bucket: props.bucket, key: JsonPath.stringAt('$.plan.reduceKey') }),
+      maxConcurrency: props.maxConcurrency,
+      resultPath: JsonPath.DISCARD,
+    });
+    reduce.itemProcessor(invoke('ReducePartition', props.reduce, JsonPath.DISCARD, TIMEOUTS, JsonPath.DISCARD));
+
     const finalize = invoke('Finalize', props.finalize, '$.result');
-    for (const step of [plan, map, finalize]) step.addCatch(fail, { errors: [Errors.ALL], resultPath: '$.error' });
+    finalize.next(new Succeed(this, 'Done'));
+    for (const step of [plan, map, reduce, finalize]) step.addCatch(fail, { errors: [Errors.ALL], resultPath: '$.error' });
+    const reduceIfUnique = new Choice(this, 'HasUniqueRules').when(Condition.numberGreaterThan('$.plan.reducePartitions', 0), reduce.next(finalize)).otherwise(finalize);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(plan.next(map).next(finalize).next(new Succeed(this, 'Done'))),
+      definitionBody: DefinitionBody.fromChainable(plan.next(map).next(reduceIfUnique)),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
       timeout: Duration.hours(24),

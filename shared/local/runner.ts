@@ -8,7 +8,7 @@ import type { Config, Pipeline } from '../config/schema.js';
 import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import type { EventPublisher, JobDeps } from '../jobs/ports.js';
-import { doneChunks, failJob, finishedResult, planJob, recordChunkFailure, storePlan } from '../jobs/steps.js';
+import { doneChunks, failJob, finishedResult, planJob, recordChunkFailure, reducePartitionsOf, storePlan } from '../jobs/steps.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -19,7 +19,7 @@ import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { acquireJobLock } from './job-lock.js';
 import { prepareOutputDir } from './output-dir.js';
-import type { FinalizeReply, FinalizeTask, WorkerReply, WorkerTask } from './worker.js';
+import type { FinalizeReply, FinalizeTask, ReduceReply, ReduceWorkerTask, WorkerReply, WorkerTask } from './worker.js';
 
 export interface RunOptions {
   readonly config: Config;
@@ -70,7 +70,7 @@ interface Job {
   failure?: FailureInfo;
 }
 
-type Pool = Piscina<WorkerTask | FinalizeTask, WorkerReply | FinalizeReply>;
+type Pool = Piscina<WorkerTask | ReduceWorkerTask | FinalizeTask, WorkerReply | ReduceReply | FinalizeReply>;
 
 /** The job flow's deps on this machine: files under the output folder. */
 type LocalDeps = JobDeps & { readonly objects: FsObjectStore; readonly state: FileStateStore; readonly events: EventPublisher };
@@ -187,7 +187,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const { filename, execArgv } = workerFile();
   // A chunk streams, so a worker needs little heap; capped generations keep RSS flat whatever the file size.
-  const pool = new Piscina<WorkerTask | FinalizeTask, WorkerReply | FinalizeReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
+  const pool = new Piscina<WorkerTask | ReduceWorkerTask | FinalizeTask, WorkerReply | ReduceReply | FinalizeReply>({ filename, execArgv, minThreads: Math.min(workers, 1), maxThreads: workers, idleTimeout: 1000, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 } });
   // An error that is no chunk's fault (the state disk is full, say) stops every job. The run
   // throws only once no chunk is left running: Piscina would take tasks even after destroy().
   // Chunks already running finish (or time out) and clean up after themselves, so nothing is left half-written.
@@ -322,6 +322,24 @@ async function runJob(job: Job, pool: Pool, running: ReturnType<typeof slots>, d
     const failed = plan.chunks.filter((c) => !job.done.has(c.index)).length;
     const message = `${failed} of ${plan.chunks.length} chunk(s) failed; first: ${job.failure.name}: ${job.failure.message}`;
     await failJob(plan.jobId, pipeline.name, { name: job.failure.name, message }, deps);
+    return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
+  }
+  // The second stage: each hash partition of the unique keys reduced on the pool, in parallel, as the chunks were.
+  const reduced = await Promise.all(
+    Array.from({ length: reducePartitionsOf(pipeline, plan) }, async (_, partition) => {
+      await running.take();
+      try {
+        return (await pool.run({ reduce: true, pipeline, plan, partition, outputRoot: deps.objects.root } satisfies ReduceWorkerTask)) as ReduceReply;
+      } finally {
+        running.give();
+      }
+    }),
+  );
+  if (fatal.signal.aborted) throw fatal.signal.reason;
+  const unreduced = reduced.find((r) => !r.ok);
+  if (unreduced && !unreduced.ok) {
+    const message = `the unique check failed: ${unreduced.error.message}`;
+    await failJob(plan.jobId, pipeline.name, { name: unreduced.error.name, message }, deps);
     return { file: job.file, jobId: plan.jobId, pipeline: pipeline.name, status: 'FAILED', error: message, resultsDir };
   }
   const done = (await pool.run({ finalize: true, pipeline, plan, outputRoot: deps.objects.root, stateRoot: deps.state.root } satisfies FinalizeTask)) as FinalizeReply;

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { isRetryable } from '../errors.js';
 import type { Pipeline } from '../config/schema.js';
-import { finishJob, runChunk } from '../jobs/steps.js';
+import { finishJob, reduceJob, runChunk } from '../jobs/steps.js';
 import type { EventPublisher, Log } from '../jobs/ports.js';
 import type { JobReport } from '../report/job-report.js';
 import type { ChunkRange, JobPlan } from '../plan/plan.js';
@@ -78,6 +78,17 @@ export interface FinalizeTask {
   readonly stateRoot: string;
 }
 
+/** A hash partition of a job's `unique` keys to reduce (see `reduceJob`), in a worker thread like a chunk. */
+export interface ReduceWorkerTask {
+  readonly reduce: true;
+  readonly pipeline: Pipeline;
+  readonly plan: JobPlan;
+  readonly partition: number;
+  readonly outputRoot: string;
+}
+
+export type ReduceReply = { readonly ok: true; readonly keys: number; readonly duplicates: number } | { readonly ok: false; readonly error: ErrorInfo };
+
 /** The report as report.json has it, but for `stats.coverage`, which is empty here. */
 export type FinalizeReply = { readonly ok: true; readonly report: JobReport; readonly reportKey: string } | { readonly ok: false; readonly fatal: ErrorInfo };
 
@@ -90,7 +101,15 @@ function errorInfo(e: unknown): ErrorInfo {
 }
 
 /** Worker-thread entry: the job flow's chunk step, or its finalize; errors come back as data so their names survive the thread boundary. */
-export default async function runTask(task: WorkerTask | FinalizeTask): Promise<WorkerReply | FinalizeReply> {
+export default async function runTask(task: WorkerTask | ReduceWorkerTask | FinalizeTask): Promise<WorkerReply | ReduceReply | FinalizeReply> {
+  if ('reduce' in task) {
+    try {
+      const reduced = await reduceJob(task.pipeline, task.plan, task.partition, { objects: new FsObjectStore(task.outputRoot), log: quiet });
+      return { ok: true, keys: reduced.reduce((n, r) => n + r.keys, 0), duplicates: reduced.reduce((n, r) => n + r.duplicates, 0) };
+    } catch (e) {
+      return { ok: false, error: errorInfo(e) };
+    }
+  }
   if ('finalize' in task) {
     try {
       const deps = { objects: new FsObjectStore(task.outputRoot), state: new FileStateStore(task.stateRoot), log: quiet, events: noEvents };

@@ -120,6 +120,11 @@ async function isGzip(source: Source): Promise<boolean> {
   return false;
 }
 
+/** The plan's chunk count, from a whole plan or from its head (which lists no chunks; see readJobPlanHead). */
+export function chunkCountOf(plan: JobPlan & { readonly chunkCount?: number }): number {
+  return plan.chunkCount ?? plan.chunks.length;
+}
+
 /** Lines before the first data line: those skipped above the header, then the header's. */
 export function linesBeforeData(plan: Pick<JobPlan, 'headerLines' | 'skippedBefore'>): number {
   return (plan.skippedBefore ?? 0) + plan.headerLines;

@@ -14,7 +14,7 @@ import { linesBeforeData, type ChunkRange, type JobPlan } from '../plan/plan.js'
 import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { SlotCoverageBuilder } from '../rules/completeness.js';
 import { parseInterval } from '../rules/time.js';
-import { KeyHashes } from '../rules/unique.js';
+import { KeyHashes, reducePartitions } from '../rules/unique.js';
 import type { Value } from '../rules/columns.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
@@ -62,8 +62,11 @@ export interface ChunkDeps {
   readonly onRecordStart?: (line: number) => void;
 }
 
+/** Bumped when what a chunk writes changes shape (key runs gained partition headers: 2), so a resume redoes chunks of the old shape. */
+const RESULT_FORMAT = 2;
+
 export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
-  return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}`;
+  return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}:${RESULT_FORMAT}`;
 }
 
 /**
@@ -347,9 +350,10 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
     throw e;
   }
   const keyRuns: Record<string, string> = {};
+  const partitions = reducePartitions(plan.input.size);
   for (const u of uniques) {
-    const key = `${layout.manifests(plan.jobId)}unique/${u.i}/${part}.bin`;
-    await deps.output.put(key, u.hashes.sortedBytes());
+    const key = layout.keyRun(plan.jobId, u.i, chunk.index);
+    await deps.output.put(key, u.hashes.sortedBytes(partitions));
     keyRuns[String(u.i)] = key;
   }
   stats.durationMs = performance.now() - started;

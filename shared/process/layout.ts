@@ -6,4 +6,8 @@ export const layout = {
   reports: (pipeline: string, jobId: string) => `reports/${pipeline}/${jobId}/`,
   manifests: (jobId: string) => `manifests/${jobId}/`,
   part: (index: number) => `part-${String(index).padStart(5, '0')}`,
+  /** A chunk's sorted key hashes for the job's `rules.dataset[rule]` (a `unique` rule). */
+  keyRun: (jobId: string, rule: number, index: number) => `manifests/${jobId}/unique/${rule}/part-${String(index).padStart(5, '0')}.bin`,
+  /** What the reduce of one hash partition found for that rule; the partition count is in the name, so partitionings never mix. */
+  reduced: (jobId: string, rule: number, partition: number, partitions: number) => `manifests/${jobId}/unique/${rule}/reduce-${partition}-of-${partitions}.json`,
 } as const;

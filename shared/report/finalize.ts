@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Pipeline } from '../config/schema.js';
 import { HashingSink, type PartInfo } from '../formats/writers.js';
-import { linesBeforeData, type JobPlan } from '../plan/plan.js';
+import { chunkCountOf, linesBeforeData, type JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
-import { countDuplicates, type SortedRun } from '../rules/unique.js';
+import { uniqueDuplicates } from './reduce.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { completenessResult } from './completeness.js';
 import { renderReportHtml } from './html.js';
@@ -72,7 +72,7 @@ export async function finalizeJob(
   // Coverage merges to one canonical form (sorted ranges and keys), whatever order the chunks finished in.
   const stats = withAbsoluteLines(ordered, linesBeforeData(plan)).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
-  const datasetRules = await evaluateDatasetRules(pipeline, ordered, stats, store);
+  const datasetRules = await evaluateDatasetRules(pipeline, plan, stats, store);
   const rejects = await publishRejects(pipeline, plan, ordered, store);
   const rejectRatio = stats.rowsIn === 0 ? 0 : stats.rowsRejected / stats.rowsIn;
   const { maxRejectRatio } = pipeline.qualityGate;
@@ -208,18 +208,12 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
   return out;
 }
 
-async function evaluateDatasetRules(pipeline: Pipeline, ordered: readonly ChunkResult[], stats: ChunkStats, store: ObjectStore): Promise<DatasetRuleResult[]> {
+async function evaluateDatasetRules(pipeline: Pipeline, plan: JobPlan, stats: ChunkStats, store: ObjectStore): Promise<DatasetRuleResult[]> {
   const results: DatasetRuleResult[] = [];
   for (const [i, rule] of pipeline.rules.dataset.entries()) {
     const name = rule.name ?? `${rule.type}[${i}]`;
     if (rule.type === 'unique') {
-      const runs: SortedRun[] = [];
-      for (const r of ordered) {
-        const key = r.keyRuns[String(i)];
-        const info = key ? await store.head(key) : undefined;
-        if (key && info) runs.push({ size: info.size, read: (start, end) => store.read(key, { start, end }), ...(store.readInto ? { readInto: (position, into) => store.readInto!(key, position, into) } : {}) });
-      }
-      const duplicates = await countDuplicates(runs);
+      const { duplicates } = await uniqueDuplicates(pipeline, { jobId: plan.jobId, chunks: chunkCountOf(plan), inputBytes: plan.input.size }, i, store);
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
     } else if (rule.type === 'completeness') {
       results.push(completenessResult(name, rule, stats.coverage.find((x) => x.rule === i)));

@@ -40,8 +40,9 @@ export function keyHashHelpers(): Record<string, unknown> {
 }
 
 /**
- * Collects 64-bit hashes of a key tuple per row. A chunk writes them sorted (8 bytes per row)
- * and finalize merges the sorted runs, so a `unique` check needs no more memory than one chunk's keys.
+ * Collects 64-bit hashes of a key tuple per row. A chunk writes them sorted (8 bytes per row),
+ * and the reduce of each hash partition merges that partition's stretch of every chunk's run, so a
+ * `unique` check needs no more memory than one chunk's keys, and its merges run in parallel.
  */
 export class KeyHashes {
   private hi = new Uint32Array(1024);
@@ -72,17 +73,91 @@ export class KeyHashes {
     this.size++;
   }
 
-  /** Sorted hashes, little-endian u64 bytes. */
-  sortedBytes(): Buffer {
-    const keys = new BigUint64Array(this.size);
-    const halves = new Uint32Array(keys.buffer);
-    for (let i = 0; i < this.size; i++) {
+  /**
+   * The chunk's key run: a header (see `runHeaderBytes`) that says where each of `partitions`
+   * hash partitions starts, then the sorted hashes as little-endian u64 bytes.
+   */
+  sortedBytes(partitions: number): Buffer {
+    const n = this.size;
+    const header = runHeaderBytes(partitions);
+    const bytes = new ArrayBuffer(header + n * 8);
+    const keys = new BigUint64Array(bytes, header, n);
+    const halves = new Uint32Array(bytes, header, 2 * n);
+    for (let i = 0; i < n; i++) {
       halves[2 * i] = this.lo[i]!;
       halves[2 * i + 1] = this.hi[i]!;
     }
     keys.sort();
-    return Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength);
+    const head = new Uint32Array(bytes, 0, partitions + 3);
+    head[0] = RUN_MAGIC;
+    head[1] = partitions;
+    let k = 0;
+    for (let p = 0; p < partitions; p++) {
+      while (k < n && partitionOf(halves[2 * k + 1]!, partitions) < p) k++;
+      head[2 + p] = k;
+    }
+    head[2 + partitions] = n;
+    return Buffer.from(bytes);
   }
+}
+
+/**
+ * Hash partitions of a job's keys, each checked by a reduce of its own, in parallel: one per
+ * 512 MB of input (about 5 million flux rows, 43 MB of hashes), at most 256. By bytes, not
+ * chunks: each reduce reads every chunk's run header, so partitions × chunks requests.
+ */
+export function reducePartitions(inputBytes: number): number {
+  return Math.max(1, Math.min(MAX_PARTITIONS, Math.ceil(inputBytes / PARTITION_BYTES)));
+}
+const PARTITION_BYTES = 512 * 2 ** 20;
+const MAX_PARTITIONS = 256;
+
+/** The partition of a hash, by its high half: each partition is one stretch of a sorted run. */
+export const partitionOf = (hi: number, partitions: number): number => Math.floor((hi * partitions) / 2 ** 32);
+
+/** "SRN1", the first word of a key run. */
+const RUN_MAGIC = 0x314e5253;
+
+/**
+ * Bytes before a run's hashes: u32 words magic, partitions, then the first key of each partition
+ * and the key count (partitions + 3 words), padded to 8 so the hashes stay aligned.
+ */
+export function runHeaderBytes(partitions: number): number {
+  return Math.ceil(((partitions + 3) * 4) / 8) * 8;
+}
+
+/** Reads `into.byteLength` bytes of a stored object from `position`. */
+async function readFully(run: Omit<SortedRun, 'size'>, position: number, into: Uint8Array): Promise<number> {
+  if (run.readInto) return run.readInto(position, into);
+  let n = 0;
+  for await (const c of run.read(position, position + into.byteLength)) {
+    into.set(c, n);
+    n += c.byteLength;
+  }
+  return n;
+}
+
+/**
+ * The stretch of a stored key run (`sortedBytes`) that holds one partition's hashes, as a sorted
+ * run of its own: one read of the run's header, none of its hashes. `name` says which run in an error.
+ */
+export async function partitionOfRun(run: Omit<SortedRun, 'size'>, partition: number, partitions: number, name: string): Promise<SortedRun> {
+  const header = runHeaderBytes(partitions);
+  const head = new Uint32Array(header / 4);
+  const n = await readFully(run, 0, new Uint8Array(head.buffer));
+  if (n !== header || head[0] !== RUN_MAGIC || head[1] !== partitions) {
+    const found = n < header ? `${n} bytes` : head[0] !== RUN_MAGIC ? 'no key run header' : `${head[1]} partition(s)`;
+    throw new Error(`${name}: not a key run of ${partitions} partition(s) (${found}); rerun the job with --force`);
+  }
+  const first = head[2 + partition]!;
+  const end = head[3 + partition]!;
+  if (!(first <= end && end <= head[2 + partitions]!)) throw new Error(`${name}: partition ${partition} lies outside the run (keys ${first}-${end} of ${head[2 + partitions]})`);
+  const base = header + first * 8;
+  return {
+    size: (end - first) * 8,
+    read: (start, stop) => run.read(base + start, base + stop),
+    ...(run.readInto ? { readInto: (position: number, into: Uint8Array) => run.readInto!(base + position, into) } : {}),
+  };
 }
 
 /** A sorted run as a byte range that can be read a window at a time. */
@@ -140,17 +215,7 @@ class RunCursor {
     const end = Math.min(this.run.size, start + this.next.byteLength);
     this.at = end;
     if (start >= end) return Promise.resolve(0);
-    const into = new Uint8Array(this.next.buffer, 0, end - start);
-    const read = this.run.readInto
-      ? this.run.readInto(start, into)
-      : (async () => {
-          let n = 0;
-          for await (const c of this.run.read(start, end)) {
-            into.set(c, n);
-            n += c.byteLength;
-          }
-          return n;
-        })();
+    const read = readFully(this.run, start, new Uint8Array(this.next.buffer, 0, end - start));
     return read.then((n) => {
       if (n !== end - start) throw new Error(`a sorted run read ${n} bytes for ${end - start}`);
       // A trailing piece shorter than a key (a run cut short) is no key.
@@ -179,12 +244,13 @@ const FIRST_READS = 32;
 
 /**
  * Counts duplicate keys across sorted runs with a k-way heap merge, streaming each run, so
- * memory stays at two windows per run whatever the file size.
+ * memory stays at two windows per run whatever the file size, all of them within `windowsBudget`
+ * bytes (16 MiB by default; a larger budget means larger windows, so fewer reads).
  */
-export async function countDuplicates(runs: readonly SortedRun[]): Promise<number> {
+export async function countDuplicates(runs: readonly SortedRun[], windowsBudget = WINDOWS_BUDGET): Promise<number> {
   const heap: RunCursor[] = [];
   // A multiple of 8 bytes, so a window never splits a hash; two per run.
-  const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(WINDOWS_BUDGET / 2 / Math.max(1, runs.length) / 8) * 8));
+  const window = Math.max(MIN_WINDOW, Math.min(RUN_WINDOW, Math.floor(windowsBudget / 2 / Math.max(1, runs.length) / 8) * 8));
   // The first window of every run, a few dozen reads at a time: one after the other, 16,000 chunks'
   // runs would take 16,000 round trips to S3 before the merge starts.
   const cursors = runs.map((run) => new RunCursor(run, window));

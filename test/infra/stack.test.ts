@@ -105,7 +105,7 @@ describe('ingest', () => {
 describe('lambdas', () => {
   it('run nodejs22.x on arm64 with X-Ray', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string } } }[];
-    expect(fns.length).toBe(6);
+    expect(fns.length).toBe(7);
     for (const f of fns) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -160,7 +160,7 @@ describe('state machine', () => {
       }
     };
     visit(asl as never);
-    expect(Object.keys(tasks).sort()).toEqual(['Finalize', 'Plan', 'RecordFailure', 'Work', 'WorkOnFargate']);
+    expect(Object.keys(tasks).sort()).toEqual(['Finalize', 'Plan', 'RecordFailure', 'ReducePartition', 'Work', 'WorkOnFargate']);
     for (const [name, task] of Object.entries(tasks)) {
       for (const retry of task.Retry!) {
         expect(retry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
@@ -168,7 +168,7 @@ describe('state machine', () => {
       }
     }
     const lambdaService = { ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']), IntervalSeconds: 2, MaxAttempts: 12, MaxDelaySeconds: 300 };
-    for (const name of ['Plan', 'Work', 'Finalize']) {
+    for (const name of ['Plan', 'Work', 'ReducePartition', 'Finalize']) {
       expect(tasks[name]!.Retry, name).toHaveLength(2);
       expect(tasks[name]!.Retry![0]!.ErrorEquals).toContain('Sluice.TransientError');
       expect(tasks[name]!.Retry![0]!.ErrorEquals).not.toContain('Lambda.TooManyRequestsException');
@@ -185,6 +185,20 @@ describe('state machine', () => {
     // A chunk's output is {}, so the Map's gathered outputs stay small however many chunks there are.
     expect(tasks.Work!.OutputPath).toBeNull();
     expect(tasks.WorkOnFargate!.OutputPath).toBeNull();
+    expect(tasks.ReducePartition!.OutputPath).toBeNull();
+  });
+
+  it('reduces the unique keys in a second Distributed Map, one item per hash partition, only when the plan has partitions, then finalizes', () => {
+    const { sm } = definition();
+    const asl = resolveDefinition(sm.Properties.DefinitionString as never, template.toJSON().Resources as never) as { States: Record<string, Record<string, unknown>> };
+    expect(asl.States.Chunks!.Next).toBe('HasUniqueRules');
+    expect(asl.States.HasUniqueRules).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.plan.reducePartitions', NumericGreaterThan: 0, Next: 'Reduce' }], Default: 'Finalize' });
+    const reduce = asl.States.Reduce as { ItemReader: unknown; ItemProcessor: { ProcessorConfig: unknown; StartAt: string }; ResultPath: unknown; Next: string; Catch: { Next: string }[]; MaxConcurrency: number };
+    expect(reduce.ItemReader).toMatchObject({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.plan.reduceKey' } });
+    expect(reduce.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'ReducePartition' });
+    expect(reduce).toMatchObject({ ResultPath: null, Next: 'Finalize', MaxConcurrency: 50 });
+    expect(reduce.Catch[0]!.Next).toBe('RecordFailure');
+    expect(asl.States.Finalize!.Next).toBe('Done');
   });
 });
 
@@ -284,6 +298,7 @@ describe('security', () => {
     const work = { 'incoming/*': read, 'manifests/*': readWrite, 'results/*': ['read', 'write'], 'rejects/*': ['write'], table: JOB };
     expect(grantsOf(roleOf('Work'))).toEqual(work);
     expect(grantsOf(roleOf('FargateTask'))).toEqual(work);
+    expect(grantsOf(roleOf('Reduce'))).toEqual({ 'manifests/*': readWrite });
     expect(grantsOf(roleOf('Finalize'))).toEqual({ 'manifests/*': read, 'results/*': readWrite, 'rejects/*': readWrite, 'reports/*': readWrite, table: JOB });
     expect(grantsOf(roleOf('Fail'))).toEqual({ table: JOB });
   });

@@ -245,6 +245,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const handlers = {
     plan: (await import('../../functions/plan.js')).handler as Handler,
     work: (await import('../../functions/work.js')).handler as Handler,
+    reduce: (await import('../../functions/reduce.js')).handler as Handler,
     finalize: (await import('../../functions/finalize.js')).handler as Handler,
     fail: (await import('../../functions/fail.js')).handler as Handler,
   };
@@ -291,6 +292,7 @@ export async function startEmulators(config: Config): Promise<Emulated> {
       emulated.beforeTask?.();
       return runTaskProcess((input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } }).Overrides.ContainerOverrides[0]!.Environment, emulated.taskOutput, emulated.onTaskStart);
     },
+    ReducePartition: handlers.reduce,
     Finalize: handlers.finalize,
     RecordFailure: handlers.fail,
   };

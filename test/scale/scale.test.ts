@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { parseConfig } from '../../shared/config/load.js';
-import { finalizeStep, planStep, workStep } from '../../shared/jobs/steps.js';
+import { finalizeStep, planStep, reduceStep, workStep } from '../../shared/jobs/steps.js';
 import { FileStateStore } from '../../shared/local/file-state-store.js';
 import { jobIdFor } from '../../shared/plan/plan.js';
 import { JobStatus, type StateStore } from '../../shared/state/models.js';
@@ -39,14 +39,14 @@ const config = parseConfig({
   ],
 });
 
-type Stage = 'plan' | 'work' | 'finalize';
-const s3Requests: Record<Stage, Record<string, number>> = { plan: {}, work: {}, finalize: {} };
-const stateCalls: Record<Stage, Record<string, number>> = { plan: {}, work: {}, finalize: {} };
+type Stage = 'plan' | 'work' | 'reduce' | 'finalize';
+const s3Requests: Record<Stage, Record<string, number>> = { plan: {}, work: {}, reduce: {}, finalize: {} };
+const stateCalls: Record<Stage, Record<string, number>> = { plan: {}, work: {}, reduce: {}, finalize: {} };
 let stage: Stage = 'plan';
 const count = (table: Record<Stage, Record<string, number>>, what: string) => (table[stage][what] = (table[stage][what] ?? 0) + 1);
 /** What an S3 key holds, for the counts: the input, a result part, staged or final rejects, key runs, a report, the plan. */
 const kindOf = (key: string) =>
-  key.startsWith('incoming/') ? 'input' : key.endsWith('/plan-head.json') ? 'plan head' : key.includes('/unique/') ? 'key runs' : key.includes('/_chunks/') ? 'staged rejects' : key.split('/')[0]!.replace(/s$/, '').replace('manifest', 'plan');
+  key.startsWith('incoming/') ? 'input' : key.endsWith('/plan-head.json') ? 'plan head' : key.includes('/reduce-') ? 'reduce results' : key.endsWith('/reduce.json') ? 'reduce items' : key.includes('/unique/') ? 'key runs' : key.includes('/_chunks/') ? 'staged rejects' : key.split('/')[0]!.replace(/s$/, '').replace('manifest', 'plan');
 
 /** An S3 bucket in memory behind the real SDK client. */
 function memoryBucket() {
@@ -124,7 +124,7 @@ beforeAll(async () => ({ dir, cleanup } = await tempDir('sluice-scale-')));
 afterAll(() => cleanup());
 
 describe('a job of 16,000 chunks', () => {
-  it('plans, works and finalizes with its dataset rule, and reports the requests per stage and finalize memory', { timeout: 900_000 }, async () => {
+  it('plans, works, reduces and finalizes with its dataset rule, and reports the requests per stage and finalize memory', { timeout: 900_000 }, async () => {
     const { objects, s3 } = memoryBucket();
     const rows = ROWS;
     const key = 'incoming/scale.csv';
@@ -160,6 +160,16 @@ describe('a job of 16,000 chunks', () => {
     await Promise.all(Array.from({ length: 8 }, worker));
     const workMs = performance.now() - t;
 
+    // The reduce Map's items, one per hash partition, each run as its own reduce λ would.
+    const partitions = JSON.parse(objects.get(planned.reduceKey)!.toString()) as { jobId: string; pipeline: string; partition: number }[];
+    expect(partitions.length).toBe(planned.reducePartitions);
+    stage = 'reduce';
+    t = performance.now();
+    s3.resetHistory();
+    const reducedKeys = (await Promise.all(partitions.map((p) => reduceStep(p, deps)))).reduce((n, r) => n + r.keys, 0);
+    const reduceMs = performance.now() - t;
+    expect(reducedKeys).toBe(ROWS - REJECTS);
+
     stage = 'finalize';
     global.gc?.();
     const base = process.memoryUsage();
@@ -178,7 +188,7 @@ describe('a job of 16,000 chunks', () => {
     const figures = {
       chunks: planned.chunks,
       rows,
-      seconds: { plan: +(planMs / 1000).toFixed(1), work: +(workMs / 1000).toFixed(1), finalize: +(finalizeMs / 1000).toFixed(1) },
+      seconds: { plan: +(planMs / 1000).toFixed(1), work: +(workMs / 1000).toFixed(1), reduce: +(reduceMs / 1000).toFixed(1), finalize: +(finalizeMs / 1000).toFixed(1) },
       s3Requests,
       stateCalls,
       finalizePeakMb: { heapGrowth: +((peak.heap - base.heapUsed) / 2 ** 20).toFixed(1), rss: +(peak.rss / 2 ** 20).toFixed(1) },
@@ -195,8 +205,14 @@ describe('a job of 16,000 chunks', () => {
     expect(report.datasetRules.find((r) => r.name === 'one_row_per_id')).toMatchObject({ passed: false });
     expect(report.datasetRules.find((r) => r.name === 'one_row_per_id')!.detail).toContain(`${DUPLICATES} duplicate key`);
 
-    // Finalize reads a bounded number of objects per chunk (its key runs, rejects, results listing), never the data.
-    expect(total(s3Requests.finalize)).toBeLessThan(planned.chunks * 4);
+    // Finalize reads a bounded number of objects per chunk (rejects, results listing) and the
+    // partitions' results, never a key run or the data: the reduce Map read those.
+    expect(total(s3Requests.finalize)).toBeLessThan(planned.chunks * 3 + planned.reducePartitions);
+    expect(s3Requests.finalize['GET key runs'] ?? 0).toBe(0);
+    expect(s3Requests.finalize['GET reduce results']).toBe(planned.reducePartitions);
+    // Each reduce reads every chunk's run header, then only the stretches that hold keys.
+    expect(s3Requests.reduce['GET key runs']).toBeLessThanOrEqual(planned.chunks * planned.reducePartitions + (ROWS - REJECTS));
+    expect(s3Requests.reduce['GET plan head']).toBe(planned.reducePartitions);
     expect(s3Requests.finalize['GET input'] ?? 0).toBe(0);
     // A chunk reads the plan's head (its range comes in the Map's item), never the whole plan of 16,000 ranges.
     expect(s3Requests.work['GET plan'] ?? 0).toBe(0);

@@ -39,9 +39,9 @@ describe('processChunk, case by case', () => {
     const { plan, results } = await run(text, { schema });
     const [r] = results;
     expect(r!.index).toBe(0);
-    expect(r!.fingerprint).toBe(`${plan.input.etag}::${plan.chunks[0]!.start}-${plan.chunks[0]!.end}:${plan.pipelineHash}`);
+    expect(r!.fingerprint).toBe(`${plan.input.etag}::${plan.chunks[0]!.start}-${plan.chunks[0]!.end}:${plan.pipelineHash}:2`);
     expect(chunkFingerprint(plan, plan.chunks[0]!)).toBe(r!.fingerprint);
-    expect(chunkFingerprint({ ...plan, input: { ...plan.input, versionId: 'v7' } }, { ...plan.chunks[0]!, start: 3, end: 9 })).toBe(`${plan.input.etag}:v7:3-9:${plan.pipelineHash}`);
+    expect(chunkFingerprint({ ...plan, input: { ...plan.input, versionId: 'v7' } }, { ...plan.chunks[0]!, start: 3, end: 9 })).toBe(`${plan.input.etag}:v7:3-9:${plan.pipelineHash}:2`);
     expect(r!.stats).toMatchObject({ chunks: 1, rowsIn: 3, rowsOut: 2, rowsRejected: 1, rowsFiltered: 0, rowsWarned: 0, lines: 4, blankLines: 1, bytes: text.length - 4, rowsPerChunk: { '0': 3 } });
     expect(r!.stats.columns.a).toMatchObject({ count: 2, nulls: 0, min: 1, max: 2 });
   });
@@ -88,7 +88,10 @@ describe('processChunk, case by case', () => {
     const { plan, results, output } = await run('a,b\n1,x\n2,y\n', { schema, rules: { dataset: [{ type: 'rowCount', min: 1 }, { type: 'unique', columns: ['a'] }] } });
     const key = `manifests/${plan.jobId}/unique/1/part-00000.bin`;
     expect(results[0]!.keyRuns).toEqual({ '1': key });
-    expect((await output.get(key))!.length).toBe(16);
+    // A header of 16 bytes (magic, 1 partition, its first key 0, 2 keys), then 8 bytes a key.
+    const keyRun = (await output.get(key))!;
+    expect(keyRun.length).toBe(32);
+    expect([...new Uint32Array(new Uint8Array(keyRun.subarray(0, 16)).buffer)]).toEqual([0x314e5253, 1, 0, 2]);
   });
 
   it('tells each record start line in order when asked, malformed ones included', async () => {

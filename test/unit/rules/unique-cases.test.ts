@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { countDuplicates, KeyHashes, type SortedRun } from '../../../shared/rules/unique.js';
+import fc from 'fast-check';
+import { countDuplicates, KeyHashes, partitionOf, partitionOfRun, reducePartitions, runHeaderBytes, type SortedRun } from '../../../shared/rules/unique.js';
+
+/** A key run's header for one partition, which these tests cut off to merge the bare hashes. */
+const HEADER = runHeaderBytes(1);
 
 /** A sorted run of the given u64 keys, read back in pieces of 1001 bytes; `reads` records each range asked for. */
 function runOf(keys: readonly bigint[], reads: [number, number][] = []): SortedRun {
@@ -105,18 +109,18 @@ describe('KeyHashes', () => {
   async function duplicates(indexes: number[], rows: (string | number | boolean | null)[][]): Promise<number> {
     const k = new KeyHashes(indexes);
     for (const row of rows) k.add(row);
-    return countDuplicates([runOf([...new BigUint64Array(new Uint8Array(k.sortedBytes()).buffer)])]);
+    return countDuplicates([runOf([...new BigUint64Array(new Uint8Array(k.sortedBytes(1).subarray(HEADER)).buffer)])]);
   }
 
   it('writes 8 bytes per row, sorted ascending', () => {
     const k = new KeyHashes([0]);
     for (const v of ['c', 'a', 'b', 'a', 7, null, true]) k.add([v]);
-    const bytes = k.sortedBytes();
+    const bytes = k.sortedBytes(1).subarray(HEADER);
     expect(bytes.length).toBe(56);
     const keys = [...new BigUint64Array(new Uint8Array(bytes).buffer)];
     expect(keys.filter((key, i) => i > 0 && key < keys[i - 1]!)).toEqual([]);
     expect(new Set(keys).size).toBe(6);
-    expect(new KeyHashes([0]).sortedBytes().length).toBe(0);
+    expect(new KeyHashes([0]).sortedBytes(1).subarray(HEADER).length).toBe(0);
   });
 
   it('hashes equal values alike and different values, types and column splits apart', async () => {
@@ -137,6 +141,63 @@ describe('KeyHashes', () => {
     expect(await duplicates([0], rows)).toBe(1000);
     const k = new KeyHashes([0]);
     for (const row of rows) k.add(row);
-    expect(k.sortedBytes().length).toBe(32000);
+    expect(k.sortedBytes(1).subarray(HEADER).length).toBe(32000);
+  });
+});
+
+describe('hash partitions of key runs', () => {
+  /** A stored run read back in pieces of 1001 bytes, as the object stores stream it. */
+  const stored = (bytes: Buffer) => ({
+    async *read(start: number, end: number) {
+      for (let i = start; i < Math.min(end, bytes.length); i += 1001) yield bytes.subarray(i, Math.min(end, bytes.length, i + 1001));
+    },
+  });
+
+  it('puts each hash in the stretch of its partition, in order, and the stretches together are the whole run', async () => {
+    const k = new KeyHashes([0]);
+    for (let i = 0; i < 5_000; i++) k.add([i % 4_000]);
+    const whole = [...new BigUint64Array(new Uint8Array(k.sortedBytes(1).subarray(HEADER)).buffer)];
+    const bytes = k.sortedBytes(7);
+    const seen: bigint[] = [];
+    for (let p = 0; p < 7; p++) {
+      const slice = await partitionOfRun(stored(bytes), p, 7, 'run');
+      const parts: Buffer[] = [];
+      for await (const c of slice.read(0, slice.size)) parts.push(Buffer.from(c));
+      const keys = [...new BigUint64Array(new Uint8Array(Buffer.concat(parts)).buffer)];
+      expect(keys.every((key) => partitionOf(Number(key >> 32n), 7) === p)).toBe(true);
+      seen.push(...keys);
+    }
+    expect(seen).toEqual(whole);
+    expect(seen.length).toBe(5_000);
+  });
+
+  it('finds the same duplicates partition by partition as a plain count of the key tuples', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.constantFrom('a', 'b', '__proto__')), { maxLength: 80 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 9 }), async (chunks, partitions) => {
+        const runs = chunks.map((rows) => {
+          const k = new KeyHashes([0, 1]);
+          for (const row of rows) k.add(row);
+          return k.sortedBytes(partitions);
+        });
+        let found = 0;
+        for (let p = 0; p < partitions; p++) found += await countDuplicates(await Promise.all(runs.map((r) => partitionOfRun(stored(r), p, partitions, 'run'))));
+        const all = chunks.flat().map((row) => JSON.stringify(row));
+        expect(found).toBe(all.length - new Set(all).size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a run without the header or of another partition count, naming it', async () => {
+    const k = new KeyHashes([0]);
+    k.add([1]);
+    await expect(partitionOfRun(stored(k.sortedBytes(3)), 0, 4, 'manifests/j/unique/0/part-00002.bin')).rejects.toThrow('manifests/j/unique/0/part-00002.bin: not a key run of 4 partition(s) (3 partition(s)); rerun the job with --force');
+    await expect(partitionOfRun(stored(k.sortedBytes(1).subarray(HEADER)), 0, 1, 'old.bin')).rejects.toThrow('old.bin: not a key run of 1 partition(s) (8 bytes); rerun the job with --force');
+    await expect(partitionOfRun(stored(Buffer.alloc(16, 7)), 0, 1, 'junk.bin')).rejects.toThrow('junk.bin: not a key run of 1 partition(s) (no key run header)');
+  });
+
+  it('has one partition per 512 MiB of input, at least one and at most 256', () => {
+    const MiB = 2 ** 20;
+    expect([0, 1, 512 * MiB, 512 * MiB + 1, 1e9, 1e10, 128 * 1024 * MiB, 1e12].map(reducePartitions)).toEqual([1, 1, 1, 2, 2, 19, 256, 256]);
   });
 });
