@@ -10,6 +10,7 @@ import { reason } from '../shared/local/output-dir.js';
 import { inputLocation, runLocal } from '../shared/local/runner.js';
 import { planChunks } from '../shared/plan/plan.js';
 import type { JobReport } from '../shared/report/job-report.js';
+import { resourceLine } from '../shared/process/resources.js';
 import type { JobRecord } from '../shared/state/models.js';
 import { verifyJob } from '../shared/verify/verify.js';
 import { describeFailure, ExitCode } from './failure.js';
@@ -70,6 +71,7 @@ program
         console.log(`  rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered ${a.balanced ? '(balanced)' : '(DOES NOT BALANCE)'}`);
         console.log(`  gate: ${r.qualityGate.passed ? 'pass' : 'FAIL'} reject ratio ${(r.rejectRatio * 100).toFixed(2)}% (at most ${(r.qualityGate.maxRejectRatio * 100).toFixed(2)}%), rows out ${a.rowsOut} (at least 1)`);
         for (const d of r.datasetRules) console.log(`  ${d.passed ? 'pass' : d.severity === 'error' ? 'FAIL' : 'warn'} ${d.name}: ${d.detail}`);
+        if (r.resources) console.log(`  cost:    ${resourceLine(r.resources.job)}`);
         console.log(`  results: ${relative(process.cwd(), o.resultsDir) || '.'}`);
         console.log(`  rejects: ${relative(process.cwd(), join(opts.out, 'rejects', o.pipeline, o.jobId))}`);
         console.log(`  report:  ${relative(process.cwd(), o.reportPath!)}`);

@@ -1,4 +1,5 @@
 import { workItems, workStep, type WorkInput } from '../shared/jobs/steps.js';
+import { addResourceMetrics } from '../shared/aws/metrics.js';
 import { context, lambdaHandler, metrics, MetricUnit } from './runtime.js';
 
 /** Work λ: one chunk, or the Map's batch of small chunks one after another (done ones are skipped on a retry). */
@@ -19,7 +20,10 @@ export const handler = lambdaHandler(
         metrics.addMetric('RowsRejected', MetricUnit.Count, r.rowsRejected);
         metrics.addMetric('Bytes', MetricUnit.Bytes, r.bytes);
         metrics.addMetric('ChunkDuration', MetricUnit.Milliseconds, Date.now() - started);
-        results.push(r);
+        addResourceMetrics(metrics, r.resources);
+        // The Map discards the output; the figures are in the metrics and the chunk record.
+        const { resources: _r, ...figures } = r;
+        results.push(figures);
       } catch (e) {
         metrics.addMetric('WorkerErrors', MetricUnit.Count, 1);
         throw e;

@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { cloudContext } from '../../shared/aws/context.js';
 import { loadLambdaEnv } from '../../shared/aws/env.js';
+import { addResourceMetrics } from '../../shared/aws/metrics.js';
 import { withRetries } from '../../shared/process/retry.js';
 import { pipelineNamed, workStep, type ChunkTask } from '../../shared/jobs/steps.js';
 
@@ -44,6 +45,7 @@ async function runTask(logger: Logger, metrics: Metrics): Promise<void> {
   metrics.addMetric('Bytes', MetricUnit.Bytes, result.bytes);
   // With compute.command this includes the program, which the chunk's step ran on its rows.
   metrics.addMetric('ChunkDuration', MetricUnit.Milliseconds, Date.now() - started);
+  addResourceMetrics(metrics, result.resources);
 }
 
 // The container's entry point: CHUNK_TASK comes from the state machine's container override.

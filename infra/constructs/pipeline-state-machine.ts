@@ -147,7 +147,10 @@ export class PipelineStateMachine extends Construct {
     const finalize = invoke('Finalize', props.finalize, '$.result');
     finalize.next(new Succeed(this, 'Done'));
     for (const step of [plan, map, reduce, finalize]) step.addCatch(fail, { errors: [Errors.ALL], resultPath: '$.error' });
-    const reduceIfUnique = new Choice(this, 'HasUniqueRules').when(Condition.numberGreaterThan('$.plan.reducePartitions', 0), reduce.next(finalize)).otherwise(finalize);
+    const reduceIfUnique = new Choice(this, 'HasUniqueRules')
+      // isPresent first: a plan output without the field (a λ older than this definition) must not fail the Choice, which no catch covers.
+      .when(Condition.and(Condition.isPresent('$.plan.reducePartitions'), Condition.numberGreaterThan('$.plan.reducePartitions', 0)), reduce.next(finalize))
+      .otherwise(finalize);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     this.stateMachine = new StateMachine(this, 'StateMachine', {

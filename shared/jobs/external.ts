@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { ConfigError, InputError, TransientError } from '../errors.js';
 import type { PartInfo } from '../formats/writers.js';
+import { bottleneckOf, sampleProcess, type ProcSample, type ResourceRecord } from '../process/resources.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 export interface ExternalRun {
@@ -28,6 +29,27 @@ export interface ExternalRun {
   readonly timeoutMs?: number;
 }
 
+/** How often a running program is sampled from /proc: its last sample stands for its whole run. */
+const SAMPLE_MS = 100;
+
+/**
+ * Samples a program from /proc every SAMPLE_MS until stopped. A program's figures are gone from
+ * /proc once it exits, so the last sample (at most SAMPLE_MS before the end) stands for its run:
+ * its last moments can be missed. CPU counts the children it waited for, not those it left running.
+ */
+function watchProcess(pid: number | undefined): { stop(): void; last(): ProcSample | undefined } {
+  let last: ProcSample | undefined;
+  let reading = false;
+  const take = () => {
+    if (pid === undefined || reading) return;
+    reading = true;
+    void sampleProcess(pid).then((s) => ((last = s ?? last), (reading = false)));
+  };
+  take();
+  const timer = setInterval(take, SAMPLE_MS);
+  return { stop: () => clearInterval(timer), last: () => last };
+}
+
 /** The end of what the program wrote on stderr, kept for its error. */
 const STDERR_TAIL = 2048;
 
@@ -36,9 +58,9 @@ const STDERR_TAIL = 2048;
  * uploads every file it writes. SLUICE_INPUT is the staged part (an empty file when the chunk
  * has no output rows), or a folder of them when the output is partitioned; SLUICE_OUTPUT_DIR is an
  * empty folder for its results. Outputs go to deterministic keys, so a rerun overwrites them.
- * Returns the keys written.
+ * Returns the keys written, and what the program cost (sampled from /proc while it ran; see `watchProcess`).
  */
-export async function runExternalCommand(run: ExternalRun, objects: ObjectStore): Promise<string[]> {
+export async function runExternalCommand(run: ExternalRun, objects: ObjectStore): Promise<{ written: string[]; resources: ResourceRecord }> {
   const work = await mkdtemp(join(tmpdir(), 'sluice-'));
   try {
     const inputDir = join(work, 'input');
@@ -61,7 +83,9 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
     if (run.timeoutMs !== undefined && run.timeoutMs <= 0) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} not started: the chunk's time (compute.timeoutSeconds) ran out before it`);
     // Its own process group, so a timeout kills what it started too. stderr goes on to ours and
     // its tail into the error; stdout is the program's own.
+    const started = performance.now();
     const child = spawn(program!, args, { stdio: ['ignore', 'inherit', 'pipe'], detached: true, env: run.environment({ SLUICE_INPUT: input, SLUICE_OUTPUT_DIR: outputDir }) });
+    const watch = watchProcess(child.pid);
     let tail = '';
     child.stderr!.on('data', (c: Buffer) => {
       process.stderr.write(c);
@@ -82,8 +106,10 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
       child.once('exit', (code, signal) => resolve({ code, signal }));
     }).finally(() => {
       clearTimeout(timer);
+      watch.stop();
       killGroup();
     });
+    const wallMs = performance.now() - started;
     if (timedOut) throw new TransientError(`external command ${run.command.join(' ')} on ${run.name} was killed when the chunk's time ran out (${((run.timeoutMs ?? 0) / 1000).toFixed(2)} s were left for it)`);
     if (exit.code !== 0) {
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with ${exit.code}`;
@@ -93,14 +119,20 @@ export async function runExternalCommand(run: ExternalRun, objects: ObjectStore)
       throw new InputError(run.name, 0, message);
     }
     const written: string[] = [];
+    let outputBytes = 0;
     for (const f of await readdir(outputDir, { recursive: true, withFileTypes: true })) {
       if (!f.isFile()) continue;
       const path = join(f.parentPath, f.name);
       const key = `${run.resultsPrefix}external/${run.name}/${relative(outputDir, path)}`;
-      await objects.put(key, await readFile(path));
+      const body = await readFile(path);
+      await objects.put(key, body);
       written.push(key);
+      outputBytes += body.length;
     }
-    return written;
+    const last = watch.last();
+    // What it wrote last may come after the last sample: the files it left count at least.
+    const measured = { wallMs, ...(last ?? {}), bytesWritten: Math.max(last?.bytesWritten ?? 0, outputBytes) };
+    return { written, resources: { ...measured, retries: 0, bottleneck: bottleneckOf(measured) } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

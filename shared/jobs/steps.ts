@@ -4,6 +4,7 @@ import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest
 import { chunkCountOf, planChunks, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
+import { bottleneckOf, processPeakRss, threadCpu, type ResourceRecord } from '../process/resources.js';
 import { runExternalCommand } from './external.js';
 import { compileRowProcessor } from '../process/row.js';
 import { FinishedChunks, type FinalizeResult } from '../report/finalize.js';
@@ -124,7 +125,7 @@ export async function recordChunkFailure(plan: JobPlan, chunk: ChunkRange, error
  * a resumed run), else processed and recorded DONE, or FAILED with the cause before the error is
  * rethrown. A retryable cause is recorded as transient, so the sweep may redrive the job.
  */
-export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> & { readonly deadline?: number } = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean }> {
+export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, deps: JobDeps, options: Pick<ChunkDeps, 'onProgress' | 'progressIntervalMs'> & { readonly deadline?: number } = {}): Promise<{ stats: ChunkResult['stats']; skipped: boolean; resources?: ChunkResult['resources'] }> {
   const done = await deps.state.getChunk(plan.jobId, chunk.index);
   const finished = finishedResult(plan, chunk, done);
   if (finished) return { stats: finished.stats, skipped: true };
@@ -132,10 +133,17 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   let result: ChunkResult;
   // When the attempt's time is up (epoch ms): the scheduler's clock where it has one, else compute.timeoutSeconds from now.
   const deadline = options.deadline ?? Date.now() + pipeline.compute.timeoutSeconds * 1000;
+  const started = performance.now();
+  const cpu = threadCpu();
   try {
     result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, onProgress: options.onProgress, progressIntervalMs: options.progressIntervalMs });
     // The external program runs before the chunk counts as done, so a resume never skips it.
-    if (pipeline.compute.command) await runExternal(pipeline, plan, chunk, result, deps, deadline);
+    const external = pipeline.compute.command ? await runExternal(pipeline, plan, chunk, result, deps, deadline) : undefined;
+    const used = threadCpu();
+    // The chunk's own thread: an external program's time is in its own record.
+    const measured = { wallMs: performance.now() - started, cpuUserMs: used.user - cpu.user, cpuSystemMs: used.system - cpu.system, ...(used.wait !== undefined && cpu.wait !== undefined ? { cpuWaitMs: used.wait - cpu.wait } : {}), peakRssBytes: processPeakRss(), bytesRead: chunk.end - chunk.start, bytesWritten: result.bytesWritten ?? 0 };
+    const own = { ...measured, retries: attempts - 1, bottleneck: bottleneckOf(measured) };
+    result = { ...result, resources: { chunk: own, ...(external ? { external: { ...external, retries: attempts - 1 } } : {}) } };
   } catch (e) {
     // Named as Step Functions would see it: a Distributed Map or an ECS task reports only its own error.
     await recordChunkFailure(plan, chunk, { name: isRetryable(e) ? `Sluice.${TransientError.name}` : stepFunctionsName(e), message: e instanceof Error ? e.message : String(e) }, deps);
@@ -147,7 +155,7 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   await deps.state.touchJob(plan.jobId, finishedAt).catch((f: unknown) => deps.log.warn('could not refresh the job', { jobId: plan.jobId, error: (f as Error).message }));
   const s = result.stats;
   deps.log.info('chunk done', { jobId: plan.jobId, chunk: chunk.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, durationMs: Math.round(s.durationMs) });
-  return { stats: s, skipped: false };
+  return { stats: s, skipped: false, resources: result.resources };
 }
 
 /** A caller that runs programs passes the env loader's childEnvironment; running one without it is our bug. */
@@ -159,9 +167,9 @@ const missingEnvironment = (): never => {
 const EXTERNAL_MARGIN_MS = 250;
 
 /** `compute.command` on a chunk's validated output, locally as in the Fargate task; what it writes goes under the job's results. */
-async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, result: ChunkResult, deps: JobDeps, deadline: number): Promise<void> {
+async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, result: ChunkResult, deps: JobDeps, deadline: number): Promise<ResourceRecord> {
   const name = layout.part(chunk.index);
-  const written = await runExternalCommand(
+  const { written, resources } = await runExternalCommand(
     {
       command: pipeline.compute.command!,
       parts: result.parts,
@@ -177,7 +185,8 @@ async function runExternal(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange,
     },
     deps.objects,
   );
-  deps.log.info('external command done', { jobId: plan.jobId, chunk: chunk.index, written: written.length });
+  deps.log.info('external command done', { jobId: plan.jobId, chunk: chunk.index, written: written.length, ...resources });
+  return resources;
 }
 
 /**
@@ -286,16 +295,16 @@ async function taskChunk(task: ChunkTask, deps: CloudDeps): Promise<{ plan: JobP
 }
 
 /** Work step: one chunk of the Map's items; a chunk already done with the same fingerprint is skipped (redrive). */
-export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean }> {
+export async function workStep(task: ChunkTask, deps: CloudDeps): Promise<{ index: number; rowsIn: number; rowsOut: number; rowsRejected: number; bytes: number; skipped: boolean; resources?: ChunkResult['resources'] }> {
   const pipeline = pipelineNamed(deps, task.pipeline);
   const { plan, chunk } = await taskChunk(task, deps);
-  const { stats: s, skipped } = await runChunk(pipeline, plan, chunk, deps);
-  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped };
+  const { stats: s, skipped, resources } = await runChunk(pipeline, plan, chunk, deps);
+  return { index: task.index, rowsIn: s.rowsIn, rowsOut: s.rowsOut, rowsRejected: s.rowsRejected, bytes: s.bytes, skipped, ...(resources ? { resources } : {}) };
 }
 
 /**
  * Read windows of the reduce λ (1,024 MB), all runs together: a quarter of its memory, so each
- * S3 read takes more of a run (at 14,901 runs, windows of 8.6 KB instead of 4 KB). Locally a
+ * S3 read takes more of a run (at 14,901 runs, windows of 9 KB instead of 4 KB). Locally a
  * worker keeps the default 16 MiB.
  */
 const REDUCE_WINDOWS = 256 * 2 ** 20;
@@ -344,7 +353,9 @@ async function failureCause(error: { Error?: string; Cause?: string } | undefine
   if (failed?.error) return { name: failed.error.name, message: `chunk ${failed.index}: ${failed.error.message} (${name})` };
   const done = new Set(chunks.filter((c) => c.status === 'DONE').map((c) => c.index));
   const missing = Array.from({ length: planned }, (_, i) => i).filter((i) => !done.has(i));
-  if (missing.length === 0) return { name, message };
+  // Every chunk done and a Map failed: the reduce Map, whose partitions leave no record. Counted
+  // as transient, so the sweep reruns the job (its chunks are skipped), at most its max attempts.
+  if (missing.length === 0) return { name: `Sluice.${TransientError.name}`, message: `every chunk finished, then the unique-key reduce failed: ${message} (${name}; see the Reduce λ's log)` };
   return {
     name: `Sluice.${TransientError.name}`,
     message: `${missing.length} of ${planned} chunk(s) did not finish (first: chunk ${missing[0]}) and none left an error: its worker stopped without a word (killed, out of memory, timed out, or failed before the chunk started; see the worker's log) (${name}: ${message})`,

@@ -326,17 +326,22 @@ async function runJob(job: Job, pool: Pool, running: ReturnType<typeof slots>, d
   }
   // The second stage: each hash partition of the unique keys reduced on the pool, in parallel, as the chunks were.
   const reduced = await Promise.all(
-    Array.from({ length: reducePartitionsOf(pipeline, plan) }, async (_, partition) => {
+    Array.from({ length: reducePartitionsOf(pipeline, plan) }, async (_, partition): Promise<ReduceReply | undefined> => {
+      if (stop.aborted) return undefined;
       await running.take();
       try {
+        if (stop.aborted) return undefined;
         return (await pool.run({ reduce: true, pipeline, plan, partition, outputRoot: deps.objects.root } satisfies ReduceWorkerTask)) as ReduceReply;
+      } catch (e) {
+        // A thread that died (out of memory, say) fails this job, not the run.
+        return { ok: false, error: { name: (e as Error).name, message: `partition ${partition}: ${(e as Error).message}` } };
       } finally {
         running.give();
       }
     }),
   );
   if (fatal.signal.aborted) throw fatal.signal.reason;
-  const unreduced = reduced.find((r) => !r.ok);
+  const unreduced = reduced.find((r) => r && !r.ok);
   if (unreduced && !unreduced.ok) {
     const message = `the unique check failed: ${unreduced.error.message}`;
     await failJob(plan.jobId, pipeline.name, { name: unreduced.error.name, message }, deps);

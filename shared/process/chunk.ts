@@ -18,6 +18,7 @@ import { KeyHashes, reducePartitions } from '../rules/unique.js';
 import type { Value } from '../rules/columns.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { layout } from './layout.js';
+import type { ResourceRecord } from './resources.js';
 import { ColumnProfiler } from './profile.js';
 import { compileRowProcessor, Outcome, SLOW, type RowProcessor } from './row.js';
 
@@ -31,6 +32,10 @@ export interface ChunkResult {
   readonly rejects: PartInfo | undefined;
   /** Sorted key-hash runs for `unique` dataset rules, by rule index. */
   readonly keyRuns: Readonly<Record<string, string>>;
+  /** Bytes the chunk wrote: result parts, rejects and key runs. */
+  readonly bytesWritten?: number;
+  /** What the attempt that counted cost, and its external run's (see `runChunk`); absent in checkpoints written before. */
+  readonly resources?: { readonly chunk: ResourceRecord; readonly external?: ResourceRecord };
 }
 
 /** How far a running chunk has got: records read and input bytes consumed so far, both cumulative. */
@@ -62,11 +67,11 @@ export interface ChunkDeps {
   readonly onRecordStart?: (line: number) => void;
 }
 
-/** Bumped when what a chunk writes changes shape (key runs gained partition headers: 2), so a resume redoes chunks of the old shape. */
+/** Bumped when what a chunk writes changes shape (key runs gained partition headers: 2), so a resume redoes chunks of the old shape; the partition count is in the fingerprint too. */
 const RESULT_FORMAT = 2;
 
 export function chunkFingerprint(plan: JobPlan, chunk: ChunkRange): string {
-  return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}:${RESULT_FORMAT}`;
+  return `${plan.input.etag}:${plan.input.versionId ?? ''}:${chunk.start}-${chunk.end}:${plan.pipelineHash}:${RESULT_FORMAT}p${reducePartitions(plan.input.size)}`;
 }
 
 /**
@@ -351,13 +356,16 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   }
   const keyRuns: Record<string, string> = {};
   const partitions = reducePartitions(plan.input.size);
+  let bytesWritten = parts.reduce((n, p) => n + p.bytes, 0) + rejects.bytes;
   for (const u of uniques) {
     const key = layout.keyRun(plan.jobId, u.i, chunk.index);
-    await deps.output.put(key, u.hashes.sortedBytes(partitions));
+    const run = u.hashes.sortedBytes(partitions);
+    await deps.output.put(key, run);
     keyRuns[String(u.i)] = key;
+    bytesWritten += run.length;
   }
   stats.durationMs = performance.now() - started;
-  return { index: chunk.index, fingerprint: chunkFingerprint(plan, chunk), stats, parts, rejects, keyRuns };
+  return { index: chunk.index, fingerprint: chunkFingerprint(plan, chunk), stats, parts, rejects, keyRuns, bytesWritten };
 }
 
 /**

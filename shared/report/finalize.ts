@@ -8,7 +8,8 @@ import { uniqueDuplicates } from './reduce.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { completenessResult } from './completeness.js';
 import { renderReportHtml } from './html.js';
-import type { ColumnSummary, DatasetRuleResult, JobReport } from './job-report.js';
+import type { ColumnSummary, DatasetRuleResult, JobReport, JobResources } from './job-report.js';
+import { BOTTLENECK_RULE, jobResources } from '../process/resources.js';
 import { distinctEstimate, emptyStats, mergeStats, ownEntry, splitStats, type ChunkStats } from './stats.js';
 
 /**
@@ -117,6 +118,7 @@ export async function finalizeJob(
     columns: summarizeColumns(pipeline, stats),
     stats,
     outputs: { results: parts.length, rejects: rejects.length, successKey },
+    resources: resourcesOf(ordered, Date.parse(startedAt), now()),
   };
   await store.put(`${reportsPrefix}report.json`, reportJson(report));
   await store.put(`${reportsPrefix}report.html`, renderReportHtml(report));
@@ -133,6 +135,14 @@ export async function finalizeJob(
     await store.put(successKey, `${JSON.stringify(manifest, null, 2)}\n`);
   }
   return { report, reportKey: `${reportsPrefix}report.html`, successKey };
+}
+
+/** The job's resource record from its chunks' (see BOTTLENECK_RULE); its wall time from the job's start to now. */
+function resourcesOf(ordered: readonly ChunkResult[], startedMs: number, finished: Date): JobResources {
+  const chunks = ordered.flatMap((r) => (r.resources ? [{ index: r.index, ...r.resources.chunk }] : []));
+  const external = ordered.flatMap((r) => (r.resources?.external ? [{ index: r.index, ...r.resources.external }] : []));
+  const wallMs = Number.isFinite(startedMs) ? Math.max(0, finished.getTime() - startedMs) : chunks.reduce((n, r) => n + r.wallMs, 0);
+  return { rule: BOTTLENECK_RULE, job: jobResources(wallMs, chunks, external), chunks, external };
 }
 
 /** Chunks count lines from their own start; the report's samples show lines of the file. */

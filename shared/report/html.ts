@@ -1,5 +1,6 @@
 import { gapText, GAPS_LISTED } from './completeness.js';
-import type { DatasetRuleResult, JobReport } from './job-report.js';
+import type { DatasetRuleResult, JobReport, JobResources } from './job-report.js';
+import type { ResourceRecord } from '../process/resources.js';
 import type { SlotCoverage } from './stats.js';
 
 /** Escapes text for use in HTML element content and quoted attribute values. */
@@ -147,6 +148,50 @@ function chunksChart(report: JobReport): string {
   });
 }
 
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const cpuOf = (r: ResourceRecord) => (r.cpuUserMs === undefined ? '—' : `${secs(r.cpuUserMs)} user + ${secs(r.cpuSystemMs ?? 0)} system`);
+
+/** Wall time per chunk (or external run), each bar's tip with its CPU, memory, bytes and bottleneck. */
+function resourceChart(title: string, records: readonly (ResourceRecord & { readonly index: number })[]): string {
+  if (!records.length) return `<h3>${esc(title)}</h3>${NO_DATA}`;
+  const sorted = [...records].sort((a, b) => a.index - b.index);
+  return vbarChart({
+    title,
+    slots: sorted.length,
+    bars: sorted.map((r, i) => ({ slot: i, value: r.wallMs / 1000 })),
+    tip: (b) => {
+      const r = sorted[b.slot]!;
+      const rss = r.peakRssBytes === undefined ? '' : `, peak RSS ${bytes(r.peakRssBytes)}`;
+      const wait = r.cpuWaitMs ? `, ${secs(r.cpuWaitMs)} waiting for a core` : '';
+      return `chunk ${r.index}: ${secs(r.wallMs)} wall, CPU ${cpuOf(r)}${wait}${rss}, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}, bottleneck ${r.bottleneck}`;
+    },
+    xFirst: `#${sorted[0]!.index}`,
+    xLast: `#${sorted[sorted.length - 1]!.index}`,
+    xTitle: 'chunk index',
+    yTitle: 'wall seconds',
+  });
+}
+
+function resourcesSection(r: JobResources | undefined): string {
+  if (!r) return `<h2>Resources</h2>${NO_DATA}`;
+  const j = r.job;
+  const counts = (list: readonly ResourceRecord[]) => (['cpu', 'io', 'memory', 'waiting'] as const).map((b) => [b, list.filter((x) => x.bottleneck === b).length] as const).filter(([, n]) => n > 0).map(([b, n]) => `${n} ${b}`).join(', ');
+  return `<h2>Resources</h2>
+${table(['Measure', 'Job'], [
+  ['Wall time', esc(secs(j.wallMs))],
+  ['CPU time', esc(cpuOf(j))],
+  ['Waiting for a core', esc(j.cpuWaitMs === undefined ? '—' : secs(j.cpuWaitMs))],
+  ['Peak RSS', esc(j.peakRssBytes === undefined ? '—' : bytes(j.peakRssBytes))],
+  ['Bytes read / written', esc(`${bytes(j.bytesRead ?? 0)} / ${bytes(j.bytesWritten ?? 0)}`)],
+  ['Retries', num(j.retries)],
+  ['Bottleneck', `<b>${esc(j.bottleneck)}</b>`],
+  ['Chunks by bottleneck', esc(counts(r.chunks) || '—')],
+])}
+<p class="nodata">${esc(r.rule)}</p>
+${resourceChart('Wall time per chunk', r.chunks)}
+${r.external.length ? resourceChart('Wall time per external run', r.external) : ''}`;
+}
+
 const DAY_MS = 86_400_000;
 
 /** Present slots per UTC day (by slot start), summed over the groups kept as ranges. */
@@ -272,6 +317,7 @@ ${columnRows.length ? table(['Name', 'Type', 'Count', 'Nulls', 'Min', 'Max', 'Di
 <h2>Plan</h2>
 <p>${num(report.plan.chunks)} chunk(s), method <code>${esc(report.plan.method)}</code></p>
 ${chunksChart(report)}
+${resourcesSection(report.resources)}
 <h2>Time coverage</h2>
 ${s.coverage.length ? s.coverage.map(coverageChart).join('\n') : NO_DATA}
 </body></html>

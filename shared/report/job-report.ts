@@ -1,3 +1,4 @@
+import type { ResourceRecord } from '../process/resources.js';
 import type { ChunkStats } from './stats.js';
 
 /** Outcome of one dataset rule across all chunks. */
@@ -75,4 +76,14 @@ export interface JobReport {
   readonly columns: readonly ColumnSummary[];
   readonly stats: ChunkStats;
   readonly outputs: { readonly results: number; readonly rejects: number; readonly successKey: string | undefined };
+  /** What the job cost: the whole job, each chunk's attempt that counted, each external run (chunks of older checkpoints have none). */
+  readonly resources?: JobResources;
+}
+
+export interface JobResources {
+  /** How each bottleneck label is chosen (BOTTLENECK_RULE). */
+  readonly rule: string;
+  readonly job: ResourceRecord;
+  readonly chunks: readonly (ResourceRecord & { readonly index: number })[];
+  readonly external: readonly (ResourceRecord & { readonly index: number })[];
 }

@@ -72,16 +72,13 @@ export async function uniqueDuplicates(pipeline: Pipeline, job: JobScope, rule: 
   let keys = 0;
   for (let p = 0; p < partitions; p += RESULT_READS) {
     const batch = Array.from({ length: Math.min(RESULT_READS, partitions - p) }, (_, k) => p + k);
-    for (const r of await Promise.all(batch.map((partition) => reduced(pipeline, job, rule, partition, store)))) {
+    const bodies = await Promise.all(batch.map((partition) => store.get(layout.reduced(job.jobId, rule, partition, partitions))));
+    for (const [k, body] of bodies.entries()) {
+      // One missing partition at a time: each merge holds windows for every chunk's run.
+      const r = body ? (JSON.parse(body.toString('utf8')) as ReducedPartition) : (await reducePartition(pipeline, job, batch[k]!, store, { keep: false })).find((x) => x.rule === rule)!;
       duplicates += r.duplicates;
       keys += r.keys;
     }
   }
   return { duplicates, keys, partitions };
-}
-
-async function reduced(pipeline: Pipeline, job: JobScope, rule: number, partition: number, store: ObjectStore): Promise<ReducedPartition> {
-  const body = await store.get(layout.reduced(job.jobId, rule, partition, reducePartitions(job.inputBytes)));
-  if (body) return JSON.parse(body.toString('utf8')) as ReducedPartition;
-  return (await reducePartition(pipeline, job, partition, store, { keep: false })).find((r) => r.rule === rule)!;
 }

@@ -192,7 +192,7 @@ describe('state machine', () => {
     const { sm } = definition();
     const asl = resolveDefinition(sm.Properties.DefinitionString as never, template.toJSON().Resources as never) as { States: Record<string, Record<string, unknown>> };
     expect(asl.States.Chunks!.Next).toBe('HasUniqueRules');
-    expect(asl.States.HasUniqueRules).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.plan.reducePartitions', NumericGreaterThan: 0, Next: 'Reduce' }], Default: 'Finalize' });
+    expect(asl.States.HasUniqueRules).toMatchObject({ Type: 'Choice', Choices: [{ And: [{ Variable: '$.plan.reducePartitions', IsPresent: true }, { Variable: '$.plan.reducePartitions', NumericGreaterThan: 0 }], Next: 'Reduce' }], Default: 'Finalize' });
     const reduce = asl.States.Reduce as { ItemReader: unknown; ItemProcessor: { ProcessorConfig: unknown; StartAt: string }; ResultPath: unknown; Next: string; Catch: { Next: string }[]; MaxConcurrency: number };
     expect(reduce.ItemReader).toMatchObject({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.plan.reduceKey' } });
     expect(reduce.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'ReducePartition' });

@@ -37,8 +37,24 @@ describe('runExternalCommand', () => {
   const seen = async () => JSON.parse((await store().get('results/p/job/external/part-00003/seen.json'))!.toString()) as { name: string; dir: boolean; files: string[]; bytes: number };
 
   it('gives a chunk without output rows an empty input file', async () => {
-    expect(await runExternalCommand(run({}), store())).toEqual(['results/p/job/external/part-00003/seen.json']);
+    expect((await runExternalCommand(run({}), store())).written).toEqual(['results/p/job/external/part-00003/seen.json']);
     expect(await seen()).toEqual({ name: 'part-00003.jsonl', dir: false, files: [], bytes: 0 });
+  });
+
+  // Linux's /proc is where the figures come from (Lambda, Fargate and CI all have it).
+  it.runIf(process.platform === 'linux')('records what the program cost: wall and CPU time, peak memory, bytes written, and labels it', async () => {
+    // 0.6 s of arithmetic on 80 MB it keeps, then 3 MB written to a file.
+    const busy = `const a = Buffer.alloc(80 * 2 ** 20, 1); let x = 0; const t = Date.now(); while (Date.now() - t < 600) x += Math.sqrt(x + a[x % a.length]); require('node:fs').writeFileSync(require('node:path').join(process.env.SLUICE_OUTPUT_DIR, 'out.bin'), Buffer.alloc(3e6, x % 7));`;
+    const { resources } = await runExternalCommand(run({ command: [process.execPath, '-e', busy] }), store());
+    expect(resources.wallMs).toBeGreaterThanOrEqual(600);
+    expect(resources.cpuUserMs! + resources.cpuSystemMs!).toBeGreaterThanOrEqual(400);
+    expect(resources.peakRssBytes).toBeGreaterThan(80 * 2 ** 20);
+    expect(resources.bytesWritten).toBeGreaterThanOrEqual(3e6);
+    expect(resources).toMatchObject({ retries: 0, bottleneck: 'cpu' });
+    // A program that mostly waits is no CPU bottleneck.
+    const idle = await runExternalCommand(run({ command: [process.execPath, '-e', 'setTimeout(() => undefined, 700)'] }), store());
+    expect(idle.resources.wallMs).toBeGreaterThanOrEqual(700);
+    expect(idle.resources.bottleneck).toBe('io');
   });
 
   it('gives partitioned output as a folder with its col=value paths, even for one part', async () => {

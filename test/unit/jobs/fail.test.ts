@@ -47,6 +47,12 @@ describe('failStep', () => {
     expect(job!.error!.message).toMatch(/^2 of 3 chunk\(s\) did not finish \(first: chunk 1\) and none left an error/);
   });
 
+  it('blames the reduce Map when every chunk finished, as a transient failure the sweep reruns', async () => {
+    const done = [0, 1, 2].map((index) => ({ index, status: 'DONE' as const, finishedAt: '2026-01-01T00:01:00.000Z' }));
+    const { job } = await failedJob('j4', done, mapFailed);
+    expect(job!.error).toEqual({ name: 'Sluice.TransientError', message: "every chunk finished, then the unique-key reduce failed: The specified tolerated failure threshold was exceeded (States.ExceedToleratedFailureThreshold; see the Reduce λ's log)" });
+  });
+
   it('keeps our own errors as they came, without reading the chunks', async () => {
     const { job } = await failedJob('j3', [{ index: 0, status: 'FAILED', finishedAt: '2026-01-01T00:01:00.000Z', error: { name: 'Sluice.TransientError', message: 'stale' } }], { Error: 'Sluice.InputError', Cause: JSON.stringify({ errorMessage: 'incoming/a.tsv:1: file is empty: expected a header line' }) });
     expect(job!.error).toEqual({ name: 'Sluice.InputError', message: 'incoming/a.tsv:1: file is empty: expected a header line' });

@@ -29,6 +29,18 @@ describe('compute.command on the worker pool', () => {
     expect(summary).toMatchObject({ sites: ['US-Ha1'], years: [2019], rows: 4, first: '2019-01-01T00:00:00.000Z', last: '2019-01-01T01:30:00.000Z', taMin: -5.5, taMax: 20 });
     expect(summary.neeMean).toBeCloseTo(2 / 3, 12);
     expect(summary.neeTotalGc).toBeCloseTo(2 * 0.02162, 12);
+    // What it cost, in the report: the chunk (its own thread) and the program (from /proc, on Linux).
+    const resources = job!.report!.resources!;
+    expect(resources.chunks).toEqual([expect.objectContaining({ index: 0, retries: 0, bytesRead: Buffer.byteLength(SITE_YEAR) - HEADER.join('\t').length - 1, bottleneck: expect.stringMatching(/^(cpu|io|memory)$/) })]);
+    expect(resources.chunks[0]!.wallMs).toBeGreaterThan(0);
+    expect(resources.external).toEqual([expect.objectContaining({ index: 0, retries: 0 })]);
+    expect(resources.external[0]!.bytesWritten).toBeGreaterThanOrEqual((await readFile(join(job!.resultsDir, 'external/part-00000/summary.json'))).length);
+    if (process.platform === 'linux') expect(resources.external[0]!.peakRssBytes).toBeGreaterThan(1e6);
+    expect(resources.job.wallMs).toBeGreaterThanOrEqual(resources.chunks[0]!.wallMs);
+    expect(resources.rule).toMatch(/^memory when peak RSS reached 90%/);
+    const html = await readFile(job!.reportPath!, 'utf8');
+    expect(html).toContain('<h2>Resources</h2>');
+    expect(html).toContain('Wall time per external run');
   });
 
   it('retries an exit code it is told is transient, skips the program on a resume, and fails a job with the program\'s own words', async () => {

@@ -39,9 +39,9 @@ describe('processChunk, case by case', () => {
     const { plan, results } = await run(text, { schema });
     const [r] = results;
     expect(r!.index).toBe(0);
-    expect(r!.fingerprint).toBe(`${plan.input.etag}::${plan.chunks[0]!.start}-${plan.chunks[0]!.end}:${plan.pipelineHash}:2`);
+    expect(r!.fingerprint).toBe(`${plan.input.etag}::${plan.chunks[0]!.start}-${plan.chunks[0]!.end}:${plan.pipelineHash}:2p1`);
     expect(chunkFingerprint(plan, plan.chunks[0]!)).toBe(r!.fingerprint);
-    expect(chunkFingerprint({ ...plan, input: { ...plan.input, versionId: 'v7' } }, { ...plan.chunks[0]!, start: 3, end: 9 })).toBe(`${plan.input.etag}:v7:3-9:${plan.pipelineHash}:2`);
+    expect(chunkFingerprint({ ...plan, input: { ...plan.input, versionId: 'v7' } }, { ...plan.chunks[0]!, start: 3, end: 9 })).toBe(`${plan.input.etag}:v7:3-9:${plan.pipelineHash}:2p1`);
     expect(r!.stats).toMatchObject({ chunks: 1, rowsIn: 3, rowsOut: 2, rowsRejected: 1, rowsFiltered: 0, rowsWarned: 0, lines: 4, blankLines: 1, bytes: text.length - 4, rowsPerChunk: { '0': 3 } });
     expect(r!.stats.columns.a).toMatchObject({ count: 2, nulls: 0, min: 1, max: 2 });
   });

@@ -146,6 +146,25 @@ describe('renderReportHtml', () => {
   it('shows a no-data note instead of an empty chart', () => {
     const empty = renderReportHtml(sampleReport({ stats: { ...emptyStats() } }));
     expect(empty).not.toContain('<svg');
-    expect(empty.match(/No data/g)).toHaveLength(3);
+    // Rejects by rule, rows per chunk, resources (a report of older chunks has none), time coverage.
+    expect(empty.match(/No data/g)).toHaveLength(4);
+  });
+
+  it('shows what the job cost, and each chunk\'s wall time with its CPU, memory and bottleneck in the tip', () => {
+    const chunk = (index: number, bottleneck: 'cpu' | 'waiting') => ({ index, wallMs: 2_000 + index, cpuUserMs: 1_500, cpuSystemMs: 100, cpuWaitMs: 300, peakRssBytes: 150e6, bytesRead: 64e6, bytesWritten: 190e6, retries: index, bottleneck });
+    const html = renderReportHtml(
+      sampleReport({
+        stats: { ...emptyStats() },
+        resources: { rule: 'the rule <as stated>', job: { wallMs: 5_000, cpuUserMs: 3_000, cpuSystemMs: 200, cpuWaitMs: 600, peakRssBytes: 150e6, bytesRead: 128e6, bytesWritten: 380e6, retries: 1, bottleneck: 'io' }, chunks: [chunk(1, 'waiting'), chunk(0, 'cpu')], external: [] },
+      }),
+    );
+    expect(html).toContain('<h2>Resources</h2>');
+    expect(html).toContain('<td>3.00 s user + 0.20 s system</td>');
+    expect(html).toContain('<td>0.60 s</td>');
+    expect(html).toContain('<td>1 cpu, 1 waiting</td>');
+    expect(html).toContain('the rule &lt;as stated&gt;');
+    expect(html).toContain('<title>chunk 0: 2.00 s wall, CPU 1.50 s user + 0.10 s system, 0.30 s waiting for a core, peak RSS');
+    expect(html).toContain('1 retry, bottleneck waiting</title>');
+    expect(html).not.toContain('Wall time per external run');
   });
 });
