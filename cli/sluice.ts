@@ -4,7 +4,8 @@ import { join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { configJsonSchema, loadConfig, selectPipeline } from '../shared/config/index.js';
-import { InputError } from '../shared/errors.js';
+import { ConfigError, InputError } from '../shared/errors.js';
+import { writeReplayInput } from '../shared/jobs/replay.js';
 import { FsObjectStore } from '../shared/local/fs-object-store.js';
 import { reason } from '../shared/local/output-dir.js';
 import { inputLocation, runLocal } from '../shared/local/runner.js';
@@ -23,6 +24,7 @@ Examples:
   sluice validate sluice.config.yaml
   sluice status --out .sluice
   sluice verify <jobId> --out .sluice
+  sluice replay sluice.config.yaml <jobId> --out .sluice
   sluice redrive arn:aws:sqs:eu-west-1:123456789012:Sluice-DeadLetters
 
 Exit codes:
@@ -30,6 +32,34 @@ Exit codes:
   1  a job failed (quality gate, dataset rule, bad rows under fail-job, chunks that kept failing),
      verify found a mismatch, or a redrive's move failed
   2  bad usage, bad config, an unreadable input, an unwritable --out, or a job another run holds`;
+
+/** `runLocal` with the progress bar (or lines) on stderr. */
+async function runWithProgress(options: Omit<Parameters<typeof runLocal>[0], 'onEvent'>): ReturnType<typeof runLocal> {
+  const progress = progressReporter();
+  try {
+    return await runLocal({ ...options, onEvent: progress.onEvent });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Per job: its status, accounting, gate, dataset rules, cost and where its outputs are. */
+function printOutcomes(outcomes: Awaited<ReturnType<typeof runLocal>>, out: string): void {
+  for (const o of outcomes) {
+    const r = o.report;
+    console.log(`${o.status === 'SUCCEEDED' ? '✔' : '✘'} ${o.file} → ${o.pipeline} job ${o.jobId}: ${o.status}${o.error ? ` — ${o.error}` : ''}`);
+    if (r) {
+      const a = r.accounting;
+      console.log(`  rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered ${a.balanced ? '(balanced)' : '(DOES NOT BALANCE)'}`);
+      console.log(`  gate: ${r.qualityGate.passed ? 'pass' : 'FAIL'} reject ratio ${(r.rejectRatio * 100).toFixed(2)}% (at most ${(r.qualityGate.maxRejectRatio * 100).toFixed(2)}%), rows out ${a.rowsOut} (at least 1)`);
+      for (const d of r.datasetRules) console.log(`  ${d.passed ? 'pass' : d.severity === 'error' ? 'FAIL' : 'warn'} ${d.name}: ${d.detail}`);
+      if (r.resources) console.log(`  cost:    ${resourceLine(r.resources.job)}`);
+      console.log(`  results: ${relative(process.cwd(), o.resultsDir) || '.'}`);
+      console.log(`  rejects: ${relative(process.cwd(), join(out, 'rejects', o.pipeline, o.jobId))}`);
+      console.log(`  report:  ${relative(process.cwd(), o.reportPath!)}`);
+    }
+  }
+}
 
 const program = new Command('sluice')
   .description('Validate, transform and report on large delimited files.')
@@ -56,27 +86,8 @@ program
   .option('--force', 'ignore checkpoints and process every chunk again', false)
   .action(async (configPath: string, files: string[], opts: { out: string; workers?: number; pipeline?: string; force: boolean }) => {
     const config = await loadConfig(configPath);
-    const progress = progressReporter();
-    let outcomes;
-    try {
-      outcomes = await runLocal({ config, files, out: opts.out, workers: opts.workers, pipeline: opts.pipeline, force: opts.force, onEvent: progress.onEvent });
-    } finally {
-      progress.stop();
-    }
-    for (const o of outcomes) {
-      const r = o.report;
-      console.log(`${o.status === 'SUCCEEDED' ? '✔' : '✘'} ${o.file} → ${o.pipeline} job ${o.jobId}: ${o.status}${o.error ? ` — ${o.error}` : ''}`);
-      if (r) {
-        const a = r.accounting;
-        console.log(`  rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.rowsRejected} rejected + ${a.rowsFiltered} filtered ${a.balanced ? '(balanced)' : '(DOES NOT BALANCE)'}`);
-        console.log(`  gate: ${r.qualityGate.passed ? 'pass' : 'FAIL'} reject ratio ${(r.rejectRatio * 100).toFixed(2)}% (at most ${(r.qualityGate.maxRejectRatio * 100).toFixed(2)}%), rows out ${a.rowsOut} (at least 1)`);
-        for (const d of r.datasetRules) console.log(`  ${d.passed ? 'pass' : d.severity === 'error' ? 'FAIL' : 'warn'} ${d.name}: ${d.detail}`);
-        if (r.resources) console.log(`  cost:    ${resourceLine(r.resources.job)}`);
-        console.log(`  results: ${relative(process.cwd(), o.resultsDir) || '.'}`);
-        console.log(`  rejects: ${relative(process.cwd(), join(opts.out, 'rejects', o.pipeline, o.jobId))}`);
-        console.log(`  report:  ${relative(process.cwd(), o.reportPath!)}`);
-      }
-    }
+    const outcomes = await runWithProgress({ config, files, out: opts.out, workers: opts.workers, pipeline: opts.pipeline, force: opts.force });
+    printOutcomes(outcomes, opts.out);
     if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
   });
 
@@ -156,6 +167,34 @@ program
     const counts = report.lost === null ? 'records not compared' : `${report.lost} lost, ${report.duplicated} duplicated`;
     console.log(`${report.ok ? 'verified' : 'NOT verified'}: ${counts}`);
     if (!report.ok) process.exitCode = ExitCode.JOB_FAILED;
+  });
+
+program
+  .command('replay')
+  .description("run a job's rejected records again through the config as it is now (after a fix), as a job of their own")
+  .argument('<config>', 'the config with the fix')
+  .argument('<jobId>', 'the job whose rejects to replay (see sluice status)')
+  .option('--out <dir>', 'output folder of the job, and of the replay', '.sluice')
+  .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
+  .action(async (configPath: string, jobId: string, opts: { out: string; workers?: number }) => {
+    const config = await loadConfig(configPath);
+    const replay = await writeReplayInput(new FsObjectStore(opts.out), jobId, (name) => {
+      const p = config.pipelines.find((x) => x.name === name);
+      if (!p) throw new ConfigError('pipelines', `no pipeline named "${name}" (job ${jobId} ran through it)`);
+      return p;
+    });
+    const file = join(opts.out, replay.key);
+    if (replay.records === 0) {
+      console.log(`job ${jobId} has no rejected records: nothing to replay`);
+      return;
+    }
+    console.log(`replaying ${replay.records} rejected record(s) of job ${jobId} from ${relative(process.cwd(), file)}`);
+    const pipelines = config.pipelines.map((p) => (p.name === replay.pipeline.name ? replay.pipeline : p));
+    const outcomes = await runWithProgress({ config: { ...config, pipelines }, files: [file], out: opts.out, workers: opts.workers, pipeline: replay.pipeline.name });
+    printOutcomes(outcomes, opts.out);
+    const a = outcomes[0]?.report?.accounting;
+    if (a) console.log(`  replay:  ${a.rowsOut} of ${replay.records} record(s) recovered, ${a.rowsRejected} still rejected, ${a.rowsFiltered} filtered; their lines in the input: ${relative(process.cwd(), join(opts.out, 'replay', jobId, 'lines.json'))}`);
+    if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program

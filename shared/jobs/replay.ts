@@ -1,0 +1,88 @@
+import { basename } from 'node:path';
+import type { Pipeline } from '../config/schema.js';
+import { dialectOf } from '../config/resolve.js';
+import { InputError } from '../errors.js';
+import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
+import { layout } from '../process/layout.js';
+import type { ObjectStore } from '../store/object-store.js';
+
+/** A job's rejected records, written out as a file of their own to run again after a fix. */
+export interface ReplayInput {
+  /** Where the file was written in the store. */
+  readonly key: string;
+  /** The pipeline it must run through: the job's, read as the file is written (UTF-8, no rows to skip, no compression). */
+  readonly pipeline: Pipeline;
+  readonly records: number;
+  /** The original line of each record, in the file's order; `lines.json` beside the file holds it too. */
+  readonly originalLines: readonly number[];
+}
+
+/** Text gathered before a write: one write per record would make a large replay slow. */
+const WRITE_CHARS = 1 << 20;
+
+/** Quotes a header name the way a CSV reader reads it back: only when it holds the delimiter, the quote or a line break. */
+export function headerField(name: string, delimiter: string, quote: string): string {
+  if (!quote || !(name.includes(delimiter) || name.includes(quote) || /[\r\n]/.test(name))) return name;
+  return `${quote}${name.split(quote).join(quote + quote)}${quote}`;
+}
+
+/**
+ * Writes the rejected records of a finished job (`rejects/<pipeline>/<jobId>/part-*.jsonl`, each
+ * line's `raw` text) under `replay/<jobId>/`, after a header line made from the header the job
+ * read, so they can run again through `pipeline` (the config as it is now, with its fix). The
+ * records keep their text byte for byte; `lines.json` maps each back to its line in the input.
+ */
+export async function writeReplayInput(store: ObjectStore, jobId: string, configured: (name: string) => Pipeline): Promise<ReplayInput> {
+  const recorded = await readJobPipeline(store, jobId).catch(() => undefined);
+  if (!recorded) throw new InputError(layout.manifests(jobId), 0, `no job ${jobId} here (its plan is not under manifests/)`);
+  if (recorded.format.type === 'xlsx') throw new InputError(jobId, 0, 'a workbook\'s rejects name cells, not lines, and cannot be replayed as a file');
+  const plan = await readJobPlan(store, jobId);
+  const prefix = layout.rejects(recorded.name, jobId);
+  const parts: string[] = [];
+  for await (const o of store.list(prefix)) if (!o.key.startsWith(layout.rejectsStaging(recorded.name, jobId)) && /part-\d+\.jsonl$/.test(o.key)) parts.push(o.key);
+  if (!parts.length && !(await store.head(`${layout.reports(recorded.name, jobId)}report.json`))) throw new InputError(prefix, 0, `job ${jobId} has not finished: its rejects are published when it is finalized`);
+  parts.sort();
+
+  const pipeline = configured(recorded.name);
+  const replayed: Pipeline = { ...pipeline, format: { ...pipeline.format, encoding: 'utf-8', compression: 'none', skipRows: 0 } };
+  const key = `replay/${jobId}/${basename(plan.input.key).replace(/\.gz$/i, '')}`;
+  const out = store.writer(key);
+  const lineBreak = plan.lineBreak ?? '\n';
+  const originalLines: number[] = [];
+  let pending = '';
+  const flush = async () => {
+    if (pending) await out.write(pending);
+    pending = '';
+  };
+  try {
+    if (replayed.format.header !== false && plan.header && replayed.format.type !== 'jsonl') {
+      const { delimiter, quote } = dialectOf(replayed);
+      pending = `${plan.header.map((h) => headerField(h, delimiter, quote)).join(delimiter)}${lineBreak}`;
+    }
+    for (const part of parts) {
+      const take = async (line: string) => {
+        if (!line) return;
+        const r = JSON.parse(line) as { line: number; raw: string };
+        originalLines.push(r.line);
+        pending += `${r.raw}${lineBreak}`;
+        if (pending.length >= WRITE_CHARS) await flush();
+      };
+      // Line by line: a job's rejects can be as large as its input.
+      let rest = '';
+      const decoder = new TextDecoder();
+      for await (const c of store.read(part)) {
+        const lines = (rest + decoder.decode(c, { stream: true })).split('\n');
+        rest = lines.pop()!;
+        for (const l of lines) await take(l);
+      }
+      await take(rest + decoder.decode());
+    }
+    await flush();
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    throw e;
+  }
+  await store.put(`replay/${jobId}/lines.json`, `${JSON.stringify(originalLines)}\n`);
+  return { key, pipeline: replayed, records: originalLines.length, originalLines };
+}
