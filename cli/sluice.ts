@@ -6,6 +6,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { configJsonSchema, loadConfig, selectPipeline } from '../shared/config/index.js';
 import { ConfigError, InputError } from '../shared/errors.js';
 import { writeReplayInput } from '../shared/jobs/replay.js';
+import { FileStateStore } from '../shared/local/file-state-store.js';
 import { FsObjectStore } from '../shared/local/fs-object-store.js';
 import { reason } from '../shared/local/output-dir.js';
 import { inputLocation, runLocal } from '../shared/local/runner.js';
@@ -16,7 +17,7 @@ import type { JobRecord } from '../shared/state/models.js';
 import { verifyJob } from '../shared/verify/verify.js';
 import { describeFailure, ExitCode } from './failure.js';
 import { progressReporter } from './progress.js';
-import { formatJobs, listJobs } from './status.js';
+import { formatJobs, formatTable, listJobs } from './status.js';
 
 const HELP_AFTER = `
 Examples:
@@ -195,6 +196,27 @@ program
     const a = outcomes[0]?.report?.accounting;
     if (a) console.log(`  replay:  ${a.rowsOut} of ${replay.records} record(s) recovered, ${a.rowsRejected} still rejected, ${a.rowsFiltered} filtered; their lines in the input: ${relative(process.cwd(), join(opts.out, 'replay', jobId, 'lines.json'))}`);
     if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
+  });
+
+program
+  .command('history')
+  .description("a pipeline's finished jobs, oldest first: rows, rejects, duration, and per column with --columns")
+  .argument('<pipeline>')
+  .option('--out <dir>', 'output folder of the local runs', '.sluice')
+  .option('--last <n>', 'only the last N jobs', positiveInt)
+  .option('--json', 'the entries as JSON lines', false)
+  .action(async (pipeline: string, opts: { out: string; last?: number; json: boolean }) => {
+    const entries = await new FileStateStore(join(opts.out, 'state')).history(pipeline, opts.last !== undefined ? { last: opts.last } : {});
+    if (opts.json) {
+      for (const e of entries) console.log(JSON.stringify(e));
+      return;
+    }
+    if (!entries.length) {
+      console.log(`no finished job of pipeline ${pipeline} under ${opts.out}`);
+      return;
+    }
+    const rows = entries.map((e) => [e.finishedAt, e.status, String(e.rowsIn), String(e.rowsOut), String(e.rowsRejected), `${(e.rejectRatio * 100).toFixed(2)}%`, `${(e.durationMs / 1000).toFixed(1)} s`, e.jobId, e.input.key]);
+    console.log(formatTable(['FINISHED', 'STATUS', 'IN', 'OUT', 'REJECTED', 'REJECT %', 'TIME', 'JOB', 'INPUT'], rows));
   });
 
 program

@@ -81,6 +81,13 @@ export function age(sinceIso: string, now: number): string {
 }
 
 /** The table `sluice status` prints: a header, then one line per job (and its error, indented). */
+/** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
+export function formatTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const table = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  return table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
 export function formatJobs(jobs: readonly JobStatusRow[], out: string, now = Date.now()): string {
   if (!jobs.length) return `no jobs under ${out}`;
   const cwd = process.cwd();
@@ -98,8 +105,7 @@ export function formatJobs(jobs: readonly JobStatusRow[], out: string, now = Dat
       relative(cwd, j.results),
     ]),
   ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  const lines = table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  const lines = formatTable(table[0]!, table.slice(1)).split('\n');
   jobs.forEach((j, i) => {
     if (j.error) lines[i + 1] += `\n    ${j.error}`;
   });

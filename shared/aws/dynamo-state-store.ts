@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChunkResult } from '../process/chunk.js';
 import type { ObjectStore } from '../store/object-store.js';
-import type { ChunkRecord, JobRecord, JobStatus, StateStore } from '../state/models.js';
+import type { ChunkRecord, HistoryEntry, JobRecord, JobStatus, StateStore } from '../state/models.js';
 import { classifyAwsError } from './s3-object-store.js';
 
 /** Chunk items expire after this many days; the JOB item and the S3 outputs stay. */
@@ -149,5 +149,25 @@ export class DynamoStateStore implements StateStore {
       const batch = chunks.slice(i, i + 25).map((c) => ({ DeleteRequest: { Key: chunkKey(jobId, c.index) } }));
       await this.send('clear chunks', () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: batch } })));
     }
+  }
+
+  /**
+   * One item per job under `HISTORY#<pipeline>`, sorted by the job's creation: finalized again, a
+   * job replaces its item. The entry sits under `entry` only, never a top-level `status`, so the
+   * status index (which the sweep queries) holds no history.
+   */
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    await this.send('append history', () => this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `HISTORY#${entry.pipeline}`, sk: `${entry.createdAt}#${entry.jobId}`, entry } })));
+  }
+
+  async history(pipeline: string, options: { readonly last?: number } = {}): Promise<HistoryEntry[]> {
+    const out: HistoryEntry[] = [];
+    // Newest first, so `last` reads only what it returns; then turned oldest first.
+    const items = this.query('read history', { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `HISTORY#${pipeline}` }, ScanIndexForward: false, ...(options.last !== undefined ? { Limit: options.last } : {}) });
+    for await (const item of items) {
+      out.push(item.entry as HistoryEntry);
+      if (options.last !== undefined && out.length >= options.last) break;
+    }
+    return out.reverse();
   }
 }

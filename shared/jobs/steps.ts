@@ -10,7 +10,8 @@ import { compileRowProcessor } from '../process/row.js';
 import { FinishedChunks, type FinalizeResult } from '../report/finalize.js';
 import { reducePartition, uniqueRules, type ReducedPartition } from '../report/reduce.js';
 import { reducePartitions } from '../rules/unique.js';
-import { JobStatus, type ChunkRecord, type JobRecord } from '../state/models.js';
+import { JobStatus, type ChunkRecord, type HistoryEntry, type JobRecord } from '../state/models.js';
+import type { JobReport } from '../report/job-report.js';
 import type { ExecutionInput } from './dispatch.js';
 import type { CloudDeps, EventPublisher, JobDeps } from './ports.js';
 
@@ -233,10 +234,32 @@ export async function finishJob(pipeline: Pipeline, plan: JobPlan, deps: JobDeps
     ...(report.failure ? { error: { name: 'JobFailedError', message: report.failure } } : {}),
   };
   if (updated) await deps.state.putJob(updated);
+  // Best effort: the job is done whether or not its history line lands.
+  await deps.state.appendHistory(historyEntry(report, job?.createdAt)).catch((f: unknown) => deps.log.warn('could not add the job to its history', { jobId: plan.jobId, error: (f as Error).message }));
   const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
   await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
   deps.log.info('finalized', detail);
   return { ...result, job: updated };
+}
+
+/** A finished job's line in its pipeline's history: counts, ratios and per-column figures from its report. */
+export function historyEntry(report: JobReport, createdAt: string | undefined): HistoryEntry {
+  const a = report.accounting;
+  return {
+    jobId: report.jobId,
+    pipeline: report.pipeline,
+    status: report.status,
+    createdAt: createdAt ?? report.startedAt,
+    finishedAt: report.finishedAt,
+    input: { key: report.input.key, size: report.input.size },
+    durationMs: Math.max(0, Date.parse(report.finishedAt) - Date.parse(createdAt ?? report.startedAt)),
+    rowsIn: a.rowsIn,
+    rowsOut: a.rowsOut,
+    rowsRejected: a.rowsRejected,
+    rowsFiltered: a.rowsFiltered,
+    rejectRatio: report.rejectRatio,
+    columns: report.columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: c.min, max: c.max })),
+  };
 }
 
 /** Fails a job: its JOB record FAILED with the cause, and a JobFailed event. */

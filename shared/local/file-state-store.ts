@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ChunkRecord, JobRecord, JobStatus, StateStore } from '../state/models.js';
+import type { ChunkRecord, HistoryEntry, JobRecord, JobStatus, StateStore } from '../state/models.js';
 
 /** Called when a checkpoint file is unreadable and has been set aside. */
 export type CorruptionListener = (file: string, movedTo: string, reason: string) => void;
@@ -120,5 +120,36 @@ export class FileStateStore implements StateStore {
   async clearChunks(jobId: string): Promise<void> {
     const names = await readdir(this.jobDir(jobId)).catch(() => [] as string[]);
     await Promise.all(names.filter((n) => n.startsWith('chunk-')).map((n) => rm(join(this.jobDir(jobId), n), { force: true })));
+  }
+
+  /** JSON lines under `<root>/history/`, appended (never rewritten): a job finalized again is a later line, and the last line of a job counts. */
+  private historyFile(pipeline: string) {
+    return join(this.root, 'history', `${pipeline}.jsonl`);
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    await mkdir(join(this.root, 'history'), { recursive: true });
+    await appendFile(this.historyFile(entry.pipeline), `${JSON.stringify(entry)}\n`);
+  }
+
+  async history(pipeline: string, options: { readonly last?: number } = {}): Promise<HistoryEntry[]> {
+    const text = await readFile(this.historyFile(pipeline), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+    const byJob = new Map<string, HistoryEntry>();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let entry: HistoryEntry;
+      try {
+        entry = JSON.parse(line) as HistoryEntry;
+      } catch {
+        // A line cut short by a crash mid-append: the entries before it stand.
+        continue;
+      }
+      if (typeof entry?.jobId === 'string') byJob.set(entry.jobId, entry);
+    }
+    const all = [...byJob.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.jobId < b.jobId ? -1 : 1));
+    return options.last === undefined ? all : all.slice(Math.max(0, all.length - options.last));
   }
 }

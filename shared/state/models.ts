@@ -35,6 +35,25 @@ export interface ChunkRecord {
 }
 
 /** Job and chunk checkpoints: JSON files locally, DynamoDB in AWS. */
+/** One finished job's figures in its pipeline's run history, for trends across runs. */
+export interface HistoryEntry {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** When the job was created: the history's order, the same however often the job is finalized. */
+  readonly createdAt: string;
+  readonly finishedAt: string;
+  readonly input: { readonly key: string; readonly size: number };
+  readonly durationMs: number;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly rowsRejected: number;
+  readonly rowsFiltered: number;
+  readonly rejectRatio: number;
+  /** Per column, in the report's order (a list, so no column name can be taken for an object key). */
+  readonly columns: readonly { readonly name: string; readonly nullRatio: number; readonly distinct: number; readonly min: string | null; readonly max: string | null }[];
+}
+
 export interface StateStore {
   getJob(jobId: string): Promise<JobRecord | undefined>;
   /** Creates the job unless it exists; true when this call created it. */
@@ -54,4 +73,8 @@ export interface StateStore {
    * query of the status index, so its cost follows the jobs it may restart, not the files kept.
    */
   jobsWithStatus(status: JobStatus, options?: { readonly updatedBefore?: string }): AsyncIterable<JobRecord>;
+  /** Adds a finished job to its pipeline's history; the same job again replaces its entry. */
+  appendHistory(entry: HistoryEntry): Promise<void>;
+  /** A pipeline's history, oldest first; with `last`, its last N entries. */
+  history(pipeline: string, options?: { readonly last?: number }): Promise<HistoryEntry[]>;
 }

@@ -3,6 +3,7 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobReport } from '../../shared/report/job-report.js';
 import { parseConfig } from '../../shared/config/load.js';
 import { TransientError } from '../../shared/errors.js';
 import { FLUX_CONFIG, fluxTsv } from '../fixtures.js';
@@ -163,6 +164,16 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     const prefix = `results/flux-external/${result.jobId}/external/part-00000/`;
     expect(JSON.parse(await text(`${prefix}summary.json`))).toEqual({ input: 'part-00000.jsonl', rows: 400 - bad, sites: ['US-Ha1'] });
     expect(Number(await text(`${prefix}plots/nee.txt`))).toBeGreaterThan(0);
+    // What the run cost: in the report, and as metrics the task printed for CloudWatch (EMF).
+    const report = JSON.parse(await text(result.reportKey.replace(/html$/, 'json'))) as JobReport;
+    const external = report.resources!.external;
+    expect(external).toEqual([expect.objectContaining({ index: 0, retries: 0, bottleneck: expect.stringMatching(/^(cpu|io|memory|waiting)$/) })]);
+    expect(external[0]!.wallMs).toBeGreaterThan(0);
+    expect(external[0]!.bytesWritten).toBeGreaterThan(0);
+    expect(report.resources!.chunks[0]).toMatchObject({ index: 0, bytesRead: expect.any(Number), cpuUserMs: expect.any(Number) });
+    const emf = emu.taskOutput.join('').split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const metric = emf.find((m) => 'ExternalDuration' in m);
+    expect(metric).toMatchObject({ ExternalDuration: expect.any(Number), ExternalCpuTime: expect.any(Number), ChunkCpuTime: expect.any(Number), ChunkBytesWritten: expect.any(Number) });
   });
 
   it('retries an S3 outage inside the fargate task, which ECS reports only as an exit code', async () => {

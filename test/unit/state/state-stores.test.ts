@@ -11,7 +11,7 @@ import { DynamoStateStore, STATUS_INDEX } from '../../../shared/aws/dynamo-state
 import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { emptyStats } from '../../../shared/report/stats.js';
-import { JobStatus, type ChunkRecord, type JobRecord, type StateStore } from '../../../shared/state/models.js';
+import { JobStatus, type ChunkRecord, type HistoryEntry, type JobRecord, type StateStore } from '../../../shared/state/models.js';
 
 let dir: string;
 let dynalite: Server;
@@ -121,5 +121,40 @@ describe.each(['files', 'dynamodb'])('%s state store', (name) => {
     expect((await s.getJob(`${name}-run`))?.updatedAt).toBe('2026-05-05T05:05:05.000Z');
     expect((await s.getJob(`${name}-done`))?.updatedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(await s.getJob(`${name}-missing`)).toBeUndefined();
+  });
+
+  it('keeps a pipeline\'s history oldest first, one entry a job (the latest), apart from jobs and from other pipelines', async () => {
+    const s = stores[name]!;
+    const pipeline = `hist-${name}`;
+    const entry = (jobId: string, createdAt: string, rowsOut: number): HistoryEntry => ({
+      jobId,
+      pipeline,
+      status: 'SUCCEEDED',
+      createdAt,
+      finishedAt: createdAt,
+      input: { key: 'incoming/a.csv', size: 10 },
+      durationMs: 5,
+      rowsIn: 10,
+      rowsOut,
+      rowsRejected: 10 - rowsOut,
+      rowsFiltered: 0,
+      rejectRatio: (10 - rowsOut) / 10,
+      columns: [{ name: '__proto__', nullRatio: 0.5, distinct: 3, min: '1', max: '9' }, { name: 'constructor', nullRatio: 0, distinct: 1, min: null, max: null }],
+    });
+    await s.appendHistory(entry('j-b', '2026-02-01T00:00:00.000Z', 8));
+    await s.appendHistory(entry('j-a', '2026-01-01T00:00:00.000Z', 9));
+    await s.appendHistory(entry('j-c', '2026-03-01T00:00:00.000Z', 7));
+    // Finalized again: the same job, new figures.
+    await s.appendHistory(entry('j-b', '2026-02-01T00:00:00.000Z', 6));
+    await s.appendHistory({ ...entry('j-x', '2026-01-15T00:00:00.000Z', 1), pipeline: `${pipeline}-other` });
+    const all = await s.history(pipeline);
+    expect(all.map((e) => [e.jobId, e.rowsOut])).toEqual([['j-a', 9], ['j-b', 6], ['j-c', 7]]);
+    expect(all[0]!.columns[0]).toEqual({ name: '__proto__', nullRatio: 0.5, distinct: 3, min: '1', max: '9' });
+    expect((await s.history(pipeline, { last: 2 })).map((e) => e.jobId)).toEqual(['j-b', 'j-c']);
+    expect(await s.history('no-such-pipeline')).toEqual([]);
+    // The sweep's query of the status index never meets a history entry.
+    const succeeded: string[] = [];
+    for await (const j of s.jobsWithStatus(JobStatus.SUCCEEDED)) succeeded.push(j.jobId);
+    expect(succeeded.filter((id) => id.startsWith('j-'))).toEqual([]);
   });
 });
