@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { Pipeline } from './schema.js';
+import { ANOMALY_METRIC, type Pipeline } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -57,6 +57,10 @@ export function checkReferences(p: Pipeline, at: string): ConfigError[] {
   });
   // Groups are read from output rows; with `keep` and no select, a header column nobody listed may be one.
   p.rules.dataset.forEach((r, j) => {
+    const column = r.type === 'anomaly' ? ANOMALY_METRIC.exec(r.metric)?.[3] : undefined;
+    if (column !== undefined && !outputs.includes(column) && !(keep && !select)) {
+      errors.push(new ConfigError(`${at}.rules.dataset[${j}].metric`, `"${column}" is not an output column${didYouMean(column, outputs)}`));
+    }
     if (r.type !== 'completeness') return;
     r.groupBy.forEach((c, k) => {
       if (!outputs.includes(c) && !(keep && !select)) {

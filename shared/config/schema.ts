@@ -91,6 +91,8 @@ export const ChunkingSchema = z.strictObject({
 const Severity = z.enum(['error', 'warn']);
 const datasetSeverity = Severity.default('error').describe('error fails the job; warn only reports');
 const datasetRuleName = z.string().optional().describe('Name in the report');
+/** An anomaly rule's metric: a job figure, or a column figure of an output column. */
+export const ANOMALY_METRIC = /^(rowsIn|rowsOut|rowsRejected|rowsFiltered|rejectRatio|durationMs|(nullRatio|distinct)\((.+)\))$/;
 
 export const RowRuleSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][\w-]*$/).describe('Rule name, as rejects and the report show it'),
@@ -149,6 +151,25 @@ export const DatasetRuleSchema = z.discriminatedUnion('type', [
     max: z.number().int().positive().optional().describe('Most rows'),
     severity: datasetSeverity,
   }),
+  z
+    .strictObject({
+      type: z.literal('anomaly').describe("A job's metric against the pipeline's run history: a relative change, bounds, or standard deviations"),
+      name: datasetRuleName,
+      metric: z
+        .string()
+        .regex(ANOMALY_METRIC, 'rowsIn, rowsOut, rowsRejected, rowsFiltered, rejectRatio, durationMs, nullRatio(COLUMN) or distinct(COLUMN)')
+        .describe('What is measured: rowsIn, rowsOut, rowsRejected, rowsFiltered, rejectRatio, durationMs, nullRatio(COLUMN) or distinct(COLUMN) of an output column'),
+      window: z.number().int().min(1).max(1000).default(10).describe('The last N succeeded jobs of the pipeline the metric is held against'),
+      minRuns: z.number().int().min(1).default(3).describe('Fewer runs in the history than this: the rule passes and says so (bounds need no history)'),
+      maxChange: z.number().positive().optional().describe('Largest accepted change against the window mean, as a fraction (0.5: ±50%)'),
+      stddevs: z.number().positive().optional().describe('Largest accepted distance from the window mean, in standard deviations of the window'),
+      min: z.number().optional().describe('Smallest accepted value'),
+      max: z.number().optional().describe('Largest accepted value'),
+      severity: datasetSeverity,
+    })
+    .refine((r) => [r.maxChange !== undefined, r.stddevs !== undefined, r.min !== undefined || r.max !== undefined].filter(Boolean).length === 1, {
+      message: 'give exactly one test: maxChange, stddevs, or min and/or max',
+    }),
 ]);
 
 export const TransformSchema = z.strictObject({

@@ -223,7 +223,10 @@ export async function finishJob(pipeline: Pipeline, plan: JobPlan, deps: JobDeps
     }
   }
   const job = await deps.state.getJob(plan.jobId);
-  const result = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString());
+  // Anomaly rules hold this job against the pipeline's last runs (this one, finalized before, left out).
+  const windows = pipeline.rules.dataset.flatMap((r) => (r.type === 'anomaly' ? [r.window] : []));
+  const history = windows.length ? await deps.state.history(pipeline.name, { last: Math.max(...windows) + 1 }) : undefined;
+  const result = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString(), history);
   const { report, reportKey, successKey } = result;
   const updated: JobRecord | undefined = job && {
     ...job,

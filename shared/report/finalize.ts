@@ -5,6 +5,8 @@ import { chunkCountOf, linesBeforeData, type JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { uniqueDuplicates } from './reduce.js';
+import { anomalyResult, type JobFigures } from './anomaly.js';
+import type { HistoryEntry } from '../state/models.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { completenessResult } from './completeness.js';
 import { renderReportHtml } from './html.js';
@@ -32,8 +34,8 @@ export class FinishedChunks {
   }
 
   /** Finalizes the job from the chunks added, which must be all of them. */
-  finalize(pipeline: Pipeline, plan: JobPlan, store: ObjectStore, startedAt: string): Promise<FinalizeResult> {
-    return finalizeJob(pipeline, plan, this.byIndex as ChunkResult[], store, startedAt, { folded: this.folded });
+  finalize(pipeline: Pipeline, plan: JobPlan, store: ObjectStore, startedAt: string, history?: readonly HistoryEntry[]): Promise<FinalizeResult> {
+    return finalizeJob(pipeline, plan, this.byIndex as ChunkResult[], store, startedAt, { folded: this.folded, ...(history ? { history } : {}) });
   }
 }
 
@@ -66,16 +68,27 @@ export async function finalizeJob(
   results: readonly ChunkResult[],
   store: ObjectStore,
   startedAt: string,
-  options: { now?: () => Date; folded?: ChunkStats } = {},
+  options: { now?: () => Date; folded?: ChunkStats; history?: readonly HistoryEntry[] } = {},
 ): Promise<FinalizeResult> {
   const now = options.now ?? (() => new Date());
   const ordered = [...results].sort((a, b) => a.index - b.index);
   // Coverage merges to one canonical form (sorted ranges and keys), whatever order the chunks finished in.
   const stats = withAbsoluteLines(ordered, linesBeforeData(plan)).reduce<ChunkStats>((acc, s) => mergeStats(acc, s), options.folded ?? emptyStats());
   const balanced = stats.rowsIn === stats.rowsOut + stats.rowsRejected + stats.rowsFiltered;
-  const datasetRules = await evaluateDatasetRules(pipeline, plan, stats, store);
+  const rejectRatioOf = stats.rowsIn === 0 ? 0 : stats.rowsRejected / stats.rowsIn;
+  const columns = summarizeColumns(pipeline, stats);
+  const figures: JobFigures = {
+    rowsIn: stats.rowsIn,
+    rowsOut: stats.rowsOut,
+    rowsRejected: stats.rowsRejected,
+    rowsFiltered: stats.rowsFiltered,
+    rejectRatio: rejectRatioOf,
+    durationMs: Math.max(0, now().getTime() - Date.parse(startedAt)) || 0,
+    columns: columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: c.min, max: c.max })),
+  };
+  const datasetRules = await evaluateDatasetRules(pipeline, plan, stats, store, figures, (options.history ?? []).filter((h) => h.jobId !== plan.jobId));
   const rejects = await publishRejects(pipeline, plan, ordered, store);
-  const rejectRatio = stats.rowsIn === 0 ? 0 : stats.rowsRejected / stats.rowsIn;
+  const rejectRatio = rejectRatioOf;
   const { maxRejectRatio } = pipeline.qualityGate;
   // Rows in and none out is never a success, whatever the ratio allows: something upstream is wrong.
   const noOutput = stats.rowsIn > 0 && stats.rowsOut === 0;
@@ -115,7 +128,7 @@ export async function finalizeJob(
     rejectRatio,
     qualityGate: { maxRejectRatio, requireOutput: true, passed: gatePassed },
     datasetRules,
-    columns: summarizeColumns(pipeline, stats),
+    columns,
     stats,
     outputs: { results: parts.length, rejects: rejects.length, successKey },
     resources: resourcesOf(ordered, Date.parse(startedAt), now()),
@@ -218,7 +231,7 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
   return out;
 }
 
-async function evaluateDatasetRules(pipeline: Pipeline, plan: JobPlan, stats: ChunkStats, store: ObjectStore): Promise<DatasetRuleResult[]> {
+async function evaluateDatasetRules(pipeline: Pipeline, plan: JobPlan, stats: ChunkStats, store: ObjectStore, figures: JobFigures, history: readonly HistoryEntry[]): Promise<DatasetRuleResult[]> {
   const results: DatasetRuleResult[] = [];
   for (const [i, rule] of pipeline.rules.dataset.entries()) {
     const name = rule.name ?? `${rule.type}[${i}]`;
@@ -227,6 +240,8 @@ async function evaluateDatasetRules(pipeline: Pipeline, plan: JobPlan, stats: Ch
       results.push({ name, type: 'unique', severity: rule.severity, passed: duplicates === 0, detail: `${duplicates} duplicate key(s) over ${rule.columns.join(', ')}` });
     } else if (rule.type === 'completeness') {
       results.push(completenessResult(name, rule, stats.coverage.find((x) => x.rule === i)));
+    } else if (rule.type === 'anomaly') {
+      results.push(anomalyResult(name, rule, figures, history));
     } else {
       const n = stats.rowsOut;
       const passed = (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);

@@ -87,6 +87,8 @@ interface VBars {
   readonly xLast: string;
   readonly xTitle: string;
   readonly yTitle: string;
+  /** A slot drawn apart (this run, in a trend). */
+  readonly highlight?: number;
 }
 
 function vbarChart(c: VBars): string {
@@ -103,7 +105,7 @@ function vbarChart(c: VBars): string {
       const x = M.left + b.slot * slotW;
       return (
         `<rect x="${x.toFixed(2)}" y="${(base - bh).toFixed(2)}" width="${Math.max(0.5, slotW - gap).toFixed(2)}" ` +
-        `height="${bh.toFixed(2)}" class="bar"><title>${esc(c.tip(b))}</title></rect>`
+        `height="${bh.toFixed(2)}" class="${b.slot === c.highlight ? 'bar now' : 'bar'}"><title>${esc(c.tip(b))}</title></rect>`
       );
     })
     .join('');
@@ -145,6 +147,25 @@ function chunksChart(report: JobReport): string {
     xLast: `#${entries[entries.length - 1]![0]}`,
     xTitle: 'chunk index',
     yTitle: 'rows',
+  });
+}
+
+/** An anomaly rule's metric in the runs it was held against, then this run, drawn apart. */
+function trendChart(r: DatasetRuleResult): string {
+  const t = r.trend!;
+  const title = `${r.name}: ${t.metric} over the last runs`;
+  if (t.current === null && !t.past.length) return `<h3>${esc(title)}</h3>${NO_DATA}`;
+  const values = [...t.past.map((p) => ({ label: p.jobId, value: p.value })), ...(t.current === null ? [] : [{ label: 'this run', value: t.current }])];
+  return vbarChart({
+    title,
+    slots: values.length,
+    bars: values.map((v, i) => ({ slot: i, value: v.value })),
+    tip: (b) => `${values[b.slot]!.label}: ${num(b.value)}`,
+    xFirst: t.past.length ? 'oldest' : 'this run',
+    xLast: t.current === null ? 'newest' : 'this run',
+    xTitle: 'run',
+    yTitle: t.metric,
+    ...(t.current === null ? {} : { highlight: values.length - 1 }),
   });
 }
 
@@ -263,7 +284,7 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ddd;padding
 th{background:#f4f4f4}.badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
 .ok{background:#2e7d32}.bad{background:#c62828}.failure{background:#fdecea;border-left:4px solid #c62828;padding:.5em 1em;white-space:pre-wrap}
 code{background:#f4f4f4;padding:0 3px}ul{margin:0;padding-left:1.2em}.nodata{color:#777;font-style:italic}
-svg text{font-size:11px;fill:#333}.bar{fill:#4a7fb5}.axis{stroke:#555}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}`;
+svg text{font-size:11px;fill:#333}.bar{fill:#4a7fb5}.bar.now{fill:#d9822b}.axis{stroke:#555}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}`;
 
 /** Renders a job report as a self-contained HTML page (inline CSS and SVG, no scripts or external assets). */
 export function renderReportHtml(report: JobReport): string {
@@ -307,6 +328,7 @@ ${badge(report.qualityGate.passed, 'gate passed', 'gate failed')}</p>
 <h2>Dataset rules</h2>
 ${datasetRows.length ? table(['Name', 'Type', 'Severity', 'Result', 'Detail'], datasetRows) : none}
 ${report.datasetRules.filter((r) => r.groups).map(missingSlots).join('\n')}
+${report.datasetRules.filter((r) => r.trend).map(trendChart).join('\n')}
 <h2>Rule failures</h2>
 ${rulesChart(report)}
 ${failureRows.length ? table(['Rule', 'Count', 'Samples'], failureRows) : none}

@@ -4,7 +4,7 @@ import type { ChunkStats } from './stats.js';
 /** Outcome of one dataset rule across all chunks. */
 export interface DatasetRuleResult {
   readonly name: string;
-  readonly type: 'unique' | 'completeness' | 'rowCount';
+  readonly type: 'unique' | 'completeness' | 'rowCount' | 'anomaly';
   readonly severity: 'error' | 'warn';
   readonly passed: boolean;
   readonly detail: string;
@@ -12,6 +12,8 @@ export interface DatasetRuleResult {
   readonly ratio?: number;
   /** completeness: every group, lowest ratio first, with its first missing ranges. */
   readonly groups?: readonly CompletenessGroup[];
+  /** anomaly: the metric in the runs it was held against, oldest first, and in this job (null: no such column). */
+  readonly trend?: { readonly metric: string; readonly past: readonly { readonly jobId: string; readonly value: number }[]; readonly current: number | null };
 }
 
 /** One missing run of time slots: `from` is the start of its first slot, `to` the start of its last (inclusive). */

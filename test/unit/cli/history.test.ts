@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../../shared/state/models.js';
@@ -36,5 +36,23 @@ describe('sluice history', () => {
     expect(entries[0]!.columns.find((c) => c.name === 'TA')).toMatchObject({ min: '10', max: '12' });
     const last = sluice(['history', 'flux', '--out', 'out', '--last', '1', '--json']).stdout.trim().split('\n');
     expect(last.map((l) => (JSON.parse(l) as HistoryEntry).jobId)).toEqual([entries[1]!.jobId]);
+  });
+
+  it('fails a job whose rows out fall far below the pipeline\'s last runs, and draws the trend in its report', async () => {
+    const [flux] = FLUX_CONFIG.pipelines;
+    const dataset = [...flux!.rules.dataset, { type: 'anomaly', name: 'rows_like_before', metric: 'rowsOut', maxChange: 0.5, minRuns: 2 }];
+    await writeJson(join(dir, 'anomaly.json'), { pipelines: [{ ...flux, rules: { ...flux!.rules, dataset } }] });
+    const rows = (day: number, n: number) => Array.from({ length: n }, (_, i) => `US-Ha1\t201903${String(day).padStart(2, '0')}${String(Math.floor(i / 2)).padStart(2, '0')}${i % 2 ? '30' : '00'}\t201903${String(day).padStart(2, '0')}${String(Math.floor((i + 1) / 2)).padStart(2, '0')}${i % 2 ? '00' : '30'}\t1\t10\t0`).join('\n');
+    for (const [file, day, n] of [['d1.tsv', 1, 10], ['d2.tsv', 2, 12], ['d3.tsv', 3, 4]] as const) await writeFile(join(dir, file), `${HEADER}\n${rows(day, n)}\n`);
+    const first = sluice(['run', 'anomaly.json', 'd1.tsv', '--out', 'an', '--workers', '1']);
+    expect(first.stdout).toContain('pass rows_like_before: rowsOut 10: not enough history to judge (0 of 2 runs)');
+    expect(sluice(['run', 'anomaly.json', 'd2.tsv', '--out', 'an', '--workers', '1']).stdout).toContain('pass rows_like_before: rowsOut 12: not enough history to judge (1 of 2 runs)');
+    const third = sluice(['run', 'anomaly.json', 'd3.tsv', '--out', 'an', '--workers', '1']);
+    expect(third.status).toBe(1);
+    expect(third.stdout).toContain('FAIL rows_like_before: rowsOut 4: -63.6% against the mean 11 of the last 2 run(s) (allowed ±50.0%)');
+    const reportPath = /report: +(\S+)/.exec(third.stdout)![1]!;
+    const html = await readFile(join(dir, reportPath), 'utf8');
+    expect(html).toContain('rows_like_before: rowsOut over the last runs');
+    expect(html).toContain('class="bar now"><title>this run: 4</title>');
   });
 });

@@ -181,7 +181,7 @@ describe('config check', () => {
 
   it('suggests the near value of a mistyped option or rule type', () => {
     expect(problems({ schema: { columns: { a: {} } }, rules: { dataset: [{ type: 'uniqe', columns: ['a'] }] }, onBadRow: 'quarantaine' })).toEqual([
-      "pipelines[0].rules.dataset[0].type: Invalid discriminator value. Expected 'unique' | 'completeness' | 'rowCount' (did you mean \"unique\"?)",
+      "pipelines[0].rules.dataset[0].type: Invalid discriminator value. Expected 'unique' | 'completeness' | 'rowCount' | 'anomaly' (did you mean \"unique\"?)",
       'pipelines[0].onBadRow: Invalid option: expected one of "quarantine"|"fail-chunk"|"fail-job" (did you mean "quarantine"?)',
     ]);
   });
