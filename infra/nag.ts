@@ -64,6 +64,12 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     ack(mapPolicy, `IAM5[Resource::${executions}/*:*]`, "The Distributed Map's child executions of this state machine.");
     ack(mapPolicy, `IAM5[Resource::${executions}:*]`, "The Distributed Map's child executions of this state machine.");
   }
+  if (stack.summaries) {
+    for (const fnName of ['Finalize', 'Fail']) {
+      const role = (stack.node.findChild(fnName) as IFunction).role!;
+      ack(role, 'IAM5[Action::kms:GenerateDataKey*]', "Topic.grantPublish on the job summaries' encrypted topic: the data-key actions SNS needs from a publisher, on that topic's key only.");
+    }
+  }
   const sweep = stack.node.findChild('Sweep') as IFunction;
   ack(sweep.role!, `IAM5[Resource::${executions}:*]`, 'DescribeExecution of this state machine\'s executions, whose names (job ids) are known only at run time.');
 }

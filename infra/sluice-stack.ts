@@ -2,6 +2,9 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Config } from '../shared/config/schema.js';
@@ -19,6 +22,8 @@ export interface SluiceStackProps extends StackProps {
   /** The validated sluice.config. */
   readonly config: Config;
   readonly alarmEmail?: string;
+  /** Where a summary of every finished job is e-mailed (an SNS topic that finalize and fail publish to); unset, none. */
+  readonly summaryEmail?: string;
   /** retain (default) keeps the bucket and table when the stack is deleted. */
   readonly removal: 'retain' | 'destroy';
   /** Memory of the work λ in MB. */
@@ -45,6 +50,8 @@ export class SluiceStack extends Stack {
   public readonly fargateWorker?: FargateWorker;
   public readonly observability: Observability;
   public readonly schedule: Schedule;
+  /** The job summaries' topic, when summaryEmail is given. */
+  public readonly summaries?: Topic;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
@@ -109,6 +116,16 @@ export class SluiceStack extends Stack {
     stateMachine.grantExecution(sweep, 'states:DescribeExecution');
     defaultBus.grantPutEventsTo(finalize);
     defaultBus.grantPutEventsTo(fail);
+    if (props.summaryEmail) {
+      const key = new Key(this, 'SummariesKey', { enableKeyRotation: true });
+      this.summaries = new Topic(this, 'JobSummaries', { masterKey: key, enforceSSL: true });
+      this.summaries.addSubscription(new EmailSubscription(props.summaryEmail));
+      for (const f of [finalize, fail]) {
+        f.addEnvironment('SUMMARY_TOPIC_ARN', this.summaries.topicArn);
+        // With the topic's key: grantPublish covers it.
+        this.summaries.grantPublish(f);
+      }
+    }
     if (this.fargateWorker) grants.work(this.fargateWorker.taskDefinition.taskRole);
 
     this.observability = new Observability(this, 'Observability', { deadLetters: this.ingest.deadLetters, stateMachine, work, alarmEmail: props.alarmEmail });

@@ -11,6 +11,7 @@ const Context = z.object({
   config: z.string().default('examples/flux/pipeline.yaml'),
   stackName: z.string().default('Sluice'),
   alarmEmail: z.string().email().optional(),
+  summaryEmail: z.string().email().optional(),
   removal: z.enum(['retain', 'destroy']).default('retain'),
   workerMemoryMb: z.coerce.number().int().min(128).max(10240).default(1769),
   fargate: z.preprocess((v) => v !== 'false' && v !== false, z.boolean()).default(true),
@@ -21,6 +22,7 @@ const ctx = Context.parse({
   config: app.node.tryGetContext('config'),
   stackName: app.node.tryGetContext('stackName'),
   alarmEmail: app.node.tryGetContext('alarmEmail'),
+  summaryEmail: app.node.tryGetContext('summaryEmail'),
   removal: app.node.tryGetContext('removal'),
   workerMemoryMb: app.node.tryGetContext('workerMemoryMb'),
   fargate: app.node.tryGetContext('fargate'),
@@ -28,6 +30,6 @@ const ctx = Context.parse({
   incomingDays: app.node.tryGetContext('incomingDays'),
 });
 const config = await loadConfig(ctx.config);
-new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate, workerConcurrency: ctx.workerConcurrency, incomingDays: ctx.incomingDays });
+new SluiceStack(app, ctx.stackName, { config, alarmEmail: ctx.alarmEmail, summaryEmail: ctx.summaryEmail, removal: ctx.removal, workerMemoryMb: ctx.workerMemoryMb, fargate: ctx.fargate, workerConcurrency: ctx.workerConcurrency, incomingDays: ctx.incomingDays });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

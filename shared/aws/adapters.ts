@@ -1,6 +1,8 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { JobSummary } from '../report/summary.js';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { EventPublisher, ExecutionStarter } from '../jobs/ports.js';
+import type { EventPublisher, ExecutionStarter, JobSummaries } from '../jobs/ports.js';
 import { classifyAwsError } from './s3-object-store.js';
 
 /** StartExecution named after the job: ExecutionAlreadyExists means the job already started, which is success. */
@@ -44,3 +46,25 @@ export class EventBridgePublisher implements EventPublisher {
 }
 
 export { SFNClient, EventBridgeClient };
+
+/**
+ * Job summaries to an SNS topic (its e-mail subscribers): the subject and the text as
+ * `reportSummary` wrote them; the report linked in the S3 console of the bucket.
+ */
+export class SnsJobSummaries implements JobSummaries {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
+    private readonly bucket: string,
+    private readonly region: string | undefined,
+  ) {}
+
+  reportLink(key: string): string {
+    const region = this.region ? `?region=${encodeURIComponent(this.region)}&` : '?';
+    return `https://console.aws.amazon.com/s3/object/${encodeURIComponent(this.bucket)}${region}prefix=${encodeURIComponent(key)}`;
+  }
+
+  async send(summary: JobSummary): Promise<void> {
+    await this.sns.send(new PublishCommand({ TopicArn: this.topicArn, Subject: summary.subject, Message: summary.text }));
+  }
+}

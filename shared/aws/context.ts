@@ -3,9 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { parseConfig } from '../config/load.js';
 import type { CloudDeps, EventPublisher, ExecutionStarter, Log } from '../jobs/ports.js';
-import { EventBridgePublisher, SfnExecutionStarter } from './adapters.js';
+import { EventBridgePublisher, SfnExecutionStarter, SnsJobSummaries } from './adapters.js';
 import { DynamoStateStore } from './dynamo-state-store.js';
 import type { LambdaEnv } from './env.js';
 import { S3ObjectStore } from './s3-object-store.js';
@@ -33,5 +34,6 @@ export function cloudContext(env: LambdaEnv, log: Log, instrument: <T>(client: T
     childEnvironment,
     starter: new SfnExecutionStarter(instrument(new SFNClient(endpoint)), env.STATE_MACHINE_ARN ?? ''),
     events: new EventBridgePublisher(instrument(new EventBridgeClient(endpoint)), env.EVENT_BUS),
+    ...(env.SUMMARY_TOPIC_ARN ? { summaries: new SnsJobSummaries(instrument(new SNSClient(endpoint)), env.SUMMARY_TOPIC_ARN, env.BUCKET, env.AWS_REGION) } : {}),
   };
 }

@@ -14,6 +14,10 @@ export const LambdaEnv = z.object({
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   /** Fargate: the chunk to run, set by the state machine's container override. */
   CHUNK_TASK: z.string().optional(),
+  /** Finalize and fail: the SNS topic job summaries go to (the stack's summaryEmail); unset, none are sent. */
+  SUMMARY_TOPIC_ARN: z.string().optional(),
+  /** Set by Lambda: the region the report links name. */
+  AWS_REGION: z.string().optional(),
   SWEEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
   SWEEP_STUCK_MINUTES: z.coerce.number().int().min(1).default(120),
   // Files written longer ago than this were looked up by earlier sweeps (every 15 minutes).

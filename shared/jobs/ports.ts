@@ -1,3 +1,4 @@
+import type { JobSummary } from '../report/summary.js';
 import type { Config } from '../config/schema.js';
 import type { ChildEnvironment } from '../env.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -26,8 +27,16 @@ export interface Log {
  * What a job's steps need: where outputs go, the job and chunk records, a log; and where the
  * input is read, when that is apart from the outputs (a local file; in AWS both are the bucket).
  */
+/** Where job summaries go (an SNS topic's e-mail subscribers in AWS); absent, none are sent. */
+export interface JobSummaries {
+  /** A link a person can open to the report at `key`. */
+  reportLink(key: string): string;
+  send(summary: JobSummary): Promise<void>;
+}
+
 export interface JobDeps {
   readonly objects: ObjectStore;
+  readonly summaries?: JobSummaries;
   readonly input?: ObjectStore;
   readonly state: StateStore;
   readonly log: Log;

@@ -12,6 +12,7 @@ import { reducePartition, uniqueRules, type ReducedPartition } from '../report/r
 import { reducePartitions } from '../rules/unique.js';
 import { JobStatus, type ChunkRecord, type HistoryEntry, type JobRecord } from '../state/models.js';
 import type { JobReport } from '../report/job-report.js';
+import { failureSummary, reportSummary } from '../report/summary.js';
 import type { ExecutionInput } from './dispatch.js';
 import type { CloudDeps, EventPublisher, JobDeps } from './ports.js';
 
@@ -241,6 +242,8 @@ export async function finishJob(pipeline: Pipeline, plan: JobPlan, deps: JobDeps
   await deps.state.appendHistory(historyEntry(report, job?.createdAt)).catch((f: unknown) => deps.log.warn('could not add the job to its history', { jobId: plan.jobId, error: (f as Error).message }));
   const detail = { jobId: plan.jobId, pipeline: pipeline.name, key: plan.input.key, status: report.status, ...report.accounting, reportKey, ...(report.failure ? { failure: report.failure } : {}) };
   await deps.events.publish(report.status === 'SUCCEEDED' ? 'JobSucceeded' : 'JobFailed', detail);
+  // Best effort, like the history: the job is done whether or not its e-mail goes out.
+  if (deps.summaries) await deps.summaries.send(reportSummary(report, deps.summaries.reportLink(`${layout.reports(pipeline.name, plan.jobId)}report.html`))).catch((f: unknown) => deps.log.warn('could not send the job summary', { jobId: plan.jobId, error: (f as Error).message }));
   deps.log.info('finalized', detail);
   return { ...result, job: updated };
 }
@@ -270,6 +273,7 @@ export async function failJob(jobId: string, pipeline: string, cause: { name: st
   const job = await deps.state.getJob(jobId);
   if (job) await deps.state.putJob({ ...job, status: JobStatus.FAILED, updatedAt: new Date().toISOString(), error: cause });
   await deps.events.publish('JobFailed', { jobId, pipeline, key: job?.input.key, error: cause.name, message: cause.message });
+  if (deps.summaries) await deps.summaries.send(failureSummary({ jobId, pipeline, key: job?.input.key }, cause)).catch((f: unknown) => deps.log.warn('could not send the job summary', { jobId, error: (f as Error).message }));
   deps.log.error('job failed', { jobId, error: cause.name, cause: cause.message });
 }
 

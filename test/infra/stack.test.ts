@@ -20,7 +20,7 @@ beforeAll(async () => {
   const made = await templateApp();
   cleanup = made.cleanup;
   app = made.app;
-  stack = new SluiceStack(app, 'Test', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: true, alarmEmail: 'ops@example.com', env: { account: '123456789012', region: 'eu-west-1' } });
+  stack = new SluiceStack(app, 'Test', { config, removal: 'destroy', workerMemoryMb: 1769, fargate: true, alarmEmail: 'ops@example.com', summaryEmail: 'data@example.com', env: { account: '123456789012', region: 'eu-west-1' } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
 });
@@ -251,6 +251,22 @@ describe('schedule and observability', () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
     });
+  });
+});
+
+describe('job summaries', () => {
+  it('e-mail every finished job through an encrypted topic that only finalize and fail publish to', () => {
+    const topics = template.findResources('AWS::SNS::Topic');
+    const id = Object.keys(topics).find((k) => k.startsWith('JobSummaries'))!;
+    expect((topics[id] as { Properties: { KmsMasterKeyId?: unknown } }).Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data@example.com', TopicArn: { Ref: id } });
+    const fns = Object.entries(template.findResources('AWS::Lambda::Function')) as [string, { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { 'Fn::GetAtt': [string, string] } } }][];
+    const withTopic = fns.filter(([, f]) => JSON.stringify(f.Properties.Environment.Variables.SUMMARY_TOPIC_ARN) === JSON.stringify({ Ref: id })).map(([k]) => k.replace(/[0-9A-F]{8}$/, ''));
+    expect(withTopic.sort()).toEqual(['Fail', 'Finalize']);
+    const publishers = (Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }[])
+      .filter((p) => p.Properties.PolicyDocument.Statement.some((st) => [st.Action].flat().includes('sns:Publish') && JSON.stringify(st.Resource) === JSON.stringify({ Ref: id })))
+      .flatMap((p) => p.Properties.Roles.map((r) => r.Ref.replace(/ServiceRole[0-9A-F]{8}$/, '')));
+    expect(publishers.sort()).toEqual(['Fail', 'Finalize']);
   });
 });
 

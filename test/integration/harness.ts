@@ -398,7 +398,8 @@ function faultProxy(targetPort: number, decide: (method: string, url: string) =>
  */
 async function runTaskProcess(environment: { Name: string; Value: string }[], output: string[], onStart?: (task: ChildProcess) => void): Promise<unknown> {
   const child = spawn(process.execPath, ['--import', TSX, TASK_ENTRY], {
-    env: { ...process.env, ...Object.fromEntries(environment.map((e) => [e.Name, e.Value])) },
+    // Its metrics printed as in ECS (EMF on stdout, captured here), whatever POWERTOOLS_DEV says.
+    env: { ...process.env, POWERTOOLS_METRICS_DISABLED: 'false', ...Object.fromEntries(environment.map((e) => [e.Name, e.Value])) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   onStart?.(child);

@@ -7,6 +7,7 @@ import { FileStateStore } from '../../../shared/local/file-state-store.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { withRetries } from '../../../shared/process/retry.js';
 import { JobStatus, type ChunkRecord } from '../../../shared/state/models.js';
+import type { JobSummary } from '../../../shared/report/summary.js';
 import { FLUX_CONFIG } from '../../fixtures.js';
 import { tempDir } from '../../helpers.js';
 
@@ -20,12 +21,14 @@ const log = { info: () => undefined, warn: () => undefined, error: () => undefin
 async function failedJob(jobId: string, chunks: Omit<ChunkRecord, 'jobId' | 'fingerprint' | 'attempts'>[], error: { Error: string; Cause: string }) {
   const state = new FileStateStore(join(dir, 'state'));
   const events: { type: string; detail: Record<string, unknown> }[] = [];
-  const deps = { config: parseConfig(FLUX_CONFIG), objects: new FsObjectStore(join(dir, 'bucket')), state, log, events: { publish: async (type: string, detail: Record<string, unknown>) => void events.push({ type, detail }) } };
+  const sent: JobSummary[] = [];
+  const summaries = { reportLink: (k: string) => k, send: async (s: JobSummary) => void sent.push(s) };
+  const deps = { config: parseConfig(FLUX_CONFIG), objects: new FsObjectStore(join(dir, 'bucket')), state, log, summaries, events: { publish: async (type: string, detail: Record<string, unknown>) => void events.push({ type, detail }) } };
   const now = '2026-01-01T00:00:00.000Z';
   await state.putJob({ jobId, pipeline: 'flux', input: { key: 'incoming/a.tsv', size: 1, etag: 'e' }, status: JobStatus.RUNNING, createdAt: now, updatedAt: now, chunks: 3, attempts: 1 });
   for (const c of chunks) await state.putChunk({ ...c, jobId, fingerprint: 'f', attempts: 1 });
   await failStep({ jobId, pipeline: 'flux', error }, deps);
-  return { job: await state.getJob(jobId), events };
+  return { job: await state.getJob(jobId), events, sent };
 }
 
 const mapFailed = { Error: 'States.ExceedToleratedFailureThreshold', Cause: 'The specified tolerated failure threshold was exceeded' };
@@ -56,6 +59,9 @@ describe('failStep', () => {
   it('keeps our own errors as they came, without reading the chunks', async () => {
     const { job } = await failedJob('j3', [{ index: 0, status: 'FAILED', finishedAt: '2026-01-01T00:01:00.000Z', error: { name: 'Sluice.TransientError', message: 'stale' } }], { Error: 'Sluice.InputError', Cause: JSON.stringify({ errorMessage: 'incoming/a.tsv:1: file is empty: expected a header line' }) });
     expect(job!.error).toEqual({ name: 'Sluice.InputError', message: 'incoming/a.tsv:1: file is empty: expected a header line' });
+    // The e-mail of a job that failed before its report.
+    const { sent } = await failedJob('j5', [], { Error: 'Sluice.InputError', Cause: 'no header' });
+    expect(sent).toEqual([{ subject: 'Sluice FAILED: flux a.tsv', text: 'flux job j5: FAILED before its report\ninput: incoming/a.tsv\n\nSluice.InputError: no header\n' }]);
   });
 });
 

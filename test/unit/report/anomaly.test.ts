@@ -42,4 +42,10 @@ describe('anomaly rules', () => {
     // From zero, any change is infinite.
     expect(anomalyResult('rows', rule({ maxChange: 5 }), figures(1), [run('1', 0), run('2', 0), run('3', 0)])).toMatchObject({ passed: false, detail: 'rowsOut 1: from 0 against the mean 0 of the last 3 run(s) (allowed ±500.0%)' });
   });
+
+  it('fails a run whose rows out drop by half against stable history, under maxChange 0.2', () => {
+    const stable = [run('1', 1000), run('2', 1010), run('3', 990), run('4', 1000)];
+    expect(anomalyResult('rows', rule({ maxChange: 0.2 }), figures(1005), stable)).toMatchObject({ passed: true });
+    expect(anomalyResult('rows', rule({ maxChange: 0.2 }), figures(500), stable)).toMatchObject({ passed: false, detail: 'rowsOut 500: -50.0% against the mean 1000 of the last 4 run(s) (allowed ±20.0%)' });
+  });
 });
