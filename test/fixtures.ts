@@ -1,3 +1,5 @@
+import type { JobReport } from '../shared/report/job-report.js';
+import { emptyStats } from '../shared/report/stats.js';
 import { writeFile } from 'node:fs/promises';
 
 export const FLUX_HEADER = ['SITE_ID', 'TIMESTAMP_START', 'TIMESTAMP_END', 'NEE', 'TA', 'NEE_QC'];
@@ -58,4 +60,25 @@ export const FLUX_CONFIG = {
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(file, JSON.stringify(value, null, 2));
+}
+
+/** A small finished job's report, for tests of what is made from one (HTML, summaries). */
+export function reportOf(overrides: Partial<JobReport> = {}, stats: Partial<JobReport['stats']> = {}): JobReport {
+  return {
+    jobId: 'job-1',
+    pipeline: 'flux',
+    input: { key: 'in/a.tsv', size: 5_242_880, etag: 'e' },
+    status: 'SUCCEEDED',
+    startedAt: '2024-01-05T10:00:00.000Z',
+    finishedAt: '2024-01-05T10:01:00.000Z',
+    plan: { chunks: 3, method: 'byte-range' },
+    accounting: { rowsIn: 1234, rowsOut: 1100, rowsRejected: 120, rowsFiltered: 14, balanced: true },
+    rejectRatio: 120 / 1234,
+    qualityGate: { maxRejectRatio: 0.05, requireOutput: true, passed: false },
+    datasetRules: [],
+    columns: [],
+    stats: { ...emptyStats(), ...stats },
+    outputs: { results: 1, rejects: 0, successKey: undefined },
+    ...overrides,
+  };
 }

@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../../../shared/report/html.js';
-import type { CompletenessGroup, DatasetRuleResult, JobReport } from '../../../shared/report/job-report.js';
-import { emptyStats, type SlotCoverage } from '../../../shared/report/stats.js';
+import type { CompletenessGroup, DatasetRuleResult } from '../../../shared/report/job-report.js';
+import type { SlotCoverage } from '../../../shared/report/stats.js';
+import { reportOf } from '../../fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY0 = 19723; // 2024-01-01 in days since the epoch
 
-function report(overrides: Partial<JobReport> = {}, stats: Partial<JobReport['stats']> = {}): JobReport {
-  return {
-    jobId: 'job-1',
-    pipeline: 'flux',
-    input: { key: 'in/a.tsv', size: 5_242_880, etag: 'e' },
-    status: 'SUCCEEDED',
-    startedAt: '2024-01-05T10:00:00.000Z',
-    finishedAt: '2024-01-05T10:01:00.000Z',
-    plan: { chunks: 3, method: 'byte-range' },
-    accounting: { rowsIn: 1234, rowsOut: 1100, rowsRejected: 120, rowsFiltered: 14, balanced: true },
-    rejectRatio: 120 / 1234,
-    qualityGate: { maxRejectRatio: 0.05, requireOutput: true, passed: false },
-    datasetRules: [],
-    columns: [],
-    stats: { ...emptyStats(), ...stats },
-    outputs: { results: 1, rejects: 0, successKey: undefined },
-    ...overrides,
-  };
-}
+const report = reportOf;
 
 const coverage = (ranges: Record<string, number[]>, extra: Partial<SlotCoverage> = {}): SlotCoverage => ({ rule: 0, column: 'time', groupBy: [], intervalMs: HOUR, ranges, counted: {}, ...extra });
 const group = (g: Partial<CompletenessGroup>): CompletenessGroup => ({ group: '', values: [], present: 1, expected: 1, ratio: 1, exact: true, gapCount: 0, gaps: [], ...g });

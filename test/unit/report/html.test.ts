@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reportOf } from '../../fixtures.js';
 import { escapeHtml, renderReportHtml } from '../../../shared/report/html.js';
 import type { JobReport } from '../../../shared/report/job-report.js';
 import { emptyStats } from '../../../shared/report/stats.js';
@@ -9,18 +10,11 @@ const HOUR = 3_600_000;
 const day0 = Math.floor(Date.UTC(2024, 0, 1) / DAY);
 
 function sampleReport(overrides: Partial<JobReport> = {}): JobReport {
-  return {
+  return reportOf({
     jobId: 'job-123',
-    pipeline: 'flux',
     input: { key: 'in/flux-2024.tsv', size: 5_242_880, etag: 'abc' },
     status: 'FAILED',
     failure: 'reject ratio above gate',
-    startedAt: '2024-01-05T10:00:00.000Z',
-    finishedAt: '2024-01-05T10:01:00.000Z',
-    plan: { chunks: 3, method: 'byte-range' },
-    accounting: { rowsIn: 1234, rowsOut: 1100, rowsRejected: 120, rowsFiltered: 14, balanced: true },
-    rejectRatio: 120 / 1234,
-    qualityGate: { maxRejectRatio: 0.05, requireOutput: true, passed: false },
     datasetRules: [
       { name: 'unique_station_time', type: 'unique', severity: 'error', passed: true, detail: '0 duplicates' },
       { name: 'hourly_complete', type: 'completeness', severity: 'warn', passed: false, detail: '90% present', ratio: 0.9 },
@@ -45,7 +39,7 @@ function sampleReport(overrides: Partial<JobReport> = {}): JobReport {
     },
     outputs: { results: 2, rejects: 1, successKey: undefined },
     ...overrides,
-  };
+  });
 }
 
 describe('renderReportHtml', () => {

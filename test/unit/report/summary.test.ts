@@ -2,30 +2,22 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { SnsJobSummaries } from '../../../shared/aws/adapters.js';
-import type { JobReport } from '../../../shared/report/job-report.js';
-import { emptyStats } from '../../../shared/report/stats.js';
 import { failureSummary, reportSummary } from '../../../shared/report/summary.js';
+import { reportOf } from '../../fixtures.js';
 
-const report: JobReport = {
-  jobId: 'flux-1',
-  pipeline: 'flux',
-  input: { key: 'incoming/sites/US-Ha1_2019 é.tsv', size: 5_242_880, etag: 'e' },
-  status: 'FAILED',
-  failure: 'quality gate: reject ratio 9.72% is above 5.00%',
-  startedAt: '2024-01-05T10:00:00.000Z',
-  finishedAt: '2024-01-05T10:01:00.000Z',
-  plan: { chunks: 3, method: 'byte-range' },
-  accounting: { rowsIn: 1234, rowsOut: 1100, rowsRejected: 120, rowsFiltered: 14, balanced: true },
-  rejectRatio: 120 / 1234,
-  qualityGate: { maxRejectRatio: 0.05, requireOutput: true, passed: false },
-  datasetRules: [
-    { name: 'one_row_per_halfhour', type: 'unique', severity: 'error', passed: true, detail: '0 duplicate key(s) over SITE_ID, TIMESTAMP_START' },
-    { name: 'coverage', type: 'completeness', severity: 'warn', passed: false, detail: '90 of 100 expected 30m slots (90.00%, min 95%)' },
-  ],
-  columns: [],
-  stats: { ...emptyStats(), rules: { max: { count: 100, samples: [{ line: 42, column: 'TA', value: '999', message: '999 is above max 60' }] }, columns: { count: 20, samples: [{ line: 7, message: 'expected 14 fields, found 6' }] }, quiet: { count: 0, samples: [] } } },
-  outputs: { results: 2, rejects: 1, successKey: undefined },
-};
+const report = reportOf(
+  {
+    jobId: 'flux-1',
+    input: { key: 'incoming/sites/US-Ha1_2019 é.tsv', size: 5_242_880, etag: 'e' },
+    status: 'FAILED',
+    failure: 'quality gate: reject ratio 9.72% is above 5.00%',
+    datasetRules: [
+      { name: 'one_row_per_halfhour', type: 'unique', severity: 'error', passed: true, detail: '0 duplicate key(s) over SITE_ID, TIMESTAMP_START' },
+      { name: 'coverage', type: 'completeness', severity: 'warn', passed: false, detail: '90 of 100 expected 30m slots (90.00%, min 95%)' },
+    ],
+  },
+  { rules: { max: { count: 100, samples: [{ line: 42, column: 'TA', value: '999', message: '999 is above max 60' }] }, columns: { count: 20, samples: [{ line: 7, message: 'expected 14 fields, found 6' }] }, quiet: { count: 0, samples: [] } } },
+);
 
 describe('job summaries', () => {
   it('give the pipeline, file and status in the subject, and the accounting, gate, failed rules with samples and the report link in the text', () => {
