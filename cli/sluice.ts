@@ -185,12 +185,13 @@ program
       return p;
     });
     const file = join(opts.out, replay.key);
+    if (replay.skippedLines.length) console.log(`left out ${replay.skippedLines.length} reject(s) whose text is not their record (cut to a preview of maxLineBytes, or bytes that were not UTF-8): lines ${replay.skippedLines.slice(0, 10).join(', ')}${replay.skippedLines.length > 10 ? ', …' : ''}`);
     if (replay.records === 0) {
       console.log(`job ${jobId} has no rejected records: nothing to replay`);
       return;
     }
     console.log(`replaying ${replay.records} rejected record(s) of job ${jobId} from ${relative(process.cwd(), file)}`);
-    const pipelines = config.pipelines.map((p) => (p.name === replay.pipeline.name ? replay.pipeline : p));
+    const pipelines = [...config.pipelines.filter((p) => p.name !== replay.pipeline.name), replay.pipeline];
     const outcomes = await runWithProgress({ config: { ...config, pipelines }, files: [file], out: opts.out, workers: opts.workers, pipeline: replay.pipeline.name });
     printOutcomes(outcomes, opts.out);
     const a = outcomes[0]?.report?.accounting;

@@ -80,7 +80,6 @@ export function age(sinceIso: string, now: number): string {
   return `${Math.round(s / 86_400)} d`;
 }
 
-/** The table `sluice status` prints: a header, then one line per job (and its error, indented). */
 /** Columns padded to their widest cell, two spaces apart; the last one is not padded. */
 export function formatTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const table = [head, ...rows];
@@ -88,6 +87,7 @@ export function formatTable(head: readonly string[], rows: readonly (readonly st
   return table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+/** The table `sluice status` prints: a header, then one line per job (and its error, indented). */
 export function formatJobs(jobs: readonly JobStatusRow[], out: string, now = Date.now()): string {
   if (!jobs.length) return `no jobs under ${out}`;
   const cwd = process.cwd();

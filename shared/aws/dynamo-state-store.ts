@@ -160,12 +160,14 @@ export class DynamoStateStore implements StateStore {
     await this.send('append history', () => this.doc.send(new PutCommand({ TableName: this.table, Item: { pk: `HISTORY#${entry.pipeline}`, sk: `${entry.createdAt}#${entry.jobId}`, entry } })));
   }
 
-  async history(pipeline: string, options: { readonly last?: number } = {}): Promise<HistoryEntry[]> {
+  async history(pipeline: string, options: { readonly last?: number; readonly succeeded?: boolean } = {}): Promise<HistoryEntry[]> {
     const out: HistoryEntry[] = [];
-    // Newest first, so `last` reads only what it returns; then turned oldest first.
-    const items = this.query('read history', { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `HISTORY#${pipeline}` }, ScanIndexForward: false, ...(options.last !== undefined ? { Limit: options.last } : {}) });
+    // Newest first, page by page, so `last` reads little more than it returns; then turned oldest first.
+    const items = this.query('read history', { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `HISTORY#${pipeline}` }, ScanIndexForward: false, ...(options.last !== undefined ? { Limit: Math.max(options.last, 25) } : {}) });
     for await (const item of items) {
-      out.push(item.entry as HistoryEntry);
+      const entry = item.entry as HistoryEntry;
+      if (options.succeeded && entry.status !== 'SUCCEEDED') continue;
+      out.push(entry);
       if (options.last !== undefined && out.length >= options.last) break;
     }
     return out.reverse();

@@ -6,7 +6,7 @@ import type { ResourceRecord } from '../process/resources.js';
 export function addResourceMetrics(metrics: Metrics, resources: { chunk: ResourceRecord; external?: ResourceRecord } | undefined): void {
   if (!resources) return;
   const add = (prefix: string, r: ResourceRecord) => {
-    metrics.addMetric(`${prefix}CpuTime`, MetricUnit.Milliseconds, (r.cpuUserMs ?? 0) + (r.cpuSystemMs ?? 0));
+    if (r.cpuUserMs !== undefined) metrics.addMetric(`${prefix}CpuTime`, MetricUnit.Milliseconds, r.cpuUserMs + (r.cpuSystemMs ?? 0));
     if (r.peakRssBytes !== undefined) metrics.addMetric(`${prefix}PeakRss`, MetricUnit.Megabytes, r.peakRssBytes / 2 ** 20);
     if (r.bytesWritten !== undefined) metrics.addMetric(`${prefix}BytesWritten`, MetricUnit.Bytes, r.bytesWritten);
     metrics.addMetric(`${prefix}Bottleneck_${r.bottleneck}`, MetricUnit.Count, 1);

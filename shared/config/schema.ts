@@ -169,7 +169,8 @@ export const DatasetRuleSchema = z.discriminatedUnion('type', [
     })
     .refine((r) => [r.maxChange !== undefined, r.stddevs !== undefined, r.min !== undefined || r.max !== undefined].filter(Boolean).length === 1, {
       message: 'give exactly one test: maxChange, stddevs, or min and/or max',
-    }),
+    })
+    .refine((r) => r.minRuns <= r.window, { message: 'minRuns is more than the window holds: the rule could never judge', path: ['minRuns'] }),
 ]);
 
 export const TransformSchema = z.strictObject({

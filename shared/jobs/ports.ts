@@ -23,10 +23,6 @@ export interface Log {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-/**
- * What a job's steps need: where outputs go, the job and chunk records, a log; and where the
- * input is read, when that is apart from the outputs (a local file; in AWS both are the bucket).
- */
 /** Where job summaries go (an SNS topic's e-mail subscribers in AWS); absent, none are sent. */
 export interface JobSummaries {
   /** A link a person can open to the report at `key`. */
@@ -34,6 +30,10 @@ export interface JobSummaries {
   send(summary: JobSummary): Promise<void>;
 }
 
+/**
+ * What a job's steps need: where outputs go, the job and chunk records, a log; and where the
+ * input is read, when that is apart from the outputs (a local file; in AWS both are the bucket).
+ */
 export interface JobDeps {
   readonly objects: ObjectStore;
   readonly summaries?: JobSummaries;

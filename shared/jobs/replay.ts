@@ -15,6 +15,8 @@ export interface ReplayInput {
   readonly records: number;
   /** The original line of each record, in the file's order; `lines.json` beside the file holds it too. */
   readonly originalLines: readonly number[];
+  /** Rejects left out, whose text is not their record (see `writeReplayInput`): they stay rejects of the job. */
+  readonly skippedLines: readonly number[];
 }
 
 /** Text gathered before a write: one write per record would make a large replay slow. */
@@ -28,9 +30,11 @@ export function headerField(name: string, delimiter: string, quote: string): str
 
 /**
  * Writes the rejected records of a finished job (`rejects/<pipeline>/<jobId>/part-*.jsonl`, each
- * line's `raw` text) under `replay/<jobId>/`, after a header line made from the header the job
- * read, so they can run again through `pipeline` (the config as it is now, with its fix). The
- * records keep their text byte for byte; `lines.json` maps each back to its line in the input.
+ * line's `raw` text, which is the record's text without its line end) under `replay/<jobId>/`,
+ * after a header line made from the header the job read, so they can run again through the config
+ * as it is now, with its fix. A reject whose text is not its record (an over-long record's
+ * preview, or one with bytes that were not UTF-8) is left out and named. `lines.json` maps each
+ * record back to its line in the input.
  */
 export async function writeReplayInput(store: ObjectStore, jobId: string, configured: (name: string) => Pipeline): Promise<ReplayInput> {
   const recorded = await readJobPipeline(store, jobId).catch(() => undefined);
@@ -44,11 +48,15 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
   parts.sort();
 
   const pipeline = configured(recorded.name);
-  const replayed: Pipeline = { ...pipeline, format: { ...pipeline.format, encoding: 'utf-8', compression: 'none', skipRows: 0 } };
+  // A pipeline of its own (`<name>-replay`): its results, history and rules stay apart from the
+  // pipeline's; dataset rules (unique, completeness, row counts, anomalies) mean nothing over a
+  // handful of rejects, so they are left out; its quality gate stays.
+  const replayed: Pipeline = { ...pipeline, name: `${pipeline.name.slice(0, 56)}-replay`, format: { ...pipeline.format, encoding: 'utf-8', compression: 'none', skipRows: 0 }, rules: { ...pipeline.rules, dataset: [] } };
   const key = `replay/${jobId}/${basename(plan.input.key).replace(/\.gz$/i, '')}`;
   const out = store.writer(key);
   const lineBreak = plan.lineBreak ?? '\n';
   const originalLines: number[] = [];
+  const skippedLines: number[] = [];
   let pending = '';
   const flush = async () => {
     if (pending) await out.write(pending);
@@ -62,7 +70,12 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
     for (const part of parts) {
       const take = async (line: string) => {
         if (!line) return;
-        const r = JSON.parse(line) as { line: number; raw: string };
+        const r = JSON.parse(line) as { line: number; raw: string; errors: { message: string }[] };
+        // Its text is not the record: a preview of an over-long one, or bytes that were not UTF-8.
+        if (r.errors.some((e) => e.message.startsWith('record longer than maxLineBytes')) || r.raw.includes('\uFFFD')) {
+          skippedLines.push(r.line);
+          return;
+        }
         originalLines.push(r.line);
         pending += `${r.raw}${lineBreak}`;
         if (pending.length >= WRITE_CHARS) await flush();
@@ -84,5 +97,5 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
     throw e;
   }
   await store.put(`replay/${jobId}/lines.json`, `${JSON.stringify(originalLines)}\n`);
-  return { key, pipeline: replayed, records: originalLines.length, originalLines };
+  return { key, pipeline: replayed, records: originalLines.length, originalLines, skippedLines };
 }

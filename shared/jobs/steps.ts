@@ -140,10 +140,11 @@ export async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRa
   try {
     result = await processChunk(pipeline, plan, chunk, { input: deps.input ?? deps.objects, output: deps.objects, onProgress: options.onProgress, progressIntervalMs: options.progressIntervalMs });
     // The external program runs before the chunk counts as done, so a resume never skips it.
-    const external = pipeline.compute.command ? await runExternal(pipeline, plan, chunk, result, deps, deadline) : undefined;
+    const processed = performance.now();
     const used = threadCpu();
-    // The chunk's own thread: an external program's time is in its own record.
-    const measured = { wallMs: performance.now() - started, cpuUserMs: used.user - cpu.user, cpuSystemMs: used.system - cpu.system, ...(used.wait !== undefined && cpu.wait !== undefined ? { cpuWaitMs: used.wait - cpu.wait } : {}), peakRssBytes: processPeakRss(), bytesRead: chunk.end - chunk.start, bytesWritten: result.bytesWritten ?? 0 };
+    const external = pipeline.compute.command ? await runExternal(pipeline, plan, chunk, result, deps, deadline) : undefined;
+    // The chunk's own work on its own thread; an external program's time is in a record of its own.
+    const measured = { wallMs: processed - started, cpuUserMs: used.user - cpu.user, cpuSystemMs: used.system - cpu.system, ...(used.wait !== undefined && cpu.wait !== undefined ? { cpuWaitMs: used.wait - cpu.wait } : {}), peakRssBytes: processPeakRss(), bytesRead: chunk.end - chunk.start, bytesWritten: result.bytesWritten ?? 0 };
     const own = { ...measured, retries: attempts - 1, bottleneck: bottleneckOf(measured) };
     result = { ...result, resources: { chunk: own, ...(external ? { external: { ...external, retries: attempts - 1 } } : {}) } };
   } catch (e) {
@@ -224,10 +225,10 @@ export async function finishJob(pipeline: Pipeline, plan: JobPlan, deps: JobDeps
     }
   }
   const job = await deps.state.getJob(plan.jobId);
-  // Anomaly rules hold this job against the pipeline's last runs (this one, finalized before, left out).
+  // Anomaly rules hold this job against the pipeline's last succeeded runs (this one, finalized before, left out).
   const windows = pipeline.rules.dataset.flatMap((r) => (r.type === 'anomaly' ? [r.window] : []));
-  const history = windows.length ? await deps.state.history(pipeline.name, { last: Math.max(...windows) + 1 }) : undefined;
-  const result = await finished.finalize(pipeline, plan, deps.objects, job?.createdAt ?? new Date().toISOString(), history);
+  const history = windows.length ? await deps.state.history(pipeline.name, { last: Math.max(...windows) + 1, succeeded: true }) : undefined;
+  const result = await finished.finalize(pipeline, plan, deps.objects, job?.startedAt ?? job?.createdAt ?? new Date().toISOString(), history);
   const { report, reportKey, successKey } = result;
   const updated: JobRecord | undefined = job && {
     ...job,
@@ -258,15 +259,20 @@ export function historyEntry(report: JobReport, createdAt: string | undefined): 
     createdAt: createdAt ?? report.startedAt,
     finishedAt: report.finishedAt,
     input: { key: report.input.key, size: report.input.size },
-    durationMs: Math.max(0, Date.parse(report.finishedAt) - Date.parse(createdAt ?? report.startedAt)),
+    // report.startedAt is this attempt's start (the job record's startedAt, or its creation).
+    durationMs: Math.max(0, Date.parse(report.finishedAt) - Date.parse(report.startedAt)) || 0,
     rowsIn: a.rowsIn,
     rowsOut: a.rowsOut,
     rowsRejected: a.rowsRejected,
     rowsFiltered: a.rowsFiltered,
     rejectRatio: report.rejectRatio,
-    columns: report.columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: c.min, max: c.max })),
+    // Long text bounds cut, so a wide table's entry stays far under DynamoDB's 400 KB an item.
+    columns: report.columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: cut(c.min), max: cut(c.max) })),
   };
 }
+
+const HISTORY_TEXT = 200;
+const cut = (v: string | null) => (v !== null && v.length > HISTORY_TEXT ? `${v.slice(0, HISTORY_TEXT)}…` : v);
 
 /** Fails a job: its JOB record FAILED with the cause, and a JobFailed event. */
 export async function failJob(jobId: string, pipeline: string, cause: { name: string; message: string }, deps: JobDeps & { events: EventPublisher }): Promise<void> {
@@ -298,7 +304,8 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   await deps.objects.put(reduceKey(plan.jobId), JSON.stringify(reduceItems));
   // Read again: planning can take a while, and the sweep may have updated the item meanwhile.
   const job = await deps.state.getJob(plan.jobId);
-  if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: new Date().toISOString() });
+  const at = new Date().toISOString();
+  if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: at, startedAt: at });
   deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
   return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length, batch: chunksPerInvocation(pipeline, plan), reduceKey: reduceKey(plan.jobId), reducePartitions: partitions };
 }

@@ -132,7 +132,7 @@ export class FileStateStore implements StateStore {
     await appendFile(this.historyFile(entry.pipeline), `${JSON.stringify(entry)}\n`);
   }
 
-  async history(pipeline: string, options: { readonly last?: number } = {}): Promise<HistoryEntry[]> {
+  async history(pipeline: string, options: { readonly last?: number; readonly succeeded?: boolean } = {}): Promise<HistoryEntry[]> {
     const text = await readFile(this.historyFile(pipeline), 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return '';
       throw e;
@@ -149,7 +149,7 @@ export class FileStateStore implements StateStore {
       }
       if (typeof entry?.jobId === 'string') byJob.set(entry.jobId, entry);
     }
-    const all = [...byJob.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.jobId < b.jobId ? -1 : 1));
+    const all = [...byJob.values()].filter((e) => !options.succeeded || e.status === 'SUCCEEDED').sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.jobId < b.jobId ? -1 : 1));
     return options.last === undefined ? all : all.slice(Math.max(0, all.length - options.last));
   }
 }

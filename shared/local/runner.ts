@@ -174,6 +174,7 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
     record.inputRoot = root;
     record.status = JobStatus.RUNNING;
     record.updatedAt = now;
+    record.startedAt = now;
     delete record.error;
     await state.putJob(record);
     if (options.force) await state.clearChunks(plan.jobId);

@@ -28,7 +28,7 @@ export interface ResourceRecord {
 
 /** The rule a bottleneck is labelled by, as the report states it. */
 export const BOTTLENECK_RULE =
-  'memory when peak RSS reached 90% of the machine’s memory; else cpu when CPU time (user + system) was at least 80% of wall time; else waiting when CPU time and the time it waited for a free core together were; else io. A job is waiting when its chunks together ran for less than half its wall time (queued, retried or throttled), else the label most of its chunks’ wall time had.';
+  'memory when peak RSS reached 90% of the machine’s memory; else cpu when CPU time (user + system) was at least 80% of wall time; else waiting when CPU time and the time it waited for a free core together were; else io. A job is waiting when its chunks and external runs together ran for less than half its wall time (queued, retried or throttled), else the label most of their wall time had.';
 
 const MEMORY_SHARE = 0.9;
 const CPU_SHARE = 0.8;
@@ -48,8 +48,8 @@ export function jobResources(wallMs: number, chunks: readonly ResourceRecord[], 
   const all = [...chunks, ...external];
   const sum = (f: (r: ResourceRecord) => number | undefined) => (all.some((r) => f(r) !== undefined) ? all.reduce((n, r) => n + (f(r) ?? 0), 0) : undefined);
   const byLabel = new Map<Bottleneck, number>();
-  for (const r of chunks) byLabel.set(r.bottleneck, (byLabel.get(r.bottleneck) ?? 0) + r.wallMs);
-  const busy = chunks.reduce((n, r) => n + r.wallMs, 0);
+  for (const r of all) byLabel.set(r.bottleneck, (byLabel.get(r.bottleneck) ?? 0) + r.wallMs);
+  const busy = all.reduce((n, r) => n + r.wallMs, 0);
   const most = [...byLabel].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'io';
   const peaks = all.flatMap((r) => (r.peakRssBytes === undefined ? [] : [r.peakRssBytes]));
   const cpuUserMs = sum((r) => r.cpuUserMs);
@@ -134,6 +134,8 @@ export async function sampleProcess(pid: number): Promise<ProcSample | undefined
     const [stat, status, io] = await Promise.all(['stat', 'status', 'io'].map((f) => readFile(`/proc/${pid}/${f}`, 'utf8')));
     const t = procTimes(stat!);
     const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    // An exited, unreaped program (a zombie) has no memory lines left: that sample is no sample.
+    if (!/^VmHWM:/m.test(status!)) return undefined;
     const wait = runQueueWait(`/proc/${pid}/schedstat`);
     return {
       cpuUserMs: t.user + t.childUser,

@@ -48,7 +48,9 @@ export function anomalyResult(name: string, rule: AnomalyRule, current: JobFigur
   }
   const sd = Math.sqrt(past.reduce((n, p) => n + (p.value - mean) ** 2, 0) / past.length);
   const k = rule.stddevs!;
-  const distance = sd === 0 ? (value === mean ? 0 : Infinity) : Math.abs(value - mean) / sd;
+  // A spread within rounding (three runs of 0.1 have a mean of 0.10000000000000002) is none.
+  const flat = sd <= 1e-12 * Math.max(1, Math.abs(mean));
+  const distance = flat ? (Math.abs(value - mean) <= 1e-12 * Math.max(1, Math.abs(mean)) ? 0 : Infinity) : Math.abs(value - mean) / sd;
   const passed = distance <= k;
   return { ...common, passed, detail: `${rule.metric} ${show(value)}: ${Number.isFinite(distance) ? distance.toFixed(2) : '∞'} standard deviations (${show(sd)}) from ${of} (allowed ${k})` };
 }

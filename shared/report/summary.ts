@@ -6,8 +6,12 @@ export interface JobSummary {
   readonly text: string;
 }
 
-/** SNS takes a subject of printable ASCII, at most 100 characters, on one line. */
-const SUBJECT_CHARS = 100;
+/** SNS takes a subject of printable ASCII, under 100 characters, on one line. */
+const SUBJECT_CHARS = 99;
+/** A sample's value in the text: a data value may be long (up to maxLineBytes). */
+const VALUE_CHARS = 120;
+/** The text within SNS's 256 KB a message, with room to spare. */
+const TEXT_CHARS = 64_000;
 
 function subjectOf(status: string, pipeline: string, key: string): string {
   const ascii = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
@@ -19,6 +23,7 @@ function subjectOf(status: string, pipeline: string, key: string): string {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s);
 
 /**
  * What a finished job says in its e-mail: the accounting, the gate, each failed dataset rule,
@@ -43,15 +48,16 @@ export function reportSummary(report: JobReport, reportLink: string): JobSummary
     lines.push('', 'row rules that rejected rows:');
     for (const [name, t] of rejecting) {
       lines.push(`  ${name}: ${n(t.count)}`);
-      for (const x of t.samples) lines.push(`    line ${x.line}${x.column === undefined ? '' : `, ${x.column}`}${x.value === undefined ? '' : ` "${x.value}"`}: ${x.message}`);
+      for (const x of t.samples) lines.push(`    line ${x.line}${x.column === undefined ? '' : `, ${x.column}`}${x.value === undefined ? '' : ` "${clip(x.value, VALUE_CHARS)}"`}: ${clip(x.message, 2 * VALUE_CHARS)}`);
     }
   }
-  lines.push('', `report: ${reportLink}`);
-  return { subject: subjectOf(report.status, report.pipeline, report.input.key), text: `${lines.join('\n')}\n` };
+  const body = clip(lines.join('\n'), TEXT_CHARS);
+  return { subject: subjectOf(report.status, report.pipeline, report.input.key), text: `${body}\n\nreport: ${reportLink}\n` };
 }
 
 /** What a job that failed before finalize (a chunk that kept failing, a bad plan) says in its e-mail. */
 export function failureSummary(job: { jobId: string; pipeline: string; key: string | undefined }, cause: { name: string; message: string }): JobSummary {
-  const text = [`${job.pipeline} job ${job.jobId}: FAILED before its report`, `input: ${job.key ?? '(unknown)'}`, '', `${cause.name}: ${cause.message}`, ''].join('\n');
+  const retried = cause.name.endsWith('TransientError') ? ['', 'The cause is transient: the sweep runs the job again, up to its max attempts.'] : [];
+  const text = [`${job.pipeline} job ${job.jobId}: FAILED before its report`, `input: ${job.key ?? '(unknown)'}`, '', `${cause.name}: ${clip(cause.message, TEXT_CHARS)}`, ...retried, ''].join('\n');
   return { subject: subjectOf('FAILED', job.pipeline, job.key ?? job.jobId), text };
 }

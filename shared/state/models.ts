@@ -20,6 +20,8 @@ export interface JobRecord {
   error?: { readonly name: string; readonly message: string };
   reportKey?: string;
   successKey?: string;
+  /** When the latest attempt started (a run, a plan): what its wall time counts from; absent, createdAt. */
+  startedAt?: string;
 }
 
 /** The CHUNK item: written when a chunk finishes, so a resume skips it. */
@@ -34,7 +36,6 @@ export interface ChunkRecord {
   readonly error?: { readonly name: string; readonly message: string };
 }
 
-/** Job and chunk checkpoints: JSON files locally, DynamoDB in AWS. */
 /** One finished job's figures in its pipeline's run history, for trends across runs. */
 export interface HistoryEntry {
   readonly jobId: string;
@@ -54,6 +55,7 @@ export interface HistoryEntry {
   readonly columns: readonly { readonly name: string; readonly nullRatio: number; readonly distinct: number; readonly min: string | null; readonly max: string | null }[];
 }
 
+/** Job and chunk checkpoints, and run history: JSON files locally, DynamoDB in AWS. */
 export interface StateStore {
   getJob(jobId: string): Promise<JobRecord | undefined>;
   /** Creates the job unless it exists; true when this call created it. */
@@ -75,6 +77,6 @@ export interface StateStore {
   jobsWithStatus(status: JobStatus, options?: { readonly updatedBefore?: string }): AsyncIterable<JobRecord>;
   /** Adds a finished job to its pipeline's history; the same job again replaces its entry. */
   appendHistory(entry: HistoryEntry): Promise<void>;
-  /** A pipeline's history, oldest first; with `last`, its last N entries. */
-  history(pipeline: string, options?: { readonly last?: number }): Promise<HistoryEntry[]>;
+  /** A pipeline's history, oldest first; with `last`, its last N entries; with `succeeded`, of succeeded jobs only. */
+  history(pipeline: string, options?: { readonly last?: number; readonly succeeded?: boolean }): Promise<HistoryEntry[]>;
 }

@@ -48,12 +48,25 @@ describe('sluice replay', () => {
     expect(parse(replayed)).toEqual([['id', 'note, free', 'amount'], ['2', 'big, "one"\nsecond line', '500'], ['3', 'c', 'x'], ['5', 'e', '700']]);
     expect(JSON.parse(await readFile(join(dir, 'out/replay', jobId, 'lines.json'), 'utf8'))).toEqual([4, 6, 8]);
     // The replay is a job of its own: its results and its one reject, with the reason.
-    const replayJob = /→ orders job (\S+): SUCCEEDED/.exec(r.stdout)![1]!;
+    // In a pipeline of its own, so the pipeline's history and results stay apart.
+    const replayJob = /→ orders-replay job (\S+): SUCCEEDED/.exec(r.stdout)![1]!;
     expect(replayJob).not.toBe(jobId);
-    const results = (await readFile(join(dir, 'out/results/orders', replayJob, 'part-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const results = (await readFile(join(dir, 'out/results/orders-replay', replayJob, 'part-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(results).toEqual([{ id: 2, 'note, free': 'big, "one"\nsecond line', amount: 500 }, { id: 5, 'note, free': 'e', amount: 700 }]);
-    const rejects = (await readFile(join(dir, 'out/rejects/orders', replayJob, 'part-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { line: number; raw: string; errors: { column: string; rule: string }[] });
+    const rejects = (await readFile(join(dir, 'out/rejects/orders-replay', replayJob, 'part-00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { line: number; raw: string; errors: { column: string; rule: string }[] });
     expect(rejects).toEqual([expect.objectContaining({ line: 4, raw: '3,c,x', errors: [expect.objectContaining({ column: 'amount', rule: 'type' })] })]);
+  });
+
+  it('leaves out a reject whose text is only a preview of an over-long record, and says which', async () => {
+    const config = pipeline(100);
+    await writeJsonFile(join(dir, 'short.json'), { pipelines: [{ ...config.pipelines[0], format: { ...config.pipelines[0]!.format, maxLineBytes: 64 } }] });
+    await writeFile(join(dir, 'long.csv'), `id,"note, free",amount\n-,-,USD\n1,a,10\n2,${'z'.repeat(200)},20\n3,c,500\n`);
+    const first = sluice(['run', 'short.json', 'long.csv', '--out', 'long', '--workers', '1']);
+    const jobId = /orders job (\S+): /.exec(first.stdout)![1]!;
+    expect(first.stdout).toContain('rows: 3 in = 1 out + 2 rejected');
+    const r = sluice(['replay', 'fixed.json', jobId, '--out', 'long', '--workers', '1']);
+    expect(r.stdout).toContain('left out 1 reject(s) whose text is not their record (cut to a preview of maxLineBytes, or bytes that were not UTF-8): lines 4');
+    expect(r.stdout).toContain('replay:  1 of 1 record(s) recovered, 0 still rejected');
   });
 
   it('says when there is nothing to replay, and names a job that is not there', async () => {

@@ -29,6 +29,10 @@ describe('anomaly rules', () => {
     // No spread at all: only the same value passes.
     const flat = [run('1', 5), run('2', 5), run('3', 5)];
     expect([5, 6].map((v) => anomalyResult('rows', rule({ stddevs: 3 }), figures(v), flat).passed)).toEqual([true, false]);
+    // Three runs of 0.1 are flat, whatever floating point makes of their mean.
+    const tenths = ['1', '2', '3'].map((id) => ({ ...run(id, 1), rejectRatio: 0.1 }));
+    expect(anomalyResult('r', rule({ metric: 'rejectRatio', stddevs: 0.5 }), { ...figures(1), rejectRatio: 0.1 }, tenths)).toMatchObject({ passed: true });
+    expect(() => rule({ stddevs: 1, window: 2, minRuns: 3 })).toThrow('minRuns is more than the window holds');
   });
 
   it('checks bounds without history, passes a change with too little history and says so, and reads column metrics', () => {

@@ -46,10 +46,13 @@ describe('job summaries', () => {
     );
   });
 
-  it('keep a subject within 100 printable ASCII characters, the end of a long file name kept', () => {
+  it('keep a subject under 100 printable ASCII characters, the end of a long file name kept, and long values cut', () => {
     const long = reportSummary({ ...report, input: { ...report.input, key: `incoming/${'x'.repeat(150)}_US-Ha1_2019.tsv` } }, 'l');
-    expect(long.subject).toHaveLength(100);
+    expect(long.subject).toHaveLength(99);
     expect(long.subject).toMatch(/^Sluice FAILED: flux ~x+_US-Ha1_2019\.tsv$/);
+    const wide = reportSummary(reportOf({}, { rules: { max: { count: 1, samples: [{ line: 3, column: 'note', value: 'v'.repeat(10_000), message: 'too long' }] } } }), 'l');
+    expect(wide.text).toContain(`    line 3, note "${'v'.repeat(120)}…": too long`);
+    expect(failureSummary({ jobId: 'j', pipeline: 'flux', key: 'x.tsv' }, { name: 'Sluice.TransientError', message: 'SlowDown' }).text).toContain('The cause is transient: the sweep runs the job again, up to its max attempts.');
     expect(failureSummary({ jobId: 'j', pipeline: 'flux', key: 'incoming/a\nb.tsv' }, { name: 'Sluice.InputError', message: 'incoming/a.tsv:1: file is empty' })).toEqual({
       subject: 'Sluice FAILED: flux a?b.tsv',
       text: 'flux job j: FAILED before its report\ninput: incoming/a\nb.tsv\n\nSluice.InputError: incoming/a.tsv:1: file is empty\n',
