@@ -29,6 +29,8 @@ export default defineConfig({
       'test/unit/process/**/*.test.ts',
       'test/unit/report/**/*.test.ts',
       'test/unit/config/**/*.test.ts',
+      // In this thread: chunks, the reduce of each partition and finalize.
+      'test/unit/jobs/reduce.test.ts',
     ],
     exclude: [
       // Its budget case hashes 3 million keys: minutes once instrumented. unique-cases.test.ts covers the merge.

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { bottleneckOf, jobResources, procTimes, resourceLine, sampleProcess, threadCpu, type ResourceRecord } from '../../../shared/process/resources.js';
+import { bottleneckOf, jobResources, processPeakRss, procTimes, resourceLine, sampleProcess, threadCpu, type ResourceRecord } from '../../../shared/process/resources.js';
 
 const GiB = 2 ** 30;
 const rec = (over: Partial<ResourceRecord>): ResourceRecord => ({ wallMs: 1000, cpuUserMs: 100, cpuSystemMs: 0, retries: 0, bottleneck: 'io', ...over });
@@ -23,6 +23,9 @@ describe('bottleneck labels', () => {
     const job = jobResources(1_000, [rec({ cpuUserMs: 50, cpuSystemMs: 5, cpuWaitMs: 4, peakRssBytes: 10, bytesRead: 7, retries: 1 }), rec({ cpuUserMs: 20, cpuSystemMs: 1, peakRssBytes: 30, bytesWritten: 9 })], [rec({ wallMs: 10, cpuUserMs: 3, cpuSystemMs: 2, peakRssBytes: 20, retries: 2 })]);
     expect(job).toEqual({ wallMs: 1_000, cpuUserMs: 73, cpuSystemMs: 8, cpuWaitMs: 4, peakRssBytes: 30, bytesRead: 7, bytesWritten: 9, retries: 3, bottleneck: 'io' });
     expect(jobResources(500, [], [])).toEqual({ wallMs: 500, retries: 0, bottleneck: 'waiting' });
+    // The label with the most time wins, external runs counted; a figure no record has stays absent.
+    expect(jobResources(1_000, [{ wallMs: 300, retries: 0, bottleneck: 'io' }], [{ wallMs: 500, retries: 0, bottleneck: 'cpu' }])).toEqual({ wallMs: 1_000, retries: 0, bottleneck: 'cpu' });
+    expect(jobResources(1_000, [{ wallMs: 600, retries: 0, bottleneck: 'memory' }, { wallMs: 100, retries: 0, bottleneck: 'io' }], []).bottleneck).toBe('memory');
   });
 
   it('prints one line for a person', () => {
@@ -62,6 +65,12 @@ describe('CPU and memory from /proc', () => {
     const [p2, t2] = [proc(), own()];
     expect(x).toBeGreaterThan(0);
     expect(t2 - t1).toBeGreaterThanOrEqual(0.7 * (p2 - p1) - 20);
+  });
+
+  it('gives this process\'s peak RSS in bytes', () => {
+    const peak = processPeakRss();
+    expect(peak).toBeGreaterThanOrEqual(0.5 * process.memoryUsage().rss);
+    expect(peak).toBeLessThan(64 * GiB);
   });
 
   it.runIf(process.platform === 'linux')('samples a running program and finds nothing once it is gone', async () => {
