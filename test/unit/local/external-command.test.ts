@@ -31,7 +31,7 @@ describe('compute.command on the worker pool', () => {
     expect(summary.neeTotalGc).toBeCloseTo(2 * 0.02162, 12);
     // What it cost, in the report: the chunk (its own thread) and the program (from /proc, on Linux).
     const resources = job!.report!.resources!;
-    expect(resources.chunks).toEqual([expect.objectContaining({ index: 0, retries: 0, bytesRead: Buffer.byteLength(SITE_YEAR) - HEADER.join('\t').length - 1, bottleneck: expect.stringMatching(/^(cpu|io|memory)$/) })]);
+    expect(resources.chunks).toEqual([expect.objectContaining({ index: 0, retries: 0, bytesRead: Buffer.byteLength(SITE_YEAR) - HEADER.join('\t').length - 1, bottleneck: expect.stringMatching(/^(cpu|io|memory|waiting)$/) })]);
     expect(resources.chunks[0]!.wallMs).toBeGreaterThan(0);
     expect(resources.external).toEqual([expect.objectContaining({ index: 0, retries: 0 })]);
     expect(resources.external[0]!.bytesWritten).toBeGreaterThanOrEqual((await readFile(join(job!.resultsDir, 'external/part-00000/summary.json'))).length);
