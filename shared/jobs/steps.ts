@@ -13,6 +13,7 @@ import { reducePartitions } from '../rules/unique.js';
 import { JobStatus, type ChunkRecord, type HistoryEntry, type JobRecord } from '../state/models.js';
 import type { JobReport } from '../report/job-report.js';
 import { failureSummary, reportSummary } from '../report/summary.js';
+import { columnFigures } from '../report/anomaly.js';
 import type { ExecutionInput } from './dispatch.js';
 import type { CloudDeps, EventPublisher, JobDeps } from './ports.js';
 
@@ -201,10 +202,11 @@ export function reducePartitionsOf(pipeline: Pipeline, plan: JobPlan & { readonl
 }
 
 /** Checks one hash partition of a job's `unique` keys over every chunk's key run, for finalize to sum. Safe to run twice. */
-export async function reduceJob(pipeline: Pipeline, plan: JobPlan & { readonly chunkCount?: number }, partition: number, deps: Pick<JobDeps, 'objects' | 'log'>, windowsBudget?: number): Promise<ReducedPartition[]> {
-  const reduced = await reducePartition(pipeline, { jobId: plan.jobId, chunks: chunkCountOf(plan), inputBytes: plan.input.size }, partition, deps.objects, { ...(windowsBudget ? { windowsBudget } : {}) });
-  deps.log.info('partition reduced', { jobId: plan.jobId, partition, keys: reduced.reduce((n, r) => n + r.keys, 0), duplicates: reduced.reduce((n, r) => n + r.duplicates, 0) });
-  return reduced;
+export async function reduceJob(pipeline: Pipeline, plan: JobPlan & { readonly chunkCount?: number }, partition: number, deps: Pick<JobDeps, 'objects' | 'log'>, windowsBudget?: number): Promise<{ rules: ReducedPartition[]; keys: number; duplicates: number }> {
+  const rules = await reducePartition(pipeline, { jobId: plan.jobId, chunks: chunkCountOf(plan), inputBytes: plan.input.size }, partition, deps.objects, { ...(windowsBudget ? { windowsBudget } : {}) });
+  const totals = { keys: rules.reduce((n, r) => n + r.keys, 0), duplicates: rules.reduce((n, r) => n + r.duplicates, 0) };
+  deps.log.info('partition reduced', { jobId: plan.jobId, partition, ...totals });
+  return { rules, ...totals };
 }
 
 /**
@@ -267,7 +269,7 @@ export function historyEntry(report: JobReport, createdAt: string | undefined): 
     rowsFiltered: a.rowsFiltered,
     rejectRatio: report.rejectRatio,
     // Long text bounds cut, so a wide table's entry stays far under DynamoDB's 400 KB an item.
-    columns: report.columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: cut(c.min), max: cut(c.max) })),
+    columns: columnFigures(report.columns).map((c) => ({ ...c, min: cut(c.min), max: cut(c.max) })),
   };
 }
 
@@ -350,8 +352,8 @@ const REDUCE_WINDOWS = 256 * 2 ** 20;
 export async function reduceStep(task: ReduceTask, deps: CloudDeps) {
   const pipeline = pipelineNamed(deps, task.pipeline);
   const plan = await readJobPlanHead(deps.objects, task.jobId);
-  const reduced = await reduceJob(pipeline, plan, task.partition, deps, REDUCE_WINDOWS);
-  return { jobId: task.jobId, partition: task.partition, keys: reduced.reduce((n, r) => n + r.keys, 0), duplicates: reduced.reduce((n, r) => n + r.duplicates, 0) };
+  const { keys, duplicates } = await reduceJob(pipeline, plan, task.partition, deps, REDUCE_WINDOWS);
+  return { jobId: task.jobId, partition: task.partition, keys, duplicates };
 }
 
 /** Finalize step. */

@@ -104,8 +104,8 @@ function errorInfo(e: unknown): ErrorInfo {
 export default async function runTask(task: WorkerTask | ReduceWorkerTask | FinalizeTask): Promise<WorkerReply | ReduceReply | FinalizeReply> {
   if ('reduce' in task) {
     try {
-      const reduced = await reduceJob(task.pipeline, task.plan, task.partition, { objects: new FsObjectStore(task.outputRoot), log: quiet });
-      return { ok: true, keys: reduced.reduce((n, r) => n + r.keys, 0), duplicates: reduced.reduce((n, r) => n + r.duplicates, 0) };
+      const { keys, duplicates } = await reduceJob(task.pipeline, task.plan, task.partition, { objects: new FsObjectStore(task.outputRoot), log: quiet });
+      return { ok: true, keys, duplicates };
     } catch (e) {
       return { ok: false, error: errorInfo(e) };
     }

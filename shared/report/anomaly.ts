@@ -1,12 +1,17 @@
 import { ANOMALY_METRIC } from '../config/schema.js';
 import type { DatasetRule } from '../config/schema.js';
 import type { HistoryEntry } from '../state/models.js';
-import type { DatasetRuleResult } from './job-report.js';
+import type { ColumnSummary, DatasetRuleResult } from './job-report.js';
 
 type AnomalyRule = Extract<DatasetRule, { type: 'anomaly' }>;
 
 /** The figures of one job an anomaly metric reads: the current job's, or a history entry's. */
 export type JobFigures = Pick<HistoryEntry, 'rowsIn' | 'rowsOut' | 'rowsRejected' | 'rowsFiltered' | 'rejectRatio' | 'durationMs' | 'columns'>;
+
+/** A report's column summaries as history and anomaly rules read them. */
+export function columnFigures(columns: readonly ColumnSummary[]): JobFigures['columns'] {
+  return columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: c.min, max: c.max }));
+}
 
 /** A metric's value for one job; undefined when the job has no such column. */
 export function metricOf(metric: string, job: JobFigures): number | undefined {

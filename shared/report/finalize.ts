@@ -5,7 +5,7 @@ import { chunkCountOf, linesBeforeData, type JobPlan } from '../plan/plan.js';
 import type { ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { uniqueDuplicates } from './reduce.js';
-import { anomalyResult, type JobFigures } from './anomaly.js';
+import { anomalyResult, columnFigures, type JobFigures } from './anomaly.js';
 import type { HistoryEntry } from '../state/models.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { completenessResult } from './completeness.js';
@@ -84,7 +84,7 @@ export async function finalizeJob(
     rowsFiltered: stats.rowsFiltered,
     rejectRatio: rejectRatioOf,
     durationMs: Math.max(0, now().getTime() - Date.parse(startedAt)) || 0,
-    columns: columns.map((c) => ({ name: c.name, nullRatio: c.count === 0 ? 0 : c.nulls / c.count, distinct: c.distinct, min: c.min, max: c.max })),
+    columns: columnFigures(columns),
   };
   const datasetRules = await evaluateDatasetRules(pipeline, plan, stats, store, figures, (options.history ?? []).filter((h) => h.jobId !== plan.jobId));
   const rejects = await publishRejects(pipeline, plan, ordered, store);

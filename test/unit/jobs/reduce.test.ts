@@ -50,7 +50,7 @@ describe('the reduce of unique keys by hash partition', () => {
     const partitions = reducePartitionsOf(many.pipeline, many.plan);
     expect(partitions).toBe(7);
     const found = [];
-    for (const p of [6, 0, 3, 1, 5, 2, 4]) found.push(...(await reduceJob(many.pipeline, many.plan, p, { objects: many.store, log: quiet })));
+    for (const p of [6, 0, 3, 1, 5, 2, 4]) found.push(...(await reduceJob(many.pipeline, many.plan, p, { objects: many.store, log: quiet })).rules);
     // Every key lands in exactly one partition: 2,000 keys a rule in all.
     for (const r of [0, 2]) expect(found.filter((x) => x.rule === r).reduce((n, x) => n + x.keys, 0)).toBe(2_000);
     expect(found.filter((x) => x.rule === 0).reduce((n, x) => n + x.duplicates, 0)).toBe(37);
