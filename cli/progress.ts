@@ -177,6 +177,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, op
           line(`warning: ${e.message}`);
           break;
         case 'job':
+        case 'collection':
           break;
       }
     },

@@ -9,7 +9,7 @@ import { writeReplayInput } from '../shared/jobs/replay.js';
 import { FileStateStore } from '../shared/local/file-state-store.js';
 import { FsObjectStore } from '../shared/local/fs-object-store.js';
 import { reason } from '../shared/local/output-dir.js';
-import { inputLocation, runLocal } from '../shared/local/runner.js';
+import { inputLocation, runLocalBatch, type runLocal } from '../shared/local/runner.js';
 import { planChunks } from '../shared/plan/plan.js';
 import type { JobReport } from '../shared/report/job-report.js';
 import { resourceLine } from '../shared/process/resources.js';
@@ -30,23 +30,24 @@ Examples:
 
 Exit codes:
   0  every job succeeded
-  1  a job failed (quality gate, dataset rule, bad rows under fail-job, chunks that kept failing),
+  1  a job or a collection failed (quality gate, dataset rule, bad rows under fail-job, chunks that
+     kept failing, files that disagree on their columns),
      verify found a mismatch, or a redrive's move failed
   2  bad usage, bad config, an unreadable input, an unwritable --out, or a job another run holds`;
 
-/** `runLocal` with the progress bar (or lines) on stderr. */
-async function runWithProgress(options: Omit<Parameters<typeof runLocal>[0], 'onEvent'>): ReturnType<typeof runLocal> {
+/** `runLocalBatch` with the progress bar (or lines) on stderr. */
+async function runWithProgress(options: Omit<Parameters<typeof runLocal>[0], 'onEvent'>): ReturnType<typeof runLocalBatch> {
   const progress = progressReporter();
   try {
-    return await runLocal({ ...options, onEvent: progress.onEvent });
+    return await runLocalBatch({ ...options, onEvent: progress.onEvent });
   } finally {
     progress.stop();
   }
 }
 
-/** Per job: its status, accounting, gate, dataset rules, cost and where its outputs are. */
-function printOutcomes(outcomes: Awaited<ReturnType<typeof runLocal>>, out: string): void {
-  for (const o of outcomes) {
+/** Per job: its status, accounting, gate, dataset rules, cost and where its outputs are; then per collection. */
+function printOutcomes({ jobs, collections }: Awaited<ReturnType<typeof runLocalBatch>>, out: string): void {
+  for (const o of jobs) {
     const r = o.report;
     console.log(`${o.status === 'SUCCEEDED' ? '✔' : '✘'} ${o.file} → ${o.pipeline} job ${o.jobId}: ${o.status}${o.error ? ` — ${o.error}` : ''}`);
     if (r) {
@@ -59,6 +60,14 @@ function printOutcomes(outcomes: Awaited<ReturnType<typeof runLocal>>, out: stri
       console.log(`  rejects: ${relative(process.cwd(), join(out, 'rejects', o.pipeline, o.jobId))}`);
       console.log(`  report:  ${relative(process.cwd(), o.reportPath!)}`);
     }
+  }
+  for (const c of collections) {
+    const a = c.report.accounting;
+    console.log(`${c.status === 'SUCCEEDED' ? '✔' : '✘'} collection of ${c.report.files.length} file(s) → ${c.pipeline} ${c.collectionId}: ${c.status}${c.error ? ` — ${c.error}` : ''}${c.skipped ? ' (combined by an earlier run)' : ''}`);
+    console.log(`  rows: ${a.rowsIn} in = ${a.rowsOut} out + ${a.duplicatesDropped} duplicates dropped ${a.balanced ? '(balanced)' : '(DOES NOT BALANCE)'}`);
+    console.log(`  schema: ${c.report.schema.agreed ? 'the files agree' : c.report.schema.differences.join('; ')}`);
+    if (c.status === 'SUCCEEDED') console.log(`  results: ${relative(process.cwd(), c.resultsDir)}`);
+    console.log(`  report:  ${relative(process.cwd(), c.reportPath)}`);
   }
 }
 
@@ -89,7 +98,7 @@ program
     const config = await loadConfig(configPath);
     const outcomes = await runWithProgress({ config, files, out: opts.out, workers: opts.workers, pipeline: opts.pipeline, force: opts.force });
     printOutcomes(outcomes, opts.out);
-    if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
+    if ([...outcomes.jobs, ...outcomes.collections].some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program
@@ -194,9 +203,9 @@ program
     const pipelines = [...config.pipelines.filter((p) => p.name !== replay.pipeline.name), replay.pipeline];
     const outcomes = await runWithProgress({ config: { ...config, pipelines }, files: [file], out: opts.out, workers: opts.workers, pipeline: replay.pipeline.name });
     printOutcomes(outcomes, opts.out);
-    const a = outcomes[0]?.report?.accounting;
+    const a = outcomes.jobs[0]?.report?.accounting;
     if (a) console.log(`  replay:  ${a.rowsOut} of ${replay.records} record(s) recovered, ${a.rowsRejected} still rejected, ${a.rowsFiltered} filtered; their lines in the input: ${relative(process.cwd(), join(opts.out, 'replay', jobId, 'lines.json'))}`);
-    if (outcomes.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
+    if (outcomes.jobs.some((o) => o.status !== 'SUCCEEDED')) process.exitCode = ExitCode.JOB_FAILED;
   });
 
 program

@@ -68,6 +68,16 @@ export function checkReferences(p: Pipeline, at: string): ConfigError[] {
       }
     });
   });
+  const collect = p.collect;
+  if (collect) {
+    const onOut = (c: string, path: string) => {
+      if (!outputs.includes(c) && !(keep && !select)) errors.push(new ConfigError(path, `"${c}" is not an output column${didYouMean(c, outputs)}`));
+    };
+    collect.dedupe?.key.forEach((c, k) => onOut(c, `${at}.collect.dedupe.key[${k}]`));
+    const by = collect.dedupe?.keep;
+    if (typeof by === 'object') onOut('max' in by ? by.max : by.min, `${at}.collect.dedupe.keep.${'max' in by ? 'max' : 'min'}`);
+    collect.sort.forEach((c, k) => onOut(c, `${at}.collect.sort[${k}]`));
+  }
   return errors;
 }
 

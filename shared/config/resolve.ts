@@ -28,14 +28,14 @@ export function dialectOf(p: Pipeline, lineBreak: Dialect['lineBreak'] = '\n'): 
 /**
  * Stable hash of the settings that decide a job's outputs: part of the job id and of each chunk's
  * fingerprint. Where and how it runs (compute, retry, schedule) is left out, so a rerun with
- * more time or memory resumes the same job.
+ * more time or memory resumes the same job; so is collect, which acts on the jobs' results.
  */
 export function pipelineHash(p: Pipeline): string {
-  const { compute: _compute, retry: _retry, schedule: _schedule, ...outputs } = p;
+  const { compute: _compute, retry: _retry, schedule: _schedule, collect: _collect, ...outputs } = p;
   return createHash('sha256').update(stableJson(outputs)).digest('hex').slice(0, 16);
 }
 
-function stableJson(v: unknown): string {
+export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)

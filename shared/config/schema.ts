@@ -205,6 +205,26 @@ export const ComputeSchema = z.strictObject({
     .describe('Lambda only: chunks one work invocation takes; auto takes as many small chunks as make 64 MiB (at most 100)'),
 });
 
+const collectColumn = z.string().min(1);
+export const CollectSchema = z.strictObject({
+  dedupe: z
+    .strictObject({
+      key: z.array(collectColumn).min(1).describe('Output columns whose values together identify a row across files (null equals null)'),
+      keep: z
+        .union([
+          z.enum(['first', 'last']),
+          z.strictObject({ max: collectColumn.describe('The row with the largest value of this column stays') }),
+          z.strictObject({ min: collectColumn.describe('The row with the smallest value of this column stays') }),
+        ])
+        .default('first')
+        .describe('Which row of a key stays: first or last (files in key order, then rows in file order), or the row with the max or min of a column (nulls lose; ties keep the first)'),
+    })
+    .optional()
+    .describe('Drop rows whose key an earlier kept row has'),
+  sort: z.array(collectColumn).default([]).describe('Output columns the combined rows are sorted by, ascending, nulls last; rows that tie stay in file order'),
+  schemaDrift: z.enum(['fail', 'union']).default('fail').describe('Files that disagree on columns (missing, extra kept, or a type change): fail the collection, or combine them as they are'),
+});
+
 const cron = z.string().regex(/^cron\(.+\)$|^rate\(.+\)$/, 'cron(...) or rate(...) as EventBridge writes it');
 
 export const PipelineSchema = z
@@ -242,6 +262,7 @@ export const PipelineSchema = z
       .describe('When rejected rows fail the job'),
     retry: RetrySchema.default(RetrySchema.parse({})).describe('Backoff for a failed chunk, locally, in the Fargate task and in the state machine'),
     compute: ComputeSchema.default(ComputeSchema.parse({})).describe('What runs a chunk'),
+    collect: CollectSchema.optional().describe("The files of one run become one dataset: combined, deduplicated, sorted, with its own results, report and _SUCCESS"),
     schedule: z
       .strictObject({
         cron: cron.describe('EventBridge schedule: cron(...) or rate(...)'),
@@ -254,6 +275,8 @@ export const PipelineSchema = z
     if (p.compute.command && p.compute.type !== 'fargate') {
       ctx.addIssue({ code: 'custom', path: ['compute', 'command'], message: 'command needs compute.type fargate' });
     }
+    if (p.collect && p.output.format !== 'jsonl') ctx.addIssue({ code: 'custom', path: ['collect'], message: `collect combines JSON lines results; output.format is ${p.output.format}` });
+    if (p.collect && p.output.partitionBy.length) ctx.addIssue({ code: 'custom', path: ['collect'], message: 'collect keeps one file order, so results cannot be partitioned (output.partitionBy)' });
     // A workbook has cells, not text lines: the text-file options would be silently ignored.
     if (p.format.type === 'xlsx') {
       for (const key of ['comment', 'delimiter', 'quote'] as const) {
@@ -274,4 +297,5 @@ export type OutputFormat = Pipeline['output']['format'];
 export type Column = z.infer<typeof ColumnSchema>;
 export type ColumnTypeName = z.infer<typeof ColumnType>;
 export type DatasetRule = z.infer<typeof DatasetRuleSchema>;
+export type Collect = z.infer<typeof CollectSchema>;
 export type RetryPolicy = z.infer<typeof RetrySchema>;

@@ -4,6 +4,7 @@ import { dialectOf } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
 import { layout } from '../process/layout.js';
+import { lineBatches } from '../store/lines.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /** A job's rejected records, written out as a file of their own to run again after a fix. */
@@ -50,8 +51,9 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
   const pipeline = configured(recorded.name);
   // A pipeline of its own (`<name>-replay`): its results, history and rules stay apart from the
   // pipeline's; dataset rules (unique, completeness, row counts, anomalies) mean nothing over a
-  // handful of rejects, so they are left out; its quality gate stays.
-  const replayed: Pipeline = { ...pipeline, name: `${pipeline.name.slice(0, 56)}-replay`, format: { ...pipeline.format, encoding: 'utf-8', compression: 'none', skipRows: 0 }, rules: { ...pipeline.rules, dataset: [] } };
+  // handful of rejects, so they are left out, and so is collect; its quality gate stays.
+  const { collect: _collect, ...own } = pipeline;
+  const replayed: Pipeline = { ...own, name: `${pipeline.name.slice(0, 56)}-replay`, format: { ...own.format, encoding: 'utf-8', compression: 'none', skipRows: 0 }, rules: { ...own.rules, dataset: [] } };
   const key = `replay/${jobId}/${basename(plan.input.key).replace(/\.gz$/i, '')}`;
   const out = store.writer(key);
   const lineBreak = plan.lineBreak ?? '\n';
@@ -81,14 +83,7 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
         if (pending.length >= WRITE_CHARS) await flush();
       };
       // Line by line: a job's rejects can be as large as its input.
-      let rest = '';
-      const decoder = new TextDecoder();
-      for await (const c of store.read(part)) {
-        const lines = (rest + decoder.decode(c, { stream: true })).split('\n');
-        rest = lines.pop()!;
-        for (const l of lines) await take(l);
-      }
-      await take(rest + decoder.decode());
+      for await (const lines of lineBatches(store.read(part))) for (const l of lines) await take(l);
     }
     await flush();
     await out.commit();

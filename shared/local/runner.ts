@@ -8,11 +8,13 @@ import type { Config, Pipeline } from '../config/schema.js';
 import { selectPipeline } from '../config/match.js';
 import { InputError, JobFailedError, OutputError } from '../errors.js';
 import type { EventPublisher, JobDeps } from '../jobs/ports.js';
+import { collectionIdFor, collectionResults, collectStep } from '../jobs/collect.js';
 import { doneChunks, failJob, finishedResult, planJob, recordChunkFailure, reducePartitionsOf, storePlan } from '../jobs/steps.js';
 import type { JobPlan } from '../plan/plan.js';
 import type { ChunkProgress } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { backoffDelay, type FailureInfo } from '../process/retry.js';
+import type { CollectionReport } from '../report/collection.js';
 import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type JobRecord } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
@@ -46,6 +48,7 @@ export type RunEvent =
   | { readonly type: 'progress'; readonly jobId: string; readonly index: number; readonly rows: number; readonly bytes: number }
   | { readonly type: 'retry'; readonly jobId: string; readonly index: number; readonly attempt: number; readonly delayMs: number; readonly error: FailureInfo }
   | { readonly type: 'job'; readonly file: string; readonly report: JobReport; readonly reportPath: string }
+  | { readonly type: 'collection'; readonly outcome: CollectionOutcome }
   | { readonly type: 'warning'; readonly message: string };
 
 export interface JobOutcome {
@@ -102,6 +105,24 @@ function workerFile(): { filename: string; execArgv: string[] } {
  * same inputs and config skips the finished chunks and writes identical results.
  */
 export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
+  return (await runLocalBatch(options)).jobs;
+}
+
+/** A collection of the run: one per pipeline with `collect`, over the run's files of that pipeline. */
+export interface CollectionOutcome {
+  readonly pipeline: string;
+  readonly collectionId: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: string;
+  readonly report: CollectionReport;
+  readonly reportPath: string;
+  readonly resultsDir: string;
+  /** It was combined by an earlier run (its _SUCCESS exists). */
+  readonly skipped: boolean;
+}
+
+/** `runLocal`, and then the collections of the pipelines that declare `collect`. */
+export async function runLocalBatch(options: RunOptions): Promise<{ jobs: JobOutcome[]; collections: CollectionOutcome[] }> {
   try {
     return await runAll(options);
   } catch (e) {
@@ -116,7 +137,7 @@ export async function runLocal(options: RunOptions): Promise<JobOutcome[]> {
   }
 }
 
-async function runAll(options: RunOptions): Promise<JobOutcome[]> {
+async function runAll(options: RunOptions): Promise<{ jobs: JobOutcome[]; collections: CollectionOutcome[] }> {
   const releases: (() => Promise<void>)[] = [];
   try {
     return await runLocked(options, releases);
@@ -125,7 +146,7 @@ async function runAll(options: RunOptions): Promise<JobOutcome[]> {
   }
 }
 
-async function runLocked(options: RunOptions, releases: (() => Promise<void>)[]): Promise<JobOutcome[]> {
+async function runLocked(options: RunOptions, releases: (() => Promise<void>)[]): Promise<{ jobs: JobOutcome[]; collections: CollectionOutcome[] }> {
   const emit = options.onEvent ?? (() => undefined);
   await prepareOutputDir(options.out);
   const output = new FsObjectStore(options.out);
@@ -197,7 +218,34 @@ async function runLocked(options: RunOptions, releases: (() => Promise<void>)[])
   const outcomes = await Promise.all(jobs.map((job) => runJob(job, pool, running, deps, options.out, emit, fatal, options.progressIntervalMs).catch((e: unknown) => void fatal.abort(e))));
   await pool.destroy();
   if (fatal.signal.aborted) throw fatal.signal.reason;
-  return outcomes as JobOutcome[];
+  const jobOutcomes = outcomes as JobOutcome[];
+  return { jobs: jobOutcomes, collections: await runCollections(options, jobOutcomes, deps, releases, emit) };
+}
+
+/** The collect step for each pipeline of the run that declares it, over that pipeline's jobs, in the run's process. */
+async function runCollections(options: RunOptions, jobs: readonly JobOutcome[], deps: LocalDeps, releases: (() => Promise<void>)[], emit: NonNullable<RunOptions['onEvent']>): Promise<CollectionOutcome[]> {
+  const collections: CollectionOutcome[] = [];
+  for (const pipeline of options.config.pipelines) {
+    const members = jobs.filter((j) => j.pipeline === pipeline.name);
+    if (!pipeline.collect || !members.length) continue;
+    const collectionId = collectionIdFor(pipeline, members.map((m) => m.jobId));
+    releases.push(await acquireJobLock(deps.state.root, collectionId));
+    const keys = new Map(members.map((m) => [m.jobId, inputLocation(m.file).key]));
+    const done = await collectStep(pipeline, members.map((m) => ({ jobId: m.jobId, key: keys.get(m.jobId)!, status: m.status, ...(m.error ? { error: m.error } : {}) })), deps);
+    const outcome: CollectionOutcome = {
+      pipeline: pipeline.name,
+      collectionId,
+      status: done.report.status,
+      ...(done.report.failure ? { error: done.report.failure } : {}),
+      report: done.report,
+      reportPath: join(options.out, done.reportKey),
+      resultsDir: join(options.out, collectionResults(pipeline.name, collectionId)),
+      skipped: done.skipped,
+    };
+    emit({ type: 'collection', outcome });
+    collections.push(outcome);
+  }
+  return collections;
 }
 
 /**

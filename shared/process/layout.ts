@@ -5,6 +5,10 @@ export const layout = {
   rejectsStaging: (pipeline: string, jobId: string) => `rejects/${pipeline}/${jobId}/_chunks/`,
   reports: (pipeline: string, jobId: string) => `reports/${pipeline}/${jobId}/`,
   manifests: (jobId: string) => `manifests/${jobId}/`,
+  /** A collection's results/, report.json and report.html. */
+  collection: (pipeline: string, collectionId: string) => `collections/${pipeline}/${collectionId}/`,
+  /** Its scatter partitions and sorted runs, while it combines. */
+  collectionTemp: (collectionId: string) => `manifests/collections/${collectionId}/`,
   part: (index: number) => `part-${String(index).padStart(5, '0')}`,
   /** A chunk's sorted key hashes for the job's `rules.dataset[rule]` (a `unique` rule). */
   keyRun: (jobId: string, rule: number, index: number) => `manifests/${jobId}/unique/${rule}/part-${String(index).padStart(5, '0')}.bin`,

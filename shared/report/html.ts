@@ -1,4 +1,5 @@
 import { gapText, GAPS_LISTED } from './completeness.js';
+import type { CollectionReport } from './collection.js';
 import type { DatasetRuleResult, JobReport, JobResources } from './job-report.js';
 import type { ResourceRecord } from '../process/resources.js';
 import type { SlotCoverage } from './stats.js';
@@ -342,6 +343,53 @@ ${chunksChart(report)}
 ${resourcesSection(report.resources)}
 <h2>Time coverage</h2>
 ${s.coverage.length ? s.coverage.map(coverageChart).join('\n') : NO_DATA}
+</body></html>
+`;
+}
+
+/** Where `to` is seen from the folder of `from` (both store keys), for links between reports. */
+function relativeKey(from: string, to: string): string {
+  const a = from.split('/').slice(0, -1);
+  const b = to.split('/');
+  let i = 0;
+  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
+  return [...a.slice(i).map(() => '..'), ...b.slice(i)].join('/');
+}
+
+/** Renders a collection's report: the files with links to their reports, what each added and dropped, the schema check and the totals. */
+export function renderCollectionHtml(report: CollectionReport): string {
+  const a = report.accounting;
+  const ok = report.status === 'SUCCEEDED';
+  const self = `collections/${report.pipeline}/${report.collectionId}/report.html`;
+  const dedupe = report.collect.dedupe;
+  const keep = dedupe ? (typeof dedupe.keep === 'string' ? dedupe.keep : 'max' in dedupe.keep ? `max of ${dedupe.keep.max}` : `min of ${dedupe.keep.min}`) : '';
+  const fileRows = report.files.map((f) => [
+    `<a href="${esc(relativeKey(self, f.report))}"><code>${esc(f.key)}</code></a>`,
+    badge(f.status === 'SUCCEEDED', f.status, f.status),
+    num(f.rowsIn),
+    num(f.rowsAdded),
+    num(f.duplicatesDropped),
+    esc([f.missingColumns.length ? `lacks ${f.missingColumns.join(', ')}` : '', f.extraColumns.length ? `has ${f.extraColumns.join(', ')}` : '', ...Object.entries(f.types).map(([c, k]) => `${c}: ${k.join(' or ')}`)].filter(Boolean).join('; ') || '—'),
+  ]);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sluice collection ${esc(report.pipeline)} / ${esc(report.collectionId)}</title><style>${CSS}</style></head><body>
+<h1>${esc(report.pipeline)}: a collection of ${num(report.files.length)} files ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
+${table(['Field', 'Value'], [
+  ['Collection', `<code>${esc(report.collectionId)}</code>`],
+  ['Dedupe', dedupe ? `key <code>${esc(dedupe.key.join(', '))}</code>, keep ${esc(keep)}` : 'none'],
+  ['Sort', report.collect.sort.length ? `<code>${esc(report.collect.sort.join(', '))}</code>` : 'file order'],
+  ['Started', esc(report.startedAt)],
+  ['Finished', esc(report.finishedAt)],
+])}
+${report.failure ? `<div class="failure">${esc(report.failure)}</div>` : ''}
+<h2>Accounting</h2>
+<p><code>rowsIn = rowsOut + duplicatesDropped</code></p>
+<p><code>${num(a.rowsIn)} = ${num(a.rowsOut)} + ${num(a.duplicatesDropped)}</code> ${badge(a.balanced, 'balanced', 'does not balance')}</p>
+<h2>Schema</h2>
+${report.schema.agreed ? '<p>Every file has the same columns, with the same kinds of values.</p>' : `<ul>${report.schema.differences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`}
+<h2>Files</h2>
+${table(['File', 'Job', 'Rows', 'Added', 'Duplicates dropped', 'Schema'], fileRows)}
 </body></html>
 `;
 }
