@@ -91,6 +91,10 @@ class TextOut {
     this.text += line;
     if (this.text.length >= FLUSH_CHARS) await this.flush();
   }
+  /** Bytes written so far, with the text not yet flushed counted by its length. */
+  get size(): number {
+    return this.sink.bytes + this.text.length;
+  }
   async flush(): Promise<void> {
     const t = this.text;
     this.text = '';
@@ -308,7 +312,7 @@ async function mergeRuns(store: ObjectStore, runs: readonly string[], out: strin
     }
     await part.add(`${top.head!.line}\n`);
     rows++;
-    if (part.sink.bytes >= partBytes) await close();
+    if (part.size >= partBytes) await close();
     await top.next();
     if (!top.head) {
       heap[0] = heap[heap.length - 1]!;

@@ -133,6 +133,20 @@ describe('config check', () => {
     ]);
   });
 
+  it('checks collect: its columns are output columns, and it needs unpartitioned JSON lines results', () => {
+    const schema = { columns: { site: {}, t: { type: 'timestamp' }, v: { type: 'number' } } };
+    expect(problems({ schema, transform: { rename: { v: 'value' } }, collect: { dedupe: { key: ['site', 't'], keep: { max: 'value' } }, sort: ['t'] } })).toEqual([]);
+    expect(problems({ schema, transform: { rename: { v: 'value' } }, collect: { dedupe: { key: ['Site', 't'], keep: { min: 'v' } }, sort: ['tt'] } })).toEqual([
+      'pipelines[0].collect.dedupe.key[0]: "Site" is not an output column (did you mean "site"?)',
+      'pipelines[0].collect.dedupe.keep.min: "v" is not an output column (did you mean "t"?)',
+      'pipelines[0].collect.sort[0]: "tt" is not an output column (did you mean "t"?)',
+    ]);
+    expect(problems({ schema, output: { format: 'parquet' }, collect: {} })).toEqual(['pipelines[0].collect: collect combines JSON lines results; output.format is parquet']);
+    expect(problems({ schema, output: { partitionBy: ['site'] }, collect: {} })).toEqual(['pipelines[0].collect: collect keeps one file order, so results cannot be partitioned (output.partitionBy)']);
+    expect(problems({ schema, collect: { dedupe: { key: [] } } })).toHaveLength(1);
+    expect(problems({ schema, collect: { dedupe: { key: ['site'], keep: 'newest' } } })).toHaveLength(1);
+  });
+
   it('refuses output columns that select or rename would duplicate, and transforms of unselected columns', () => {
     expect(
       problems({

@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { combine, compareCodePoints, type CombineFile } from '../../../shared/collect/combine.js';
+import type { Collect } from '../../../shared/config/schema.js';
+import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
+import { tempDir } from '../../helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let store: FsObjectStore;
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir('sluice-combine-'));
+  store = new FsObjectStore(dir);
+});
+afterEach(() => cleanup());
+
+/** Writes each file's rows as one JSON lines part and returns the combine's input. */
+async function files(rows: readonly (readonly Record<string, unknown>[])[]): Promise<CombineFile[]> {
+  const out: CombineFile[] = [];
+  for (const [i, file] of rows.entries()) {
+    const key = `in/f${i}.jsonl`;
+    const text = file.map((r) => `${JSON.stringify(r)}\n`).join('');
+    await store.put(key, text);
+    out.push({ key, parts: [{ key, bytes: Buffer.byteLength(text) }] });
+  }
+  return out;
+}
+
+const collectOf = (c: Partial<Collect>): Collect => ({ sort: [], schemaDrift: 'fail', ...c });
+
+async function run(input: CombineFile[], collect: Partial<Collect>, options: { partitionBytes?: number; partBytes?: number } = {}) {
+  const r = await combine(store, input, collectOf(collect), 'tmp/', 'out/', options);
+  if (!r.ok) throw new Error(r.reason);
+  const rows: Record<string, unknown>[] = [];
+  for (const p of r.parts) rows.push(...(await readFile(join(dir, p.key), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+  return { ...r, rows };
+}
+
+const A = [
+  { k: 'x', v: 1, n: 'a1' },
+  { k: 'y', v: null, n: 'a2' },
+  { k: 'x', v: 5, n: 'a3' },
+];
+const B = [
+  { k: 'y', v: 2, n: 'b1' },
+  { k: 'x', v: 5, n: 'b2' },
+  { k: null, v: 9, n: 'b3' },
+];
+const C = [{ v: 0, n: 'c1' }, { k: 'z', v: 3, n: 'c2' }];
+
+describe('combine: which row of a key stays', () => {
+  it.each([
+    ['first', ['a1', 'a2', 'b3', 'c2']],
+    ['last', ['b2', 'b1', 'c1', 'c2']],
+    // max of v: x ties at 5 (a3 before b2, so a3); y: null loses to 2; the null key: 9 beats 0.
+    [{ max: 'v' }, ['a3', 'b1', 'b3', 'c2']],
+    // min of v: x: 1; y: the null loses, so 2; the null key: 0.
+    [{ min: 'v' }, ['a1', 'b1', 'c1', 'c2']],
+  ] as const)('keep %j keeps %j (a missing key column is null, and null equals null)', async (keep, names) => {
+    const r = await run(await files([A, B, C]), { dedupe: { key: ['k'], keep }, sort: ['k'] });
+    // Sorted by k, nulls last: x, y, z, then the null key.
+    expect(r.rows.map((x) => x.n)).toEqual([names[0], names[1], names[3], names[2]]);
+    expect(r.files.map((f) => f.rowsIn)).toEqual([3, 3, 2]);
+    expect(r.files.reduce((n, f) => n + f.duplicatesDropped, 0)).toBe(4);
+    expect(r.files.reduce((n, f) => n + f.rowsAdded, 0)).toBe(4);
+  });
+
+  it('counts the rows each file added and lost', async () => {
+    const r = await run(await files([A, B, C]), { dedupe: { key: ['k'], keep: 'first' } });
+    expect(r.files.map((f) => [f.rowsAdded, f.duplicatesDropped])).toEqual([
+      [2, 1],
+      [1, 2],
+      [1, 1],
+    ]);
+    // No sort: file order, then the order within a file.
+    expect(r.rows.map((x) => x.n)).toEqual(['a1', 'a2', 'b3', 'c2']);
+  });
+
+  it('keys on several columns, and tells 1 from "1"', async () => {
+    const r = await run(await files([[{ a: 1, b: 'p', n: 1 }, { a: '1', b: 'p', n: 2 }, { a: 1, b: 'q', n: 3 }, { a: 1, b: 'p', n: 4 }]]), { dedupe: { key: ['a', 'b'], keep: 'last' } });
+    expect(r.rows.map((x) => x.n)).toEqual([2, 3, 4]);
+  });
+
+  it('takes hostile column names as names', async () => {
+    const rows = [JSON.parse('{"__proto__":"p","constructor":1,"n":"r1"}'), JSON.parse('{"__proto__":"p","constructor":2,"n":"r2"}'), JSON.parse('{"__proto__":"q","constructor":0,"n":"r3"}')] as Record<string, unknown>[];
+    const r = await run(await files([rows]), { dedupe: { key: ['__proto__'], keep: { max: 'constructor' } }, sort: ['constructor'] });
+    expect(r.rows.map((x) => x.n)).toEqual(['r3', 'r2']);
+  });
+});
+
+describe('combine: order', () => {
+  it('sorts numbers by value and strings by code point, nulls last, ties in file order', async () => {
+    const r = await run(await files([[{ s: 10, n: 1 }, { s: 9, n: 2 }, { s: null, n: 3 }, { s: -1.5, n: 4 }], [{ s: 9, n: 5 }, { n: 6 }]]), { sort: ['s'] });
+    expect(r.rows.map((x) => x.n)).toEqual([4, 2, 5, 1, 3, 6]);
+    const t = await run(await files([[{ s: '😀' }, { s: '\uFFFF' }, { s: 'b' }, { s: 'B' }, { s: 'é' }]]), { sort: ['s'] });
+    expect(t.rows.map((x) => x.s)).toEqual(['B', 'b', 'é', '\uFFFF', '😀']);
+  });
+
+  it('compares strings as UTF-8 bytes compare, for any strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
+        expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+    );
+  });
+
+  it('gives the same rows with 1 partition and with dozens, in parts of any size', async () => {
+    const rows = (seed: number) => Array.from({ length: 300 }, (_, i) => ({ k: (i * 7 + seed) % 97, v: (i * 13 + seed) % 11, n: `${seed}-${i}` }));
+    const input = await files([rows(1), rows(2), rows(3)]);
+    const one = await run(input, { dedupe: { key: ['k'], keep: { max: 'v' } }, sort: ['v'] });
+    const many = await run(input, { dedupe: { key: ['k'], keep: { max: 'v' } }, sort: ['v'] }, { partitionBytes: 256, partBytes: 500 });
+    expect(one.partitions).toBe(1);
+    expect(many.partitions).toBeGreaterThan(50);
+    expect(many.parts.length).toBeGreaterThan(5);
+    expect(many.rows).toEqual(one.rows);
+    expect(one.rows).toHaveLength(97);
+    // The temp partitions and runs are gone.
+    const left: string[] = [];
+    for await (const o of store.list('tmp/')) left.push(o.key);
+    expect(left).toEqual([]);
+  });
+});
+
+describe('combine: schema', () => {
+  it('records the kinds of each column per file, and stops before writing when told', async () => {
+    const input = await files([[{ a: 1, b: 'x' }], [{ a: 'one', b: null }]]);
+    const r = await combine(store, input, collectOf({}), 'tmp/', 'out/', { beforeWrite: () => 'no' });
+    expect(r.ok).toBe(false);
+    expect(r.files.map((f) => Object.fromEntries([...f.kinds].map(([c, k]) => [c, [...k]])))).toEqual([
+      { a: ['number'], b: ['string'] },
+      { a: ['string'], b: [] },
+    ]);
+    const written: string[] = [];
+    for await (const o of store.list('')) if (!o.key.startsWith('in/')) written.push(o.key);
+    expect(written).toEqual([]);
+  });
+});
