@@ -1,4 +1,5 @@
 // `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx [--xlsx-size 100MB]] [--results bench/results.json]`
+// `npm run bench -- --collect [--collect-rows 2500,25000,100000]`: collections instead (bench/collect.ts), to bench/results-collect.json.
 //
 // Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
 // contender in its own process, one after the other on the same file; with --repeat N the
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { generate } from '../examples/generate.js';
 import { parseByteSize } from '../shared/config/resolve.js';
+import { collectBench, printCollect } from './collect.js';
 import { coresGiven, measureNode, rssSource, type Measured } from './measure.js';
 import { printReport, type Run } from './report.js';
 
@@ -51,6 +53,8 @@ const { values: args } = parseArgs({
     huge: { type: 'boolean', default: false },
     xlsx: { type: 'boolean', default: false },
     'xlsx-size': { type: 'string', default: '100MB' },
+    collect: { type: 'boolean', default: false },
+    'collect-rows': { type: 'string', default: '' },
     // Where the figures go (a run of one contender need not replace the full table's).
     results: { type: 'string', default: 'bench/results.json' },
   },
@@ -61,7 +65,7 @@ if (unknown.length) throw new Error(`--only: unknown contender(s) ${unknown.join
 const repeat = Number(args.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a whole number of rounds, 1 or more');
 parseByteSize(args.size); // fails early on a size such as "1 GB"
-const chosen = [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : []), ...(args.xlsx ? [{ ...XLSX, size: args['xlsx-size'] }] : [])];
+const chosen = args.collect ? [] : [...CONTENDERS.filter((c) => only.length === 0 || only.includes(c.name)), ...(args.huge ? [HUGE] : []), ...(args.xlsx ? [{ ...XLSX, size: args['xlsx-size'] }] : [])];
 
 const here = import.meta.dirname;
 const root = join(here, '..');
@@ -127,7 +131,7 @@ console.error('building the CLI (npm run build) and the peers …');
 const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) throw new Error('npm run build failed');
 await build({
-  entryPoints: [...new Set(chosen.flatMap((c) => (c.peer ? [join(here, `${c.peer}.ts`)] : [])))],
+  entryPoints: [...new Set(chosen.flatMap((c) => (c.peer ? [join(here, `${c.peer}.ts`)] : []))), ...(args.collect ? [join(here, 'duckdb-collect-child.ts')] : [])],
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -145,6 +149,29 @@ console.error(`measuring the cores this machine gives (${cores} spinning process
 const given = await coresGiven(cores);
 // The runner's own footprint: the CLI with every module loaded, before any worker or file.
 const idle = await measureNode([cli, '--version'], source);
+
+function machineInfo() {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores,
+    memoryGb: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAvg: load.map((x) => +x.toFixed(2)),
+    coresGiven: +given.toFixed(2),
+  };
+}
+
+if (args.collect) {
+  const rows = args['collect-rows'] ? args['collect-rows'].split(',').map(Number) : undefined;
+  const collectRuns = await collectBench({ cli, peer: join(binDir, 'duckdb-collect-child.js'), dataDir, outDir, source, workers: cores, ...(rows ? { rows } : {}) });
+  printCollect(collectRuns);
+  const machine = machineInfo();
+  console.log(`machine: ${JSON.stringify(machine)}`);
+  await writeFile(resolve(root, 'bench/results-collect.json'), `${JSON.stringify({ machine, date: new Date().toISOString(), rssSource: source, runnerIdleRssMb: +idle.peakRssMb.toFixed(1), runs: collectRuns }, null, 2)}\n`);
+  console.log('\nwrote bench/results-collect.json');
+  process.exit(0);
+}
 
 const samples = new Map<Contender, Sample[]>(chosen.map((c) => [c, []]));
 for (let round = 1; round <= repeat; round++) {
@@ -180,15 +207,7 @@ for (const c of chosen) {
   });
 }
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores,
-  memoryGb: +(totalmem() / 2 ** 30).toFixed(1),
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
-  loadAvg: load.map((x) => +x.toFixed(2)),
-  coresGiven: +given.toFixed(2),
-};
+const machine = machineInfo();
 const { ratios, targets } = printReport({ machine, runs, repeat, rssSource: source, idleRssMb: idle.peakRssMb });
 const results = { machine, date: new Date().toISOString(), size: args.size, repeat, rssSource: source, runnerIdleRssMb: +idle.peakRssMb.toFixed(1), runs, ratios, targets };
 await writeFile(resolve(root, args.results), `${JSON.stringify(results, null, 2)}\n`);

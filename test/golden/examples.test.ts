@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import readXlsxFile from 'read-excel-file/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/load.js';
-import { runLocal } from '../../shared/local/runner.js';
+import { runLocal, runLocalBatch } from '../../shared/local/runner.js';
 import type { JobReport } from '../../shared/report/job-report.js';
 import { tempDir } from '../helpers.js';
 
@@ -74,5 +74,38 @@ describe('the bundled examples', () => {
         ['Readings!H502', '"#VALUE!" is not a number'],
       ],
     ]);
+  });
+
+  it('batch: two site-years and a re-export of one day, combined into one dataset', async () => {
+    const config = await loadConfig(join(EXAMPLES, 'batch', 'pipeline.yaml'));
+    const files = [join(EXAMPLES, 'flux', 'data', 'US-Ha1_2019.tsv'), join(EXAMPLES, 'batch', 'data', 'US-Ha1_2019_v2.tsv'), join(EXAMPLES, 'flux', 'data', 'DE-Tha_2019.tsv')];
+    const out = join(dir, 'batch');
+    const { jobs, collections } = await runLocalBatch({ config, files, out, workers: 2 });
+    expect(jobs.map((j) => j.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const [c] = collections;
+    expect(c!.status).toBe('SUCCEEDED');
+    // 1,330 + 1,328 + 48 rows out of the jobs; the re-export repeats 48 half hours, and the
+    // site-years repeat 3 (two at DE-Tha, one at US-Ha1).
+    expect(c!.report.accounting).toEqual({ rowsIn: 2706, rowsOut: 2655, duplicatesDropped: 51, balanced: true });
+    expect(c!.report.files.map((f) => [basename(f.key), f.rowsIn, f.rowsAdded, f.duplicatesDropped])).toEqual([
+      // Key order: examples/batch/… before examples/flux/….
+      ['US-Ha1_2019_v2.tsv', 48, 48, 0],
+      ['DE-Tha_2019.tsv', 1330, 1328, 2],
+      ['US-Ha1_2019.tsv', 1328, 1279, 49],
+    ]);
+    const success = JSON.parse(await readFile(join(c!.resultsDir, '_SUCCESS'), 'utf8')) as { parts: { key: string }[] };
+    const rows = (await Promise.all(success.parts.map((p) => readFile(join(out, p.key), 'utf8')))).join('').trim().split('\n').map((l) => JSON.parse(l) as { SITE_ID: string; TIMESTAMP_START: string; NEE: number | null });
+    expect(rows).toHaveLength(2655);
+    // Sorted by site and time, one row each.
+    for (let i = 1; i < rows.length; i++) expect(`${rows[i - 1]!.SITE_ID} ${rows[i - 1]!.TIMESTAMP_START}` < `${rows[i]!.SITE_ID} ${rows[i]!.TIMESTAMP_START}`).toBe(true);
+    // The re-export's rows (NEE_QC 0) stay: its NEE, read from its text with a plain split.
+    const reexport = (await readFile(files[1]!, 'utf8')).trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const byStart = new Map(rows.filter((r) => r.SITE_ID === 'US-Ha1').map((r) => [r.TIMESTAMP_START, r.NEE]));
+    for (const f of reexport) {
+      const t = f[1]!;
+      const iso = `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(8, 10)}:${t.slice(10, 12)}:00.000Z`;
+      expect(byStart.get(iso)).toBe(Number(f[3]));
+    }
+    expect(byStart.get('2019-07-28T23:30:00.000Z')).toBe(7.218);
   });
 });

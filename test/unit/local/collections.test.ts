@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load.js';
 import { collectStep } from '../../../shared/jobs/collect.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { runLocalBatch } from '../../../shared/local/runner.js';
+import { generateSiteFiles } from '../../../examples/generate.js';
 import { tempDir } from '../../helpers.js';
 
 let dir: string;
@@ -35,10 +36,9 @@ async function duck<T>(sql: string): Promise<T[]> {
   }
 }
 
-describe('a collection of 200 files with 10% duplicate keys across files', () => {
+describe('a collection of 200 files with 10% duplicate keys across files (examples/generate.ts generateSiteFiles)', () => {
   const FILES = 200;
   const ROWS = 50;
-  const T0 = Date.parse('2024-01-01T00:00:00Z');
   let paths: string[];
   let out: string;
   let run: Awaited<ReturnType<typeof runLocalBatch>>;
@@ -54,19 +54,7 @@ describe('a collection of 200 files with 10% duplicate keys across files', () =>
 
   beforeAll(async () => {
     out = join(dir, 'out-200');
-    paths = [];
-    for (let i = 0; i < FILES; i++) {
-      const lines = ['site,t,v,n'];
-      for (let j = 0; j < ROWS; j++) {
-        // Every tenth row takes the key of a row of another file; v often ties with the other row's, and is sometimes empty.
-        const id = j % 10 === 0 ? ((i + 7) % FILES) * ROWS + j + 1 : i * ROWS + j;
-        const v = (i * 31 + j * 17) % 23 === 0 ? '' : String(((id + (i % 3 === 0 ? 1 : 0)) % 5) / 2);
-        lines.push(`S${id % 13},${new Date(T0 + id * 1_800_000).toISOString()},${v},${j + 1}`);
-      }
-      const path = join(dir, `f${String(i).padStart(3, '0')}.csv`);
-      await writeFile(path, `${lines.join('\n')}\n`);
-      paths.push(path);
-    }
+    paths = await generateSiteFiles(join(dir, 'sites'), FILES, ROWS);
     run = await runLocalBatch({ config, files: paths, out, workers: 2 });
   }, 120_000);
 
@@ -89,7 +77,7 @@ describe('a collection of 200 files with 10% duplicate keys across files', () =>
     expect(ours(await collected(out, JSON.parse(await readFile(join(c.resultsDir, '_SUCCESS'), 'utf8')).parts))).toEqual(expected);
     expect(c.report.accounting).toEqual({ rowsIn: 10_000, rowsOut: 9000, duplicatesDropped: 1000, balanced: true });
     expect(c.report.schema).toEqual({ agreed: true, differences: [] });
-    expect(c.report.files.map((f) => f.key)).toEqual(paths.map((p) => p.slice(dir.length + 1)).map((k) => c.report.files.find((f) => f.key.endsWith(k))!.key));
+    expect(c.report.files.map((f) => basename(f.key))).toEqual(paths.map((p) => basename(p)));
     expect(c.report.files.reduce((n, f) => n + f.rowsAdded, 0)).toBe(9000);
   });
 
