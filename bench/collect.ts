@@ -9,7 +9,7 @@ import { generateSiteFiles } from '../examples/generate.js';
 import { measureNode, type Measured, type RssSource } from './measure.js';
 
 export const COLLECT_FILES = 200;
-export const COLLECT_ROWS = [2_500, 25_000, 100_000];
+export const COLLECT_ROWS = [2_500, 25_000, 50_000];
 
 export interface CollectRun {
   readonly name: string;

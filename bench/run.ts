@@ -1,5 +1,5 @@
 // `npm run bench -- [--size 1GB] [--only sluice-1,duckdb-1,…] [--repeat N] [--huge] [--xlsx [--xlsx-size 100MB]] [--results bench/results.json]`
-// `npm run bench -- --collect [--collect-rows 2500,25000,100000]`: collections instead (bench/collect.ts), to bench/results-collect.json.
+// `npm run bench -- --collect [--collect-rows 2500,25000,50000]`: collections instead (bench/collect.ts), to bench/results-collect.json.
 //
 // Builds the CLI, generates each job's file once (bench/data/, deterministic), then runs every
 // contender in its own process, one after the other on the same file; with --repeat N the

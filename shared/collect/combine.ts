@@ -37,42 +37,65 @@ export type CombineResult = { readonly ok: true; readonly files: readonly Combin
 
 export const PARTITION_BYTES = 32 << 20;
 const PART_BYTES = 64 << 20;
-const FLUSH_CHARS = 256 << 10;
+const FLUSH_BYTES = 256 << 10;
+
+const hex = new Array<string>(256);
+for (let i = 0; i < 256; i++) hex[i] = i.toString(16).padStart(2, '0');
+const f64 = new Float64Array(1);
+const bytes = new Uint8Array(f64.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Tags in the order kinds sort: booleans, numbers, strings, lists and objects, then nulls (nulls last). */
+export const NULL_KEY = 'z';
 
 /**
- * Orders values as DuckDB's ORDER BY does ascending: nulls last; numbers by value, strings by
- * code point (UTF-8 byte order), false before true. Values of different kinds (only in files
- * that drifted) order by kind, and lists and objects by their JSON text.
+ * A string whose plain comparison (`<`) orders values as DuckDB's ORDER BY does ascending:
+ * numbers by value, strings by code point (UTF-8 byte order), false before true, nulls last.
+ * Values of different kinds (only in files that drifted) order by kind, lists and objects by
+ * their JSON text. It holds no tab or line break, so it can head a record of a temp file.
  */
-export function compareValues(a: JsonValue | undefined, b: JsonValue | undefined): number {
-  const an = a === null || a === undefined;
-  const bn = b === null || b === undefined;
-  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-  const ka = kindRank(a);
-  const kb = kindRank(b);
-  if (ka !== kb) return ka - kb;
-  if (typeof a === 'number') return a < (b as number) ? -1 : a > (b as number) ? 1 : 0;
-  if (typeof a === 'boolean') return a === b ? 0 : a ? 1 : -1;
-  if (typeof a === 'string') return compareCodePoints(a, b as string);
-  return compareCodePoints(JSON.stringify(a), JSON.stringify(b));
-}
-
-function kindRank(v: JsonValue): number {
-  return typeof v === 'boolean' ? 0 : typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 4;
-}
-
-/** Compares UTF-16 strings in code point order: a surrogate (part of an astral character) sorts after every other unit. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    x += x >= 0xe000 ? -0x800 : x >= 0xd800 ? 0x2000 : 0;
-    y += y >= 0xe000 ? -0x800 : y >= 0xd800 ? 0x2000 : 0;
-    return x - y;
+export function orderKey(v: JsonValue | undefined): string {
+  if (v === null || v === undefined) return NULL_KEY;
+  if (typeof v === 'number') {
+    // IEEE 754 bits, big-endian, with the sign flipped (and every bit of a negative): byte order is numeric order.
+    f64[0] = v === 0 ? 0 : v;
+    let out = 'n';
+    const negative = (bytes[LITTLE ? 7 : 0]! & 0x80) !== 0;
+    for (let i = 0; i < 8; i++) {
+      const b = bytes[LITTLE ? 7 - i : i]!;
+      out += hex[negative ? 0xff - b : i === 0 ? b | 0x80 : b];
+    }
+    return out;
   }
-  return a.length - b.length;
+  if (typeof v === 'boolean') return v ? 'b1' : 'b0';
+  return `${typeof v === 'string' ? 's' : 'o'}${orderedText(typeof v === 'string' ? v : JSON.stringify(v))}\u0000`;
+}
+
+/**
+ * Text that compares in code point order under UTF-16 comparison, with no character below
+ * U+0020: those are escaped as U+0001 and a printable character (so U+0000 can end the text).
+ * Characters from U+E000 and astral ones (surrogate pairs) get a prefix that puts astral ones last.
+ */
+function orderedText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u001f\ud800-\uffff]/.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20) out += `\u0001${String.fromCharCode(c + 0x20)}`;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      out += `\ue001${s[i]}${s[i + 1]}`;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) out += `\ue001\ufffd`;
+    else if (c >= 0xe000) out += `\ue000${String.fromCharCode(c - 0xe000 + 0x20)}`;
+    else out += s[i];
+  }
+  return out;
+}
+
+/** Fixed-width hex of a whole number below 2^52, so positions compare as text. */
+function position(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
 }
 
 /** The kind of a JSON value, as the schema check names it. */
@@ -80,25 +103,36 @@ export function kindOf(v: JsonValue): string {
   return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
 }
 
-/** Text appended to an object, written in blocks. */
+/** Text appended to an object, encoded into a block that is written when full. */
 class TextOut {
-  private text = '';
+  private buf = Buffer.allocUnsafe(FLUSH_BYTES + (64 << 10));
+  private pos = 0;
   readonly sink: HashingSink;
   constructor(key: string, writer: ObjectWriter) {
     this.sink = new HashingSink(key, writer);
   }
-  async add(line: string): Promise<void> {
-    this.text += line;
-    if (this.text.length >= FLUSH_CHARS) await this.flush();
+  /** Appends text; true when the block is full and the caller should `flush`. */
+  add(text: string): boolean {
+    // A UTF-16 unit is at most three bytes of UTF-8.
+    if (this.buf.length - this.pos < text.length * 3) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + text.length * 3));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+    return this.pos >= FLUSH_BYTES;
   }
-  /** Bytes written so far, with the text not yet flushed counted by its length. */
+  /** Bytes written so far, those in the block included. */
   get size(): number {
-    return this.sink.bytes + this.text.length;
+    return this.sink.bytes + this.pos;
   }
   async flush(): Promise<void> {
-    const t = this.text;
-    this.text = '';
-    if (t) await this.sink.write(t);
+    if (!this.pos) return;
+    // The sink may hold on to the bytes until written: it gets its own block.
+    const full = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.pos = 0;
+    await this.sink.write(full);
   }
 }
 
@@ -111,29 +145,21 @@ function hash32(s: string): number {
 
 const own = (o: Record<string, JsonValue>, k: string): JsonValue => (Object.hasOwn(o, k) ? o[k]! : null);
 
-/** Splits a tab-separated record into its first `n` fields and the rest (a JSON line, which may hold tabs). */
-function fields(record: string, n: number): string[] {
-  const out: string[] = [];
-  let from = 0;
-  for (let i = 0; i < n; i++) {
-    const tab = record.indexOf('\t', from);
-    out.push(record.slice(from, tab));
-    from = tab + 1;
-  }
-  out.push(record.slice(from));
-  return out;
-}
+const FILE_DIGITS = 6;
+const ROW_DIGITS = 13;
 
 /**
  * Combines the JSON lines of many files into one dataset, in bounded memory:
  * 1. scatter: every row goes to a hash partition of its dedupe key (or of its position), as a
- *    record of its file, its place in the file, its key, its keep value and its sort values;
+ *    record of its dedupe key, its keep value, its order key (sort values, then file, then place
+ *    in the file, as one string that compares in that order) and its line;
  * 2. per partition: the row that stays for each key is chosen, and the partition's rows are
- *    sorted into a run (sort values, then file, then place);
+ *    sorted by order key into a run;
  * 3. the runs are merged into parts of `partBytes`.
  * Only one partition's kept rows are in memory at once; the partitions grow with the input.
  */
 export async function combine(store: ObjectStore, files: readonly CombineFile[], collect: Collect, temp: string, out: string, options: CombineOptions = {}): Promise<CombineResult> {
+  if (files.length >= 16 ** FILE_DIGITS) throw new Error(`a collection takes at most ${16 ** FILE_DIGITS - 1} files`);
   const totalBytes = files.reduce((n, f) => n + f.parts.reduce((m, p) => m + p.bytes, 0), 0);
   const partitions = Math.max(1, Math.min(4096, Math.ceil(totalBytes / (options.partitionBytes ?? PARTITION_BYTES))));
   const scatterKey = (p: number) => `${temp}scatter-${p}.tsv`;
@@ -143,28 +169,38 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
   const keep = collect.dedupe?.keep ?? 'first';
   const by = typeof keep === 'object' ? ('max' in keep ? keep.max : keep.min) : undefined;
   const wantMax = typeof keep === 'object' && 'max' in keep;
+  // The file of a run record, from the end of its order key.
+  const fileOf = (row: string) => {
+    const end = row.indexOf('\t');
+    return parseInt(row.slice(end - FILE_DIGITS - ROW_DIGITS, end - ROW_DIGITS), 16);
+  };
   try {
     // 1. Scatter.
     const scatter = Array.from({ length: partitions }, (_, p) => new TextOut(scatterKey(p), store.writer(scatterKey(p))));
     for (let f = 0; f < files.length; f++) {
       const seen = result[f]!;
+      const at = position(f, FILE_DIGITS);
       let s = 0;
       for (const part of files[f]!.parts) {
         for await (const batch of lineBatches(store.read(part.key))) {
           for (const line of batch) {
             if (line === '') continue;
             const row = JSON.parse(line) as Record<string, JsonValue>;
-            for (const name of Object.keys(row)) {
+            for (const name in row) {
+              if (!Object.hasOwn(row, name)) continue;
               const v = row[name]!;
               let kinds = seen.kinds.get(name);
               if (!kinds) seen.kinds.set(name, (kinds = new Set()));
               if (v !== null) kinds.add(kindOf(v));
             }
-            const key = keyColumns.length ? JSON.stringify(keyColumns.map((c) => own(row, c))) : '';
-            const cmp = by === undefined ? '' : JSON.stringify(own(row, by));
-            const sort = JSON.stringify(collect.sort.map((c) => own(row, c)));
+            let order = '';
+            for (const c of collect.sort) order += orderKey(own(row, c));
+            order += at + position(s, ROW_DIGITS);
+            let key = '';
+            for (const c of keyColumns) key += `${JSON.stringify(own(row, c))},`;
+            const cmp = by === undefined ? '' : orderKey(own(row, by));
             const p = (keyColumns.length ? hash32(key) : s) % partitions;
-            await scatter[p]!.add(`${f}\t${s}\t${key}\t${cmp}\t${sort}\t${line}\n`);
+            if (scatter[p]!.add(`${key}\t${cmp}\t${order}\t${line}\n`)) await scatter[p]!.flush();
             s++;
           }
         }
@@ -178,48 +214,53 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
     const stop = options.beforeWrite?.(result);
     if (stop !== undefined) return { ok: false, files: result, reason: stop };
 
-    // 2. Per partition: keep one row per key, sort into a run.
+    // 2. Per partition: keep one row per key, sort into a run. A row is its run record, `order\tline`
+    // (a slice of its scatter record): order keys are distinct and none is a prefix of another, so
+    // the records sort as their order keys do, by the engine's own string sort.
     for (let p = 0; p < partitions; p++) {
-      interface Kept {
-        readonly f: number;
-        readonly s: number;
-        readonly cmp: JsonValue;
-        readonly sort: string;
-        readonly line: string;
-      }
-      const keptByKey = new Map<string, Kept>();
-      const all: Kept[] = [];
+      const keptByKey = new Map<string, string>();
+      const keptCmp = new Map<string, string>();
+      const all: string[] = [];
       for await (const batch of lineBatches(store.read(scatterKey(p)))) {
         for (const record of batch) {
-          const [fText, sText, key, cmpText, sort, line] = fields(record, 5) as [string, string, string, string, string, string];
-          const row: Kept = { f: Number(fText), s: Number(sText), cmp: by === undefined ? null : (JSON.parse(cmpText) as JsonValue), sort, line };
+          const t1 = record.indexOf('\t');
+          const t2 = record.indexOf('\t', t1 + 1);
+          const row = record.slice(t2 + 1);
           if (!keyColumns.length) {
             all.push(row);
             continue;
           }
+          const key = record.slice(0, t1);
           const old = keptByKey.get(key);
+          const cmp = by === undefined ? '' : record.slice(t1 + 1, t2);
           if (old === undefined) {
             keptByKey.set(key, row);
+            if (by !== undefined) keptCmp.set(key, cmp);
             continue;
           }
           // Records of a partition come in file order, so the first one seen is the first in the files.
-          let replace: boolean;
-          if (keep === 'first') replace = false;
-          else if (keep === 'last') replace = true;
-          else replace = row.cmp !== null && (old.cmp === null || (wantMax ? compareValues(row.cmp, old.cmp) > 0 : compareValues(row.cmp, old.cmp) < 0));
-          result[(replace ? old : row).f]!.duplicatesDropped++;
-          if (replace) keptByKey.set(key, row);
+          // A null keep value is the greatest order key: it never beats a value, for max or min.
+          let replace = keep === 'last';
+          if (by !== undefined) {
+            const was = keptCmp.get(key)!;
+            replace = wantMax ? cmp !== NULL_KEY && (was === NULL_KEY || cmp > was) : cmp < was;
+          }
+          result[fileOf(replace ? old : row)]!.duplicatesDropped++;
+          if (replace) {
+            keptByKey.set(key, row);
+            if (by !== undefined) keptCmp.set(key, cmp);
+          }
         }
       }
       await store.delete(scatterKey(p));
       const rows = keyColumns.length ? [...keptByKey.values()] : all;
       keptByKey.clear();
-      const decorated = rows.map((r) => ({ r, sort: JSON.parse(r.sort) as JsonValue[] }));
-      decorated.sort((a, b) => compareSorted(a.sort, a.r.f, a.r.s, b.sort, b.r.f, b.r.s));
+      keptCmp.clear();
+      rows.sort();
       const run = new TextOut(runKey(p), store.writer(runKey(p)));
-      for (const { r } of decorated) {
-        result[r.f]!.rowsAdded++;
-        await run.add(`${r.f}\t${r.s}\t${r.sort}\t${r.line}\n`);
+      for (const r of rows) {
+        result[fileOf(r)]!.rowsAdded++;
+        if (run.add(`${r}\n`)) await run.flush();
       }
       await run.flush();
       await run.sink.commit(0);
@@ -235,59 +276,52 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
   }
 }
 
-function compareSorted(as: readonly JsonValue[], af: number, aS: number, bs: readonly JsonValue[], bf: number, bS: number): number {
-  for (let i = 0; i < as.length; i++) {
-    const c = compareValues(as[i], bs[i]);
-    if (c !== 0) return c;
-  }
-  return af - bf || aS - bS;
-}
-
-interface RunHead {
-  readonly f: number;
-  readonly s: number;
-  readonly sort: JsonValue[];
-  readonly line: string;
-}
-
-/** Reads one sorted run record by record. */
+/** Reads one sorted run record by record: its head's order key and line. */
 class RunCursor {
   private batch: string[] = [];
   private at = 0;
-  head: RunHead | undefined;
+  order = '';
+  line = '';
+  done = false;
   constructor(private readonly batches: AsyncGenerator<string[]>) {}
-  async next(): Promise<void> {
-    while (this.at >= this.batch.length) {
+  /** Moves to the next record; false when the batch is used up and `refill` must run first. */
+  advance(): boolean {
+    if (this.at >= this.batch.length) return false;
+    const record = this.batch[this.at++]!;
+    const tab = record.indexOf('\t');
+    this.order = record.slice(0, tab);
+    this.line = record.slice(tab + 1);
+    return true;
+  }
+  async refill(): Promise<void> {
+    for (;;) {
       const n = await this.batches.next();
       if (n.done) {
-        this.head = undefined;
+        this.done = true;
         return;
       }
       this.batch = n.value;
       this.at = 0;
+      if (this.advance()) return;
     }
-    const [f, s, sort, line] = fields(this.batch[this.at++]!, 3) as [string, string, string, string];
-    this.head = { f: Number(f), s: Number(s), sort: JSON.parse(sort) as JsonValue[], line };
   }
 }
-
-const before = (a: RunHead, b: RunHead) => compareSorted(a.sort, a.f, a.s, b.sort, b.f, b.s) < 0;
 
 /** A k-way merge of sorted runs (a binary heap of their heads) into parts of about `partBytes`. */
 async function mergeRuns(store: ObjectStore, runs: readonly string[], out: string, partBytes: number): Promise<PartInfo[]> {
   const heap: RunCursor[] = [];
   for (const key of runs) {
     const c = new RunCursor(lineBatches(store.read(key)));
-    await c.next();
-    if (c.head) heap.push(c);
+    await c.refill();
+    if (!c.done) heap.push(c);
   }
   const sift = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && before(heap[l]!.head!, heap[m]!.head!)) m = l;
-      if (r < heap.length && before(heap[r]!.head!, heap[m]!.head!)) m = r;
+      if (l < heap.length && heap[l]!.order < heap[m]!.order) m = l;
+      if (r < heap.length && heap[r]!.order < heap[m]!.order) m = r;
       if (m === i) return;
       [heap[i], heap[m]] = [heap[m]!, heap[i]!];
       i = m;
@@ -310,11 +344,11 @@ async function mergeRuns(store: ObjectStore, runs: readonly string[], out: strin
       const key = `${out}${layout.part(parts.length)}.jsonl`;
       part = new TextOut(key, store.writer(key));
     }
-    await part.add(`${top.head!.line}\n`);
+    if (part.add(`${top.line}\n`)) await part.flush();
     rows++;
     if (part.size >= partBytes) await close();
-    await top.next();
-    if (!top.head) {
+    if (!top.advance()) await top.refill();
+    if (top.done) {
       heap[0] = heap[heap.length - 1]!;
       heap.pop();
     }

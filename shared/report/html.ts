@@ -31,10 +31,10 @@ function bytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]} (${num(n)} B)`;
 }
 
-const badge = (ok: boolean, yes: string, no: string): string =>
+export const badge = (ok: boolean, yes: string, no: string): string =>
   `<span class="badge ${ok ? 'ok' : 'bad'}">${ok ? yes : no}</span>`;
 
-function table(head: readonly string[], rows: readonly string[][]): string {
+export function table(head: readonly string[], rows: readonly string[][]): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
@@ -78,7 +78,7 @@ function hbarChart(title: string, entries: readonly (readonly [string, number])[
   );
 }
 
-interface VBars {
+export interface VBars {
   readonly title: string;
   /** Number of x positions; bars may leave some empty, which shows gaps. */
   readonly slots: number;
@@ -92,7 +92,7 @@ interface VBars {
   readonly highlight?: number;
 }
 
-function vbarChart(c: VBars): string {
+export function vbarChart(c: VBars): string {
   const h = 220;
   const plotW = W - M.left - M.right;
   const plotH = h - M.top - M.bottom;
@@ -194,7 +194,7 @@ function resourceChart(title: string, records: readonly (ResourceRecord & { read
   });
 }
 
-function resourcesSection(r: JobResources | undefined): string {
+export function resourcesSection(r: JobResources | undefined): string {
   if (!r) return `<h2>Resources</h2>${NO_DATA}`;
   const j = r.job;
   const counts = (list: readonly ResourceRecord[]) => (['cpu', 'io', 'memory', 'waiting'] as const).map((b) => [b, list.filter((x) => x.bottleneck === b).length] as const).filter(([, n]) => n > 0).map(([b, n]) => `${n} ${b}`).join(', ');
@@ -279,7 +279,7 @@ function missingSlots(r: DatasetRuleResult): string {
   );
 }
 
-const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
+export const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { combine, compareCodePoints, type CombineFile } from '../../../shared/collect/combine.js';
+import { combine, orderKey, type CombineFile } from '../../../shared/collect/combine.js';
 import type { Collect } from '../../../shared/config/schema.js';
 import { FsObjectStore } from '../../../shared/local/fs-object-store.js';
 import { tempDir } from '../../helpers.js';
@@ -98,12 +98,33 @@ describe('combine: order', () => {
     expect(t.rows.map((x) => x.s)).toEqual(['B', 'b', 'é', '\uFFFF', '😀']);
   });
 
-  it('compares strings as UTF-8 bytes compare, for any strings', () => {
+  const sign = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  it('gives order keys that compare strings as their UTF-8 bytes compare, control characters and astral ones included', () => {
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('\u0000', '\u0001', '\t', '\n', '\u001f', ' ', 'a', '\ud7ff', '\ue000', '\uffff', '😀', '𝄞'), fc.string({ unit: 'grapheme', maxLength: 1 })) });
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'grapheme' }), (a, b) => {
-        expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      fc.property(text, text, (a, b) => {
+        expect(sign(orderKey(a), orderKey(b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+        expect(orderKey(a)).not.toMatch(/[\t\n\r]/);
       }),
+      { numRuns: 2000 },
     );
+  });
+
+  it('gives order keys that compare numbers by value, and nulls last', () => {
+    const n = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.constantFrom(0, -0, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 0.1, -0.1));
+    fc.assert(
+      fc.property(n, n, (a, b) => {
+        expect(sign(orderKey(a), orderKey(b))).toBe(a < b ? -1 : a > b ? 1 : 0);
+        expect(orderKey(null) > orderKey(a)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect([orderKey(false) < orderKey(true), orderKey(true) < orderKey(-1e300), orderKey(1e300) < orderKey('')]).toEqual([true, true, true]);
+  });
+
+  it('orders several sort columns column by column, whatever their lengths', async () => {
+    const r = await run(await files([[{ a: 'ab', b: 1, n: 1 }, { a: 'a', b: 2, n: 2 }, { a: 'a', b: null, n: 3 }, { a: 'a', b: -3, n: 4 }, { a: null, b: 0, n: 5 }, { a: 'a\u0000', b: 0, n: 6 }]]), { sort: ['a', 'b'] });
+    expect(r.rows.map((x) => x.n)).toEqual([4, 2, 3, 6, 1, 5]);
   });
 
   it('gives the same rows with 1 partition and with dozens, in parts of any size', async () => {
