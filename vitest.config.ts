@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/differential/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/soak/**/*.test.ts', 'test/scale/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/differential/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/soak/**/*.test.ts', 'test/scale/**/*.test.ts', 'test/browser/**/*.test.ts'],
     globalSetup: ['test/setup/build-cli.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

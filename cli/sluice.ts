@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join, relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
@@ -24,6 +25,7 @@ Examples:
   sluice run examples/flux/pipeline.yaml examples/flux/data/*.tsv --out .sluice
   sluice validate sluice.config.yaml
   sluice status --out .sluice
+  sluice serve --out .sluice --port 8080
   sluice verify <jobId> --out .sluice
   sluice replay sluice.config.yaml <jobId> --out .sluice
   sluice redrive arn:aws:sqs:eu-west-1:123456789012:Sluice-DeadLetters
@@ -243,6 +245,29 @@ program
     const r = await redriveDeadLetters(new SQSClient({}), { source: dlqArn, ...(opts.to ? { destination: opts.to } : {}), ...(opts.perSecond ? { maxPerSecond: opts.perSecond } : {}), timeoutMs: opts.timeout * 1000 });
     console.log(`${r.status}: moved ${r.moved} of ${r.toMove} messages from ${dlqArn}${r.failureReason ? ` (${r.failureReason})` : ''}`);
     if (r.status !== 'COMPLETED') process.exitCode = ExitCode.JOB_FAILED;
+  });
+
+program
+  .command('serve')
+  .description('a dashboard and JSON API over the jobs under --out: progress, reports, rejects, trends')
+  .option('--out <dir>', 'output folder of the local runs', '.sluice')
+  .option('--port <n>', 'port (0: any free one)', (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+    return n;
+  }, 8080)
+  .option('--host <address>', 'address to listen on; only 127.0.0.1 (this machine) unless given', (v: string) => {
+    if (!isIP(v) && v !== 'localhost') throw new InvalidArgumentError('expected an IP address (0.0.0.0: every interface) or localhost');
+    return v;
+  })
+  .action(async (opts: { out: string; port: number; host?: string }) => {
+    const { serveLocal } = await import('../shared/local/serve.js');
+    const server = await serveLocal({ out: opts.out, port: opts.port, ...(opts.host ? { host: opts.host } : {}) });
+    console.log(`sluice serve: ${server.url} (jobs under ${opts.out}); Ctrl-C stops`);
+    if (server.exposed) console.log(`warning: listening on ${server.host}, beyond this machine: the API has no authentication`);
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close().then(resolve));
+    });
   });
 
 program

@@ -13,6 +13,7 @@ import { FargateWorker } from './constructs/fargate-worker.js';
 import { SluiceFunction } from './constructs/functions.js';
 import { Ingest } from './constructs/ingest.js';
 import { Observability } from './constructs/observability.js';
+import { Api } from './constructs/api.js';
 import { PipelineStateMachine } from './constructs/pipeline-state-machine.js';
 import { Schedule } from './constructs/schedule.js';
 import { Storage } from './constructs/storage.js';
@@ -50,6 +51,7 @@ export class SluiceStack extends Stack {
   public readonly fargateWorker?: FargateWorker;
   public readonly observability: Observability;
   public readonly schedule: Schedule;
+  public readonly api: Api;
   /** The job summaries' topic, when summaryEmail is given. */
   public readonly summaries?: Topic;
 
@@ -70,6 +72,7 @@ export class SluiceStack extends Stack {
     const reduce = fn('Reduce', 'reduce', { memorySize: 1024, timeout: Duration.minutes(15) });
     const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
     const fail = fn('Fail', 'fail');
+    const api = fn('ApiHandler', 'api', { timeout: Duration.seconds(29) });
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
 
     const fargateMemory = Math.max(2048, ...props.config.pipelines.filter((p) => p.compute.type === 'fargate').map((p) => p.compute.memoryMb));
@@ -110,6 +113,8 @@ export class SluiceStack extends Stack {
     grants.reduce(reduce);
     grants.finalize(finalize);
     grants.fail(fail);
+    grants.api(api);
+    this.api = new Api(this, 'Api', { handler: api, removalPolicy });
     stateMachine.grantStartExecution(dispatch);
     stateMachine.grantStartExecution(sweep);
     // Before it restarts a quiet job, the sweep asks whether its execution still runs.
@@ -166,5 +171,7 @@ function grantsOf(bucket: IBucket, table: ITable) {
     },
     // Only the job's records.
     fail: (g: IGrantable) => table.grant(g, ...JOB_TABLE),
+    // Reads the job table (items, the status index, history) and the reports and rejects it links to (presigned as itself).
+    api: (g: IGrantable) => (table.grant(g, 'dynamodb:GetItem', 'dynamodb:Query'), bucket.grantRead(g, 'reports/*'), bucket.grantRead(g, 'rejects/*')),
   };
 }

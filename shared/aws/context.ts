@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -15,7 +16,12 @@ import { childEnvironment } from '../env.js';
 export interface CloudContext extends CloudDeps {
   readonly starter: ExecutionStarter;
   readonly events: EventPublisher;
+  /** A presigned GET of an object in the bucket, valid for 15 minutes. */
+  link(key: string): Promise<string>;
 }
+
+/** How long a presigned link to a report or rejects part stays valid. */
+export const LINK_SECONDS = 900;
 
 /**
  * Clients, stores and config built once per container from the environment. `instrument` wraps
@@ -32,6 +38,7 @@ export function cloudContext(env: LambdaEnv, log: Log, instrument: <T>(client: T
     state: new DynamoStateStore(doc, env.TABLE_NAME, objects),
     log,
     childEnvironment,
+    link: (key) => getSignedUrl(s3, new GetObjectCommand({ Bucket: env.BUCKET, Key: key }), { expiresIn: LINK_SECONDS }),
     starter: new SfnExecutionStarter(instrument(new SFNClient(endpoint)), env.STATE_MACHINE_ARN ?? ''),
     events: new EventBridgePublisher(instrument(new EventBridgeClient(endpoint)), env.EVENT_BUS),
     ...(env.SUMMARY_TOPIC_ARN ? { summaries: new SnsJobSummaries(instrument(new SNSClient(endpoint)), env.SUMMARY_TOPIC_ARN, env.BUCKET, env.AWS_REGION) } : {}),

@@ -102,10 +102,34 @@ describe('ingest', () => {
   });
 });
 
+describe('the HTTP API', () => {
+  it('has exactly the four GET routes, each requiring IAM authorization, and logs every request', () => {
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    expect(Object.values(routes).map((r) => r.Properties.RouteKey).sort()).toEqual(['GET /api/jobs', 'GET /api/jobs/{id}', 'GET /api/jobs/{id}/rejects', 'GET /api/pipelines/{name}/history']);
+    for (const r of Object.values(routes)) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('identity.userArn') } });
+  });
+
+  it('backs them with the API λ, which may only read the job table, reports and rejects', () => {
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('ApiHandler'))!;
+    expect(fn[1].Properties.Runtime).toBe('nodejs22.x');
+    const role = fn[1].Properties.Role['Fn::GetAtt'][0] as string;
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const actions = new Set(statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])));
+    for (const a of actions) expect(a, a).toMatch(/^(dynamodb:(GetItem|Query)|s3:(GetObject\*|GetBucket\*|List\*)|xray:.*)$/);
+    const s3Resources = JSON.stringify(statements.filter((st) => JSON.stringify(st.Action).includes('s3:GetObject')).map((st) => st.Resource));
+    expect(s3Resources).toContain('/reports/*');
+    expect(s3Resources).toContain('/rejects/*');
+    expect(s3Resources).not.toContain('/incoming/*');
+  });
+});
+
 describe('lambdas', () => {
   it('run nodejs22.x on arm64 with X-Ray', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[]; TracingConfig: { Mode: string } } }[];
-    expect(fns.length).toBe(7);
+    expect(fns.length).toBe(8);
     for (const f of fns) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);

@@ -1,0 +1,84 @@
+import { Hono, type Context } from 'hono';
+import { escapeHtml } from '../report/html.js';
+import { decodeCursor, ID, jobDetail, listJobViews, rejectsPage, type ApiDeps } from './jobs.js';
+import { jobPage, jobsPage, pipelinePage } from './pages.js';
+
+const MAX_PAGE = 500;
+const CONTENT_TYPES: Readonly<Record<string, string>> = { html: 'text/html; charset=utf-8', json: 'application/json', jsonl: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' };
+
+export interface AppOptions {
+  /** Serve the HTML pages and `/files/…` (the local dashboard); the API alone otherwise. */
+  readonly pages?: boolean;
+}
+
+const notFound = (c: Context, what: string) => c.json({ error: `${what} not found` }, 404);
+const badRequest = (c: Context, why: string) => c.json({ error: why }, 400);
+
+/**
+ * The JSON API over jobs, their reports and rejects, and pipelines' history, and (with `pages`)
+ * the dashboard's pages: the same routes locally (`sluice serve`) and behind API Gateway.
+ */
+export function apiApp(deps: ApiDeps, options: AppOptions = {}): Hono {
+  const app = new Hono();
+  app.onError((e, c) => c.json({ error: e.message }, 500));
+
+  app.get('/api/jobs', async (c) => c.json({ jobs: await listJobViews(deps, { pipeline: c.req.query('pipeline'), status: c.req.query('status') }) }));
+
+  app.get('/api/jobs/:id', async (c) => {
+    const id = c.req.param('id');
+    const detail = ID.test(id) ? await jobDetail(deps, id) : undefined;
+    return detail ? c.json(detail) : notFound(c, `job ${id}`);
+  });
+
+  app.get('/api/jobs/:id/rejects', async (c) => {
+    const id = c.req.param('id');
+    const job = ID.test(id) ? await deps.state.getJob(id) : undefined;
+    if (!job) return notFound(c, `job ${id}`);
+    const limitText = c.req.query('limit') ?? '50';
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE) return badRequest(c, `limit must be a whole number from 1 to ${MAX_PAGE}`);
+    const cursorText = c.req.query('cursor');
+    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
+    if (cursorText && !cursor) return badRequest(c, 'not a cursor this API gave');
+    const rule = c.req.query('rule') || undefined;
+    return c.json(await rejectsPage(deps, job, { limit, ...(rule ? { rule } : {}), ...(cursor ? { cursor } : {}) }));
+  });
+
+  app.get('/api/pipelines/:name/history', async (c) => {
+    const name = c.req.param('name');
+    if (!ID.test(name)) return notFound(c, `pipeline ${name}`);
+    const lastText = c.req.query('last');
+    if (lastText !== undefined && !/^[1-9]\d{0,5}$/.test(lastText)) return badRequest(c, 'last must be a whole number of at least 1');
+    return c.json({ pipeline: name, entries: await deps.state.history(name, lastText ? { last: Number(lastText) } : {}) });
+  });
+
+  if (!options.pages) return app;
+
+  app.get('/', async (c) => c.html(jobsPage(await listJobViews(deps))));
+  app.get('/jobs/:id', async (c) => {
+    const id = c.req.param('id');
+    const detail = ID.test(id) ? await jobDetail(deps, id) : undefined;
+    if (!detail) return c.html(`<p>job ${escapeHtml(id)} not found</p>`, 404);
+    const rule = c.req.query('rule') || undefined;
+    const cursor = c.req.query('cursor') ? decodeCursor(c.req.query('cursor')!) : undefined;
+    const record = (await deps.state.getJob(id))!;
+    const page = await rejectsPage(deps, record, { limit: 50, ...(rule ? { rule } : {}), ...(cursor ? { cursor } : {}) });
+    return c.html(jobPage(detail, page, rule));
+  });
+  app.get('/pipelines/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!ID.test(name)) return c.html('<p>no such pipeline</p>', 404);
+    return c.html(pipelinePage(name, await deps.state.history(name)));
+  });
+  // The stored reports and parts, as links point at them; only under the job prefixes, never state/ or manifests/.
+  app.get('/files/*', async (c) => {
+    const key = decodeURIComponent(c.req.path.slice('/files/'.length));
+    const segments = key.split('/');
+    if (!/^(reports|rejects|results|collections)$/.test(segments[0] ?? '') || segments.some((s) => s === '' || s === '.' || s === '..')) return c.text('not found', 404);
+    const body = await deps.objects.get(key);
+    if (!body) return c.text('not found', 404);
+    const ext = key.slice(key.lastIndexOf('.') + 1);
+    return c.body(new Uint8Array(body), 200, { 'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream' });
+  });
+  return app;
+}

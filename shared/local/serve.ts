@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { apiApp } from '../api/app.js';
+import { JobStatus } from '../state/models.js';
+import { FileStateStore } from './file-state-store.js';
+import { FsObjectStore } from './fs-object-store.js';
+import { holderAlive, readLock } from './job-lock.js';
+
+export const LOOPBACK = '127.0.0.1';
+
+/** `sluice serve`: the dashboard and API over a local output folder, on 127.0.0.1 unless a host is given. */
+export async function serveLocal(options: { out: string; port: number; host?: string }): Promise<{ url: string; host: string; port: number; exposed: boolean; close: () => Promise<void> }> {
+  const host = options.host ?? LOOPBACK;
+  const stateRoot = join(options.out, 'state');
+  const state = new FileStateStore(stateRoot);
+  const app = apiApp(
+    {
+      state,
+      objects: new FsObjectStore(options.out),
+      link: async (key) => `/files/${key.split('/').map(encodeURIComponent).join('/')}`,
+      // A RUNNING job whose run is gone (killed, crashed) waits for a rerun.
+      statusOf: async (job) => {
+        if (job.status !== JobStatus.RUNNING) return job.status;
+        const holder = await readLock(stateRoot, job.jobId);
+        return holder && holderAlive(holder) ? `RUNNING (pid ${holder.pid})` : 'STALE (rerun to resume)';
+      },
+    },
+    { pages: true },
+  );
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+    host,
+    port,
+    exposed: host !== LOOPBACK && host !== 'localhost' && host !== '::1',
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
