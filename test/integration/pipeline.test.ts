@@ -86,6 +86,35 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     expect(emu.events.find((e) => e.detailType === 'JobSucceeded' && e.detail.jobId === result.jobId)).toBeDefined();
   });
 
+  it('answers the HTTP API from the job table and the bucket: jobs, a job with a presigned report link, rejects by rule, history', async () => {
+    const { text: body, bad } = fluxTsv(600);
+    await upload('incoming/flux/api.tsv', body);
+    const result = await runOnce('incoming/flux/api.tsv');
+    const { handler } = await import('../../functions/api.js');
+    // An API Gateway v2 (HTTP API) event, as it reaches the λ once IAM has let the request in.
+    const call = async (path: string, query = '') => {
+      const event = { version: '2.0', routeKey: `GET ${path}`, rawPath: path, rawQueryString: query, headers: { host: 'api.example.com' }, requestContext: { http: { method: 'GET', path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'test' }, domainName: 'api.example.com', stage: '$default' }, isBase64Encoded: false };
+      const r = (await handler(event as never)) as { statusCode: number; body: string };
+      return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown> };
+    };
+    const jobs = (await call('/api/jobs')).body.jobs as { jobId: string; status: string; rows: { in: number; rejected: number } }[];
+    expect(jobs.find((j) => j.jobId === result.jobId)).toMatchObject({ status: 'SUCCEEDED', rows: { in: 600, rejected: bad } });
+    const detail = await call(`/api/jobs/${result.jobId}`);
+    expect(detail.status).toBe(200);
+    const links = detail.body.links as { report: string; rejects: string[] };
+    expect(links.report).toMatch(/X-Amz-Signature=/);
+    // The presigned link opens the report without credentials.
+    expect(await (await fetch(links.report)).text()).toContain('<svg');
+    const rejects = (await call(`/api/jobs/${result.jobId}/rejects`, 'limit=500')).body.rejects as { line: number; errors: { rule: string }[] }[];
+    expect(rejects).toHaveLength(bad);
+    const rule = rejects[0]!.errors[0]!.rule;
+    const byRule = (await call(`/api/jobs/${result.jobId}/rejects`, `rule=${rule}&limit=500`)).body.rejects as { line: number }[];
+    expect(byRule.map((r) => r.line)).toEqual(rejects.filter((r) => r.errors.some((e) => e.rule === rule)).map((r) => r.line));
+    const history = (await call('/api/pipelines/flux/history')).body.entries as { jobId: string; rowsIn: number }[];
+    expect(history.find((e) => e.jobId === result.jobId)?.rowsIn).toBe(600);
+    expect((await call('/api/jobs/nope')).status).toBe(404);
+  });
+
   it('retries a transient worker error with backoff and still succeeds', async () => {
     await upload('incoming/flux/retry.tsv', fluxTsv(800).text);
     let failures = 0;
