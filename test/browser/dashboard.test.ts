@@ -20,7 +20,7 @@ let url: string;
 const rows = Array.from({ length: 400 }, (_, i) => `${i % 50 === 7 ? `x${i}` : i},${i % 100 === 30 ? -1 : i}`);
 const CONFIG = `pipelines:
   - name: slow
-    chunking: { strategy: rows, targetRows: 20 }
+    chunking: { strategy: bytes, targetSize: 200 }
     schema:
       columns:
         id: { type: integer, required: true }
@@ -75,7 +75,10 @@ describe('the dashboard in chromium', () => {
     }
     expect(await finished).toBe(0);
     const done = seen.map((s) => Number(s.split('/')[0]));
-    expect(seen.at(-1)).toBe('20/20');
+    // About 17 chunks of 200 bytes, all done at the end.
+    const [last, total] = seen.at(-1)!.split('/').map(Number) as [number, number];
+    expect(last).toBe(total);
+    expect(total).toBeGreaterThan(10);
     // At least three different counts on the way, never going back.
     expect(new Set(done).size).toBeGreaterThanOrEqual(3);
     expect([...done].sort((a, b) => a - b)).toEqual(done);
