@@ -171,7 +171,8 @@ function grantsOf(bucket: IBucket, table: ITable) {
     },
     // Only the job's records.
     fail: (g: IGrantable) => table.grant(g, ...JOB_TABLE),
-    // Reads the job table (items, the status index, history) and the reports and rejects it links to (presigned as itself).
-    api: (g: IGrantable) => (table.grant(g, 'dynamodb:GetItem', 'dynamodb:Query'), bucket.grantRead(g, 'reports/*'), bucket.grantRead(g, 'rejects/*')),
+    // Reads the job table (items, the status index, history), the running jobs' chunk results under
+    // manifests/, and the reports and rejects it links to (presigned as itself).
+    api: (g: IGrantable) => (table.grant(g, 'dynamodb:GetItem', 'dynamodb:Query'), bucket.grantRead(g, 'manifests/*'), bucket.grantRead(g, 'reports/*'), bucket.grantRead(g, 'rejects/*')),
   };
 }

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { escapeHtml } from '../report/html.js';
-import { decodeCursor, ID, jobDetail, listJobViews, rejectsPage, type ApiDeps } from './jobs.js';
+import { BadRequest, decodeCursor, DEFAULT_JOBS, ID, jobDetail, listJobViews, MAX_JOBS, rejectsPage, type ApiDeps } from './jobs.js';
 import { jobPage, jobsPage, pipelinePage } from './pages.js';
 
 const MAX_PAGE = 500;
@@ -9,6 +9,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = { html: 'text/html; char
 export interface AppOptions {
   /** Serve the HTML pages and `/files/…` (the local dashboard); the API alone otherwise. */
   readonly pages?: boolean;
+  /** When set, a request whose Host header is not one of these is refused (a page of another site, rebound to 127.0.0.1, cannot read the API). */
+  readonly hosts?: () => readonly string[];
 }
 
 const notFound = (c: Context, what: string) => c.json({ error: `${what} not found` }, 404);
@@ -20,9 +22,21 @@ const badRequest = (c: Context, why: string) => c.json({ error: why }, 400);
  */
 export function apiApp(deps: ApiDeps, options: AppOptions = {}): Hono {
   const app = new Hono();
-  app.onError((e, c) => c.json({ error: e.message }, 500));
+  app.onError((e, c) => (e instanceof BadRequest ? badRequest(c, e.message) : c.json({ error: e.message }, 500)));
+  const hosts = options.hosts;
+  if (hosts) {
+    app.use(async (c, next) => {
+      if (!hosts().includes(c.req.header('host') ?? '')) return c.json({ error: `host ${c.req.header('host') ?? '(none)'} is not this server's (start it with --host to serve other names)` }, 403);
+      await next();
+    });
+  }
 
-  app.get('/api/jobs', async (c) => c.json({ jobs: await listJobViews(deps, { pipeline: c.req.query('pipeline'), status: c.req.query('status') }) }));
+  app.get('/api/jobs', async (c) => {
+    const limitText = c.req.query('limit') ?? String(DEFAULT_JOBS);
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_JOBS) return badRequest(c, `limit must be a whole number from 1 to ${MAX_JOBS}`);
+    return c.json({ jobs: await listJobViews(deps, { pipeline: c.req.query('pipeline'), status: c.req.query('status'), limit }) });
+  });
 
   app.get('/api/jobs/:id', async (c) => {
     const id = c.req.param('id');
@@ -72,9 +86,14 @@ export function apiApp(deps: ApiDeps, options: AppOptions = {}): Hono {
   });
   // The stored reports and parts, as links point at them; only under the job prefixes, never state/ or manifests/.
   app.get('/files/*', async (c) => {
-    const key = decodeURIComponent(c.req.path.slice('/files/'.length));
+    let key: string;
+    try {
+      key = decodeURIComponent(c.req.path.slice('/files/'.length));
+    } catch {
+      return c.text('not found', 404);
+    }
     const segments = key.split('/');
-    if (!/^(reports|rejects|results|collections)$/.test(segments[0] ?? '') || segments.some((s) => s === '' || s === '.' || s === '..')) return c.text('not found', 404);
+    if (!/^(reports|rejects|results|collections)$/.test(segments[0] ?? '') || segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\u0000'))) return c.text('not found', 404);
     const body = await deps.objects.get(key);
     if (!body) return c.text('not found', 404);
     const ext = key.slice(key.lastIndexOf('.') + 1);

@@ -36,15 +36,25 @@ export interface RejectLine {
 }
 
 export const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Jobs a list gives unless asked for fewer or more (at most MAX_JOBS). */
+export const DEFAULT_JOBS = 200;
+export const MAX_JOBS = 5000;
+
+/** A request the API cannot answer as asked: a 400 with its message. */
+export class BadRequest extends Error {}
 const ORDER: readonly JobStatus[] = [JobStatus.RUNNING, JobStatus.PLANNED, JobStatus.FAILED, JobStatus.SUCCEEDED];
 
-/** Every job, running ones first, then newest first; `pipeline` and `status` filter. */
-export async function listJobViews(deps: ApiDeps, filter: { pipeline?: string; status?: string } = {}): Promise<JobView[]> {
+/** The jobs, running ones first, then newest first, at most `limit`; `pipeline` and `status` filter. */
+export async function listJobViews(deps: ApiDeps, filter: { pipeline?: string; status?: string; limit?: number } = {}): Promise<JobView[]> {
   const records: JobRecord[] = [];
   for (const status of ORDER) {
     if (filter.status && filter.status !== status) continue;
     for await (const job of deps.state.jobsWithStatus(status)) if (!filter.pipeline || job.pipeline === filter.pipeline) records.push(job);
   }
+  // Running first, then the latest: only those shown are looked at further.
+  const rank = (j: JobRecord) => ORDER.indexOf(j.status);
+  records.sort((a, b) => rank(a) - rank(b) || (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+  records.splice(filter.limit ?? DEFAULT_JOBS);
   const histories = new Map<string, Map<string, HistoryEntry>>();
   const views: JobView[] = [];
   for (const job of records) {
@@ -52,7 +62,7 @@ export async function listJobViews(deps: ApiDeps, filter: { pipeline?: string; s
     if (!history) histories.set(job.pipeline, (history = new Map((await deps.state.history(job.pipeline)).map((e) => [e.jobId, e]))));
     views.push(await viewOf(deps, job, history.get(job.jobId)));
   }
-  return views.sort((a, b) => ORDER.indexOf(a.status as JobStatus) - ORDER.indexOf(b.status as JobStatus) || (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+  return views;
 }
 
 async function viewOf(deps: ApiDeps, job: JobRecord, entry: HistoryEntry | undefined): Promise<JobView> {
@@ -147,7 +157,13 @@ export async function rejectsPage(deps: ApiDeps, job: JobRecord, options: { rule
       for (const text of batch) {
         at += Buffer.byteLength(text) + 1;
         if (!text) continue;
-        const r = JSON.parse(text) as RejectLine;
+        let r: RejectLine;
+        try {
+          r = JSON.parse(text) as RejectLine;
+        } catch {
+          // Only a cursor that does not start at a line gets here: the parts are JSON lines.
+          throw new BadRequest('not a cursor this API gave');
+        }
         if (options.rule && !r.errors.some((e) => e.rule === options.rule)) continue;
         out.push({ line: r.line, raw: r.raw, errors: r.errors });
         if (out.length === options.limit) {

@@ -36,6 +36,12 @@ export interface CombineOptions {
 export type CombineResult = { readonly ok: true; readonly files: readonly CombinedFile[]; readonly parts: readonly PartInfo[]; readonly partitions: number } | { readonly ok: false; readonly files: readonly CombinedFile[]; readonly reason: string };
 
 export const PARTITION_BYTES = 32 << 20;
+/**
+ * At most this many partitions: each holds an open file while the rows scatter, and each run a
+ * read-ahead buffer while they merge. Past MAX_PARTITIONS × PARTITION_BYTES (8 GiB of records)
+ * partitions grow instead, and so does the memory of the one being reduced.
+ */
+export const MAX_PARTITIONS = 256;
 const PART_BYTES = 64 << 20;
 const FLUSH_BYTES = 256 << 10;
 
@@ -68,7 +74,7 @@ export function orderKey(v: JsonValue | undefined): string {
     return out;
   }
   if (typeof v === 'boolean') return v ? 'b1' : 'b0';
-  return `${typeof v === 'string' ? 's' : 'o'}${orderedText(typeof v === 'string' ? v : JSON.stringify(v))}\u0000`;
+  return `${typeof v === 'string' ? 's' : 't'}${orderedText(typeof v === 'string' ? v : JSON.stringify(v))}\u0000`;
 }
 
 /**
@@ -105,7 +111,8 @@ export function kindOf(v: JsonValue): string {
 
 /** Text appended to an object, encoded into a block that is written when full. */
 class TextOut {
-  private buf = Buffer.allocUnsafe(FLUSH_BYTES + (64 << 10));
+  // Allocated at the first write: a partition that gets no rows costs nothing.
+  private buf = Buffer.alloc(0);
   private pos = 0;
   readonly sink: HashingSink;
   constructor(key: string, writer: ObjectWriter) {
@@ -115,7 +122,7 @@ class TextOut {
   add(text: string): boolean {
     // A UTF-16 unit is at most three bytes of UTF-8.
     if (this.buf.length - this.pos < text.length * 3) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + text.length * 3));
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, FLUSH_BYTES + (64 << 10), this.pos + text.length * 3));
       this.buf.copy(bigger, 0, 0, this.pos);
       this.buf = bigger;
     }
@@ -133,6 +140,17 @@ class TextOut {
     this.buf = Buffer.allocUnsafe(this.buf.length);
     this.pos = 0;
     await this.sink.write(full);
+  }
+  private done = false;
+  async commit(rows: number): Promise<PartInfo> {
+    await this.flush();
+    this.done = true;
+    return this.sink.commit(rows);
+  }
+  /** Drops what was written, unless committed: a failed combine leaves no temp file. */
+  async abort(): Promise<void> {
+    if (!this.done) await this.sink.abort().catch(() => undefined);
+    this.done = true;
   }
 }
 
@@ -161,7 +179,7 @@ const ROW_DIGITS = 13;
 export async function combine(store: ObjectStore, files: readonly CombineFile[], collect: Collect, temp: string, out: string, options: CombineOptions = {}): Promise<CombineResult> {
   if (files.length >= 16 ** FILE_DIGITS) throw new Error(`a collection takes at most ${16 ** FILE_DIGITS - 1} files`);
   const totalBytes = files.reduce((n, f) => n + f.parts.reduce((m, p) => m + p.bytes, 0), 0);
-  const partitions = Math.max(1, Math.min(4096, Math.ceil(totalBytes / (options.partitionBytes ?? PARTITION_BYTES))));
+  const partitions = Math.max(1, Math.min(MAX_PARTITIONS, Math.ceil(totalBytes / (options.partitionBytes ?? PARTITION_BYTES))));
   const scatterKey = (p: number) => `${temp}scatter-${p}.tsv`;
   const runKey = (p: number) => `${temp}run-${p}.tsv`;
   const result: CombinedFile[] = files.map(() => ({ rowsIn: 0, rowsAdded: 0, duplicatesDropped: 0, kinds: new Map() }));
@@ -170,13 +188,16 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
   const by = typeof keep === 'object' ? ('max' in keep ? keep.max : keep.min) : undefined;
   const wantMax = typeof keep === 'object' && 'max' in keep;
   // The file of a run record, from the end of its order key.
+  const writers: TextOut[] = [];
+  const opened = (o: TextOut) => (writers.push(o), o);
   const fileOf = (row: string) => {
     const end = row.indexOf('\t');
     return parseInt(row.slice(end - FILE_DIGITS - ROW_DIGITS, end - ROW_DIGITS), 16);
   };
   try {
-    // 1. Scatter.
-    const scatter = Array.from({ length: partitions }, (_, p) => new TextOut(scatterKey(p), store.writer(scatterKey(p))));
+    // 1. Scatter. Without a key, rows go round the partitions by their place in the whole input.
+    const scatter = Array.from({ length: partitions }, (_, p) => opened(new TextOut(scatterKey(p), store.writer(scatterKey(p)))));
+    let total = 0;
     for (let f = 0; f < files.length; f++) {
       const seen = result[f]!;
       const at = position(f, FILE_DIGITS);
@@ -199,18 +220,16 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
             let key = '';
             for (const c of keyColumns) key += `${JSON.stringify(own(row, c))},`;
             const cmp = by === undefined ? '' : orderKey(own(row, by));
-            const p = (keyColumns.length ? hash32(key) : s) % partitions;
+            const p = (keyColumns.length ? hash32(key) : total) % partitions;
             if (scatter[p]!.add(`${key}\t${cmp}\t${order}\t${line}\n`)) await scatter[p]!.flush();
             s++;
+            total++;
           }
         }
       }
       seen.rowsIn = s;
     }
-    for (const o of scatter) {
-      await o.flush();
-      await o.sink.commit(0);
-    }
+    for (const o of scatter) await o.commit(0);
     const stop = options.beforeWrite?.(result);
     if (stop !== undefined) return { ok: false, files: result, reason: stop };
 
@@ -257,19 +276,19 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
       keptByKey.clear();
       keptCmp.clear();
       rows.sort();
-      const run = new TextOut(runKey(p), store.writer(runKey(p)));
+      const run = opened(new TextOut(runKey(p), store.writer(runKey(p))));
       for (const r of rows) {
         result[fileOf(r)]!.rowsAdded++;
         if (run.add(`${r}\n`)) await run.flush();
       }
-      await run.flush();
-      await run.sink.commit(0);
+      await run.commit(0);
     }
 
     // 3. Merge the runs.
-    const parts = await mergeRuns(store, Array.from({ length: partitions }, (_, p) => runKey(p)), out, options.partBytes ?? PART_BYTES);
+    const parts = await mergeRuns(store, Array.from({ length: partitions }, (_, p) => runKey(p)), out, options.partBytes ?? PART_BYTES, opened);
     return { ok: true, files: result, parts, partitions };
   } finally {
+    for (const o of writers) await o.abort();
     const left: string[] = [];
     for await (const o of store.list(temp)) left.push(o.key);
     for (const key of left) await store.delete(key);
@@ -293,6 +312,9 @@ class RunCursor {
     this.line = record.slice(tab + 1);
     return true;
   }
+  async close(): Promise<void> {
+    await this.batches.return(undefined);
+  }
   async refill(): Promise<void> {
     for (;;) {
       const n = await this.batches.next();
@@ -308,13 +330,24 @@ class RunCursor {
 }
 
 /** A k-way merge of sorted runs (a binary heap of their heads) into parts of about `partBytes`. */
-async function mergeRuns(store: ObjectStore, runs: readonly string[], out: string, partBytes: number): Promise<PartInfo[]> {
+async function mergeRuns(store: ObjectStore, runs: readonly string[], out: string, partBytes: number, opened: (o: TextOut) => TextOut): Promise<PartInfo[]> {
   const heap: RunCursor[] = [];
-  for (const key of runs) {
-    const c = new RunCursor(lineBatches(store.read(key)));
-    await c.refill();
-    if (!c.done) heap.push(c);
+  const cursors: RunCursor[] = [];
+  try {
+    for (const key of runs) {
+      const c = new RunCursor(lineBatches(store.read(key)));
+      cursors.push(c);
+      await c.refill();
+      if (!c.done) heap.push(c);
+    }
+    return await merge(store, heap, runs, out, partBytes, opened);
+  } finally {
+    // A run left unread (the merge failed) closes its file.
+    for (const c of cursors) await c.close();
   }
+}
+
+async function merge(store: ObjectStore, heap: RunCursor[], runs: readonly string[], out: string, partBytes: number, opened: (o: TextOut) => TextOut): Promise<PartInfo[]> {
   const sift = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
@@ -333,8 +366,7 @@ async function mergeRuns(store: ObjectStore, runs: readonly string[], out: strin
   let rows = 0;
   const close = async () => {
     if (!part) return;
-    await part.flush();
-    parts.push(await part.sink.commit(rows));
+    parts.push(await part.commit(rows));
     part = undefined;
     rows = 0;
   };
@@ -342,7 +374,7 @@ async function mergeRuns(store: ObjectStore, runs: readonly string[], out: strin
     const top = heap[0]!;
     if (!part) {
       const key = `${out}${layout.part(parts.length)}.jsonl`;
-      part = new TextOut(key, store.writer(key));
+      part = opened(new TextOut(key, store.writer(key)));
     }
     if (part.add(`${top.line}\n`)) await part.flush();
     rows++;

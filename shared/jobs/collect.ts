@@ -61,8 +61,8 @@ export async function collectStep(pipeline: Pipeline, members: readonly CollectM
     if (stored) return { report: JSON.parse(stored.toString('utf8')) as CollectionReport, reportKey, skipped: true };
   }
   const startedAt = new Date().toISOString();
-  // Key order, so first and last mean the same locally and over a bucket listing.
-  const files = [...members].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.jobId < b.jobId ? -1 : 1));
+  // Key order as a bucket lists keys (UTF-8 bytes), so first and last mean the same locally and in S3.
+  const files = [...members].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || (a.jobId < b.jobId ? -1 : 1));
   const failed = files.filter((m) => m.status !== 'SUCCEEDED');
   const inputs: { key: string; parts: PartInfo[] }[] = [];
   const missing: string[][] = [];
@@ -171,14 +171,14 @@ export function agreement(keys: readonly string[], missing: readonly (readonly s
     if (adds.length) parts.push(`has ${adds.join(', ')} that ${counts.get(common!)} other file(s) lack`);
     differences.push(`${key} ${parts.join(' and ')}`);
   });
-  const types: Record<string, string[]>[] = keys.map(() => ({}));
+  const kinds: Map<string, string[]>[] = keys.map(() => new Map());
   const columns = new Set(seen.flatMap((f) => [...f.kinds.keys()]));
   for (const column of [...columns].sort()) {
     const per = seen.map((f) => [...(f.kinds.get(column) ?? [])].sort());
     const distinct = new Set(per.filter((k) => k.length).map((k) => k.join('|')));
     if (distinct.size < 2) continue;
     per.forEach((k, i) => {
-      if (k.length) types[i]![column] = k;
+      if (k.length) kinds[i]!.set(column, k);
     });
     const byKinds = new Map<string, string[]>();
     per.forEach((k, i) => {
@@ -186,5 +186,6 @@ export function agreement(keys: readonly string[], missing: readonly (readonly s
     });
     differences.push(`column ${column} holds ${[...byKinds.entries()].map(([k, files]) => `${k} in ${files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ')}`).join('; ')}`);
   }
-  return { schema: { agreed: differences.length === 0, differences }, types };
+  // fromEntries defines own keys, so a column named __proto__ is a key like any other.
+  return { schema: { agreed: differences.length === 0, differences }, types: kinds.map((m) => Object.fromEntries(m)) };
 }

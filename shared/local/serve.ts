@@ -25,14 +25,16 @@ export async function serveLocal(options: { out: string; port: number; host?: st
         return holder && holderAlive(holder) ? `RUNNING (pid ${holder.pid})` : 'STALE (rerun to resume)';
       },
     },
-    { pages: true },
+    // On loopback, only this machine's own names: a page elsewhere whose name was rebound to 127.0.0.1 is refused.
+    { pages: true, ...(options.host === undefined ? { hosts: () => loopbackHosts(port) } : {}) },
   );
+  let port = options.port;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  port = typeof address === 'object' && address ? address.port : options.port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     host,
@@ -40,4 +42,9 @@ export async function serveLocal(options: { out: string; port: number; host?: st
     exposed: host !== LOOPBACK && host !== 'localhost' && host !== '::1',
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The Host headers a browser on this machine sends to a server on 127.0.0.1 at `port`. */
+function loopbackHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
 }

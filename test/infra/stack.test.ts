@@ -111,7 +111,7 @@ describe('the HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: '$default', AutoDeploy: true, AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('identity.userArn') } });
   });
 
-  it('backs them with the API λ, which may only read the job table, reports and rejects', () => {
+  it('backs them with the API λ, which may only read the job table, chunk results, reports and rejects', () => {
     const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('ApiHandler'))!;
     expect(fn[1].Properties.Runtime).toBe('nodejs22.x');
     const role = fn[1].Properties.Role['Fn::GetAtt'][0] as string;
@@ -122,6 +122,7 @@ describe('the HTTP API', () => {
     const s3Resources = JSON.stringify(statements.filter((st) => JSON.stringify(st.Action).includes('s3:GetObject')).map((st) => st.Resource));
     expect(s3Resources).toContain('/reports/*');
     expect(s3Resources).toContain('/rejects/*');
+    expect(s3Resources).toContain('/manifests/*');
     expect(s3Resources).not.toContain('/incoming/*');
   });
 });

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,17 @@ describe('the JSON API', () => {
     expect((await get('/api/pipelines/constructor/history')).body).toEqual({ pipeline: 'constructor', entries: [] });
   });
 
+  it('refuses what is not a path, a cursor or a limit it knows, with 400 or 404 and never 500', async () => {
+    expect((await get(`/files/reports%2F..%2Fstate%2F${jobId}%2Fjob.json`, true)).status).toBe(404);
+    expect((await get('/files/reports/%E0%A4', true)).status).toBe(404);
+    expect((await get('/files/reports/a%00b', true)).status).toBe(404);
+    // A cursor of the right form that points inside a line.
+    const inside = Buffer.from('0:3').toString('base64url');
+    expect(await get(`/api/jobs/${jobId}/rejects?cursor=${inside}`)).toEqual({ status: 400, body: { error: 'not a cursor this API gave' } });
+    expect((await get('/api/jobs?limit=0')).status).toBe(400);
+    expect(((await get('/api/jobs?limit=1')).body as { jobs: unknown[] }).jobs).toHaveLength(1);
+  });
+
   it('serves stored reports under the job prefixes only, and the pages only when asked', async () => {
     expect((await get(`/files/reports/readings/${jobId}/report.html`, true)).status).toBe(200);
     expect((await get(`/files/state/${jobId}/job.json`, true)).status).toBe(404);
@@ -117,6 +129,14 @@ describe('sluice serve', () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(server.exposed).toBe(false);
       expect((await fetch(`${server.url}api/jobs`)).status).toBe(200);
+      expect((await fetch(`http://localhost:${server.port}/api/jobs`)).status).toBe(200);
+      // A page of another site whose name now resolves to 127.0.0.1 sends its own name as Host.
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/api/jobs', headers: { host: `evil.example:${server.port}` } }, (res) => (res.resume(), resolve(res.statusCode!)));
+        req.once('error', reject);
+        req.end();
+      });
+      expect(rebound).toBe(403);
       const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
       if (external) {
         const refused = await new Promise<string>((resolve) => {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -141,6 +142,33 @@ describe('combine: order', () => {
     const left: string[] = [];
     for await (const o of store.list('tmp/')) left.push(o.key);
     expect(left).toEqual([]);
+  });
+});
+
+describe('combine: bounded and clean', () => {
+  it('spreads rows without a key over the partitions by their place in the whole input, even one row a file', async () => {
+    const input = await files(Array.from({ length: 60 }, (_, i) => [{ n: i, pad: 'x'.repeat(40) }]));
+    let sizes: number[] = [];
+    const r = await combine(store, input, collectOf({}), 'tmp/', 'out/', {
+      partitionBytes: 600,
+      beforeWrite: () => {
+        sizes = readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('scatter-')).map((n) => statSync(join(dir, 'tmp', n)).size);
+        return undefined;
+      },
+    });
+    expect(r.ok).toBe(true);
+    expect(sizes.length).toBeGreaterThan(4);
+    // Each partition holds its share: none more than twice the mean.
+    expect(Math.max(...sizes)).toBeLessThan((2 * sizes.reduce((a, b) => a + b, 0)) / sizes.length);
+  });
+
+  it('leaves no temp file and no output when a results line is not JSON', async () => {
+    const input = await files([[{ n: 1 }, { n: 2 }]]);
+    await store.put('in/bad.jsonl', '{"n":3}\n{"n":\n');
+    const bad = [...input, { key: 'in/bad.jsonl', parts: [{ key: 'in/bad.jsonl', bytes: 14 }] }];
+    await expect(combine(store, bad, collectOf({ sort: ['n'] }), 'tmp/', 'out/', { partitionBytes: 8 })).rejects.toThrow(SyntaxError);
+    const all = (sub: string) => (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub), { recursive: true }) : []);
+    expect([...all('tmp'), ...all('out')]).toEqual([]);
   });
 });
 

@@ -150,6 +150,21 @@ describe('a collection whose files disagree', () => {
     ]);
   });
 
+  it('names a column called __proto__ whose kind changes, as any other', async () => {
+    const r = await runWith({ 'p1.jsonl': '{"id":1,"__proto__":1}\n', 'p2.jsonl': '{"id":2,"__proto__":"a"}\n' }, { format: { type: 'jsonl' }, collect: {} });
+    const files = r.collections[0]!.report.files;
+    expect(files.map((f) => Object.entries(f.types))).toEqual([[['__proto__', ['number']]], [['__proto__', ['string']]]]);
+    expect(JSON.parse(JSON.stringify(files[0]!.types))).toEqual(JSON.parse('{"__proto__":["number"]}'));
+  });
+
+  it('takes files in the byte order of their UTF-8 keys, as a bucket lists them', async () => {
+    // U+FF21 is one UTF-16 unit above the surrogates of 😀, but its UTF-8 bytes come first.
+    const r = await runWith({ 'Ａ.csv': 'id\n1\n', '😀.csv': 'id\n1\n' }, { collect: { dedupe: { key: ['id'], keep: 'first' } } });
+    const c = r.collections[0]!;
+    expect(c.report.files.map((f) => basename(f.key))).toEqual(['Ａ.csv', '😀.csv']);
+    expect(c.report.files.map((f) => f.rowsAdded)).toEqual([1, 0]);
+  });
+
   it('fails when one of its files failed, and writes no results', async () => {
     const r = await runWith({ 'e1.csv': 'id\n1\n', 'e2.csv': 'id\nx\ny\n' }, { collect: {} });
     const c = r.collections[0]!;
