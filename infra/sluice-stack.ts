@@ -73,6 +73,7 @@ export class SluiceStack extends Stack {
     const finalize = fn('Finalize', 'finalize', { memorySize: 1024, timeout: Duration.minutes(15) });
     const fail = fn('Fail', 'fail');
     const api = fn('ApiHandler', 'api', { timeout: Duration.seconds(29) });
+    const collect = props.config.pipelines.some((p) => p.collect) ? fn('Collect', 'collect', { memorySize: 2048, timeout: Duration.minutes(15) }) : undefined;
     const defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
 
     const fargateMemory = Math.max(2048, ...props.config.pipelines.filter((p) => p.compute.type === 'fargate').map((p) => p.compute.memoryMb));
@@ -101,7 +102,8 @@ export class SluiceStack extends Stack {
     this.ingest = new Ingest(this, 'Ingest', { bucket, dispatch });
     this.schedule = new Schedule(this, 'Schedule', {
       sweep,
-      scheduled: props.config.pipelines.flatMap((p) => (p.schedule ? [{ pipeline: p.name, cron: p.schedule.cron, ...(p.schedule.prefix ? { prefix: p.schedule.prefix } : {}) }] : [])),
+      scheduled: props.config.pipelines.flatMap((p) => (p.schedule ? [{ pipeline: p.name, cron: p.schedule.cron, ...(p.schedule.prefix ? { prefix: p.schedule.prefix } : {}), collect: Boolean(p.collect) }] : [])),
+      ...(collect ? { collect } : {}),
     });
 
     // Least privilege: each function gets the prefixes and table actions its step uses (see grantsOf).
@@ -114,6 +116,7 @@ export class SluiceStack extends Stack {
     grants.finalize(finalize);
     grants.fail(fail);
     grants.api(api);
+    if (collect) grants.collect(collect);
     this.api = new Api(this, 'Api', { handler: api, removalPolicy });
     stateMachine.grantStartExecution(dispatch);
     stateMachine.grantStartExecution(sweep);
@@ -171,6 +174,9 @@ function grantsOf(bucket: IBucket, table: ITable) {
     },
     // Only the job's records.
     fail: (g: IGrantable) => table.grant(g, ...JOB_TABLE),
+    // Lists and HEADs incoming/ (to find each file's job), reads the jobs' _SUCCESS and parts; writes
+    // its temp partitions under manifests/ and the collection under collections/.
+    collect: (g: IGrantable) => (bucket.grantRead(g, INPUT), bucket.grantRead(g, 'results/*'), bucket.grantRead(g, 'manifests/*'), bucket.grantReadWrite(g, 'manifests/collections/*'), bucket.grantDelete(g, 'manifests/collections/*'), bucket.grantReadWrite(g, 'collections/*'), bucket.grantDelete(g, 'collections/*'), table.grant(g, 'dynamodb:GetItem')),
     // Reads the job table (items, the status index, history), the running jobs' chunk results under
     // manifests/, and the reports and rejects it links to (presigned as itself).
     api: (g: IGrantable) => (table.grant(g, 'dynamodb:GetItem', 'dynamodb:Query'), bucket.grantRead(g, 'manifests/*'), bucket.grantRead(g, 'reports/*'), bucket.grantRead(g, 'rejects/*')),

@@ -10,7 +10,10 @@ import { layout } from '../process/layout.js';
 import type { CollectionFile, CollectionReport } from '../report/collection.js';
 import { renderCollectionHtml } from '../report/html.js';
 import type { SuccessManifest } from '../report/finalize.js';
-import type { JobDeps } from './ports.js';
+import { matchPipeline } from '../config/match.js';
+import { jobIdFor } from '../plan/plan.js';
+import { JobStatus } from '../state/models.js';
+import { INCOMING_PREFIX, type CloudDeps, type JobDeps } from './ports.js';
 
 /** A finished job of the run, to be combined. */
 export interface CollectMember {
@@ -188,4 +191,54 @@ export function agreement(keys: readonly string[], missing: readonly (readonly s
   }
   // fromEntries defines own keys, so a column named __proto__ is a key like any other.
   return { schema: { agreed: differences.length === 0, differences }, types: kinds.map((m) => Object.fromEntries(m)) };
+}
+
+/** What the collect λ is asked: a pipeline, and its files by prefix (under incoming/) or by a manifest of keys. */
+export interface CollectRequest {
+  readonly pipeline: string;
+  /** Every file under incoming/<prefix> that the pipeline takes. */
+  readonly prefix?: string;
+  /** A bucket object listing the keys, one a line (or a JSON array of them). */
+  readonly manifestKey?: string;
+  readonly keys?: readonly string[];
+}
+
+export type CollectOutcome =
+  | { readonly status: 'WAITING'; readonly files: number; readonly pending: readonly string[] }
+  | { readonly status: 'SUCCEEDED' | 'FAILED'; readonly collectionId: string; readonly files: number; readonly reportKey: string; readonly skipped: boolean; readonly failure?: string };
+
+/**
+ * The collect step in AWS: finds each file's job (the one its current version and the config
+ * make) and, once every one has finished, combines them. Until then it says which are pending
+ * and changes nothing, so the next scheduled run takes them.
+ */
+export async function collectRequestStep(request: CollectRequest, deps: CloudDeps): Promise<CollectOutcome> {
+  const pipeline = deps.config.pipelines.find((p) => p.name === request.pipeline);
+  if (!pipeline?.collect) throw new Error(`collect: pipeline ${request.pipeline} ${pipeline ? 'has no collect' : 'is not in the config'}`);
+  const keys: string[] = [];
+  if (request.keys) keys.push(...request.keys);
+  if (request.manifestKey) {
+    const body = await deps.objects.get(request.manifestKey);
+    if (!body) throw new Error(`collect: no manifest ${request.manifestKey}`);
+    const text = body.toString('utf8').trim();
+    keys.push(...(text.startsWith('[') ? (JSON.parse(text) as string[]) : text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)));
+  }
+  if (request.prefix !== undefined || (!request.keys && !request.manifestKey)) {
+    for await (const o of deps.objects.list(`${INCOMING_PREFIX}${request.prefix ?? ''}`)) {
+      if (matchPipeline(deps.config, o.key.slice(INCOMING_PREFIX.length))?.name === pipeline.name) keys.push(o.key);
+    }
+  }
+  const members: CollectMember[] = [];
+  const pending: string[] = [];
+  for (const key of [...new Set(keys)]) {
+    const info = await deps.objects.head(key);
+    if (!info) throw new Error(`collect: ${key} is not in the bucket`);
+    const jobId = jobIdFor(pipeline, { key, etag: info.etag, size: info.size, versionId: info.versionId });
+    const job = await deps.state.getJob(jobId);
+    if (job?.status === JobStatus.SUCCEEDED || job?.status === JobStatus.FAILED) members.push({ jobId, key, status: job.status, ...(job.error ? { error: job.error.message } : {}) });
+    else pending.push(key);
+  }
+  if (pending.length || !members.length) return { status: 'WAITING', files: members.length + pending.length, pending };
+  const done = await collectStep(pipeline, members, deps);
+  return { status: done.report.status, collectionId: done.report.collectionId, files: members.length, reportKey: done.reportKey, skipped: done.skipped, ...(done.report.failure ? { failure: done.report.failure } : {}) };
 }

@@ -279,6 +279,28 @@ describe('schedule and observability', () => {
   });
 });
 
+describe('collections in AWS', () => {
+  it('run a collect λ on the scheduled pipeline\'s rule, beside the sweep; without collect there is none', async () => {
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).some((k) => k.startsWith('Collect'))).toBe(false);
+    const config = await loadConfig('examples/batch/pipeline.yaml');
+    const scheduled = { ...config, pipelines: [{ ...config.pipelines[0]!, schedule: { cron: 'cron(0 6 * * ? *)', prefix: 'sites/' } }] };
+    const made = await templateApp();
+    try {
+      const t = Template.fromStack(new SluiceStack(made.app, 'Batch', { config: scheduled, removal: 'destroy', fargate: false, env: { account: '123456789012', region: 'eu-west-1' } }));
+      const fns = Object.keys(t.findResources('AWS::Lambda::Function'));
+      const collect = fns.find((k) => k.startsWith('Collect'))!;
+      const sweep = fns.find((k) => k.startsWith('Sweep'))!;
+      const rule = Object.values(t.findResources('AWS::Events::Rule')).find((r) => r.Properties.ScheduleExpression === 'cron(0 6 * * ? *)')!;
+      const targets = rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] }; Input: string }[];
+      expect(targets.map((x) => x.Arn['Fn::GetAtt'][0]).sort()).toEqual([collect, sweep].sort());
+      for (const x of targets) expect(JSON.parse(x.Input)).toEqual({ pipeline: 'batch', prefix: 'sites/' });
+      t.hasResourceProperties('AWS::Lambda::Function', { Timeout: 900, MemorySize: 2048, Handler: Match.anyValue() });
+    } finally {
+      await made.cleanup();
+    }
+  });
+});
+
 describe('job summaries', () => {
   it('e-mail every finished job through an encrypted topic that only finalize and fail publish to', () => {
     const topics = template.findResources('AWS::SNS::Topic');

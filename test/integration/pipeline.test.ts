@@ -23,6 +23,7 @@ const config = parseConfig({
     { ...flux, name: 'flux', match: { prefix: 'flux/' } },
     { ...flux, name: 'flux-fargate', match: { prefix: 'fargate/' }, compute: { type: 'fargate', memoryMb: 2048 } },
     { ...flux, name: 'flux-batched', match: { prefix: 'batched/' }, compute: { chunksPerInvocation: 3 } },
+    { ...flux, name: 'flux-collect', match: { prefix: 'collect/' }, collect: { dedupe: { key: ['SITE_ID', 'TIMESTAMP_START'], keep: 'last' }, sort: ['SITE_ID', 'TIMESTAMP_START'] } },
     // The instrument-software case: one container run per site-year file, on its validated rows.
     { ...flux, name: 'flux-external', match: { prefix: 'external/' }, chunking: { strategy: 'whole-file' }, compute: { type: 'fargate', memoryMb: 2048, command: [process.execPath, '-e', SUMMARIZE] } },
   ],
@@ -113,6 +114,32 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     const history = (await call('/api/pipelines/flux/history')).body.entries as { jobId: string; rowsIn: number }[];
     expect(history.find((e) => e.jobId === result.jobId)?.rowsIn).toBe(600);
     expect((await call('/api/jobs/nope')).status).toBe(404);
+  });
+
+  it('combines a prefix into a collection once every file of it has finished (the collect λ)', async () => {
+    const { text: body } = fluxTsv(400);
+    // The same rows twice: every key of b.tsv repeats one of a.tsv.
+    await upload('incoming/collect/a.tsv', body);
+    await upload('incoming/collect/b.tsv', body);
+    const { handler } = await import('../../functions/collect.js');
+    expect(await handler({ pipeline: 'flux-collect', prefix: 'collect/' })).toEqual({ status: 'WAITING', files: 2, pending: ['incoming/collect/a.tsv', 'incoming/collect/b.tsv'] });
+    const a = await runOnce('incoming/collect/a.tsv');
+    expect((await handler({ pipeline: 'flux-collect', prefix: 'collect/' })).status).toBe('WAITING');
+    await runOnce('incoming/collect/b.tsv');
+    const r = (await handler({ pipeline: 'flux-collect', prefix: 'collect/' })) as { status: string; collectionId: string; reportKey: string };
+    expect(r.status).toBe('SUCCEEDED');
+    const report = JSON.parse(await text(r.reportKey.replace(/html$/, 'json'))) as { accounting: Record<string, unknown>; files: { key: string; rowsAdded: number }[]; outputs: { successKey: string } };
+    // The distinct keys of a.tsv's results, counted with a plain Set.
+    const success = JSON.parse(await text(a.successKey)) as { parts: { key: string }[] };
+    const rows = (await Promise.all(success.parts.map((p) => text(p.key)))).join('').trim().split('\n').map((l) => JSON.parse(l) as { SITE_ID: string; TIMESTAMP_START: string });
+    const distinct = new Set(rows.map((x) => `${x.SITE_ID} ${x.TIMESTAMP_START}`)).size;
+    expect(report.accounting).toEqual({ rowsIn: 2 * a.rowsOut, rowsOut: distinct, duplicatesDropped: 2 * a.rowsOut - distinct, balanced: true });
+    // keep: last, so b.tsv (after a.tsv in key order) gives every row.
+    expect(report.files.map((f) => [f.key, f.rowsAdded])).toEqual([['incoming/collect/a.tsv', 0], ['incoming/collect/b.tsv', distinct]]);
+    const combined = JSON.parse(await text(report.outputs.successKey)) as { parts: { key: string }[]; rows: { out: number } };
+    expect(combined.rows.out).toBe(distinct);
+    // Asked again, it finds the collection's _SUCCESS and combines nothing.
+    expect(await handler({ pipeline: 'flux-collect', keys: ['incoming/collect/a.tsv', 'incoming/collect/b.tsv'] })).toMatchObject({ status: 'SUCCEEDED', collectionId: r.collectionId, skipped: true });
   });
 
   it('retries a transient worker error with backoff and still succeeds', async () => {
