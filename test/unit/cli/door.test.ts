@@ -47,8 +47,13 @@ describe('the CLI as a user runs it', () => {
     const r = sluice(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n {2}sluice run /);
-    expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}every job succeeded\n {2}1 {2}a job failed/);
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}every job succeeded\n {2}1 {2}a job or a collection failed/);
     expect(r.stdout).toMatch(/\n {2}2 {2}bad usage/);
+  });
+
+  it('refuses a serve --host that is not an address, and a port out of range, with one line and exit 2', () => {
+    expectOneLine(sluice(['serve', '--host', 'example.com']), 2, /^sluice: option '--host <address>' argument 'example\.com' is invalid\. expected an IP address/);
+    expectOneLine(sluice(['serve', '--port', '70000']), 2, /^sluice: option '--port <n>' argument '70000' is invalid\. expected a port from 0 to 65535/);
   });
 
   it('refuses a redrive of something that is not an SQS queue ARN, before any AWS call', () => {
