@@ -15,7 +15,7 @@ class QuickFirstSequencer extends BaseSequencer {
 
 /**
  * The tests that `npm run test:mutation` (Stryker) runs against each mutant of shared/formats,
- * rules, process and report: the fast unit tests of those folders and of the code that drives
+ * rules, process, report and collect: the fast unit tests of those folders and of the code that drives
  * them. No globalSetup: nothing here runs the built CLI. Left to `npm test`: the chunking property
  * tests (40 s a run), the slow cases excluded below, and the runLocal tests (test/unit/local,
  * test/reliability and those below), whose chunks run in worker threads, where Stryker cannot
@@ -31,6 +31,8 @@ export default defineConfig({
       'test/unit/config/**/*.test.ts',
       // In this thread: chunks, the reduce of each partition and finalize.
       'test/unit/jobs/reduce.test.ts',
+      // The combine of a collection runs in this thread too.
+      'test/unit/collect/**/*.test.ts',
     ],
     exclude: [
       // Its budget case hashes 3 million keys: minutes once instrumented. unique-cases.test.ts covers the merge.

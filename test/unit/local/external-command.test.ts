@@ -84,7 +84,7 @@ fs.writeFileSync(path.join(process.env.SLUICE_OUTPUT_DIR, 'calls.txt'), String(n
   it('kills the program before the runner stops the attempt, so a retry never runs beside a left-over copy', async () => {
     const pids = join(dir, 'pids.txt');
     const program = `require('node:fs').appendFileSync(${JSON.stringify(pids)}, process.pid + '\\n'); setTimeout(() => {}, 4000);`;
-    const config = parseConfig({ pipelines: [{ name: 'slow', format: { type: 'csv' }, chunking: { strategy: 'whole-file' }, schema: { columns: { site: {} } }, compute: { type: 'fargate', timeoutSeconds: 1, command: [process.execPath, '-e', program] }, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }] });
+    const config = parseConfig({ pipelines: [{ name: 'slow', format: { type: 'csv' }, chunking: { strategy: 'whole-file' }, schema: { columns: { site: {} } }, compute: { type: 'fargate', timeoutSeconds: 2, command: [process.execPath, '-e', program] }, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }] });
     const file = join(dir, 'slow.csv');
     await writeFile(file, 'site\nUS-Ha1\n');
     const [job] = await runLocal({ config, files: [file], out: join(dir, 'out-slow'), workers: 1 });
