@@ -60,8 +60,8 @@ export const NULL_KEY = 'z';
  * Values of different kinds (only in files that drifted) order by kind, lists and objects by
  * their JSON text. It holds no tab or line break, so it can head a record of a temp file.
  */
-export function orderKey(v: JsonValue | undefined): string {
-  if (v === null || v === undefined) return NULL_KEY;
+export function orderKey(v: JsonValue): string {
+  if (v === null) return NULL_KEY;
   if (typeof v === 'number') {
     // IEEE 754 bits, big-endian, with the sign flipped (and every bit of a negative): byte order is numeric order.
     f64[0] = v === 0 ? 0 : v;
@@ -80,7 +80,8 @@ export function orderKey(v: JsonValue | undefined): string {
 /**
  * Text that compares in code point order under UTF-16 comparison, with no character below
  * U+0020: those are escaped as U+0001 and a printable character (so U+0000 can end the text).
- * Characters from U+E000 and astral ones (surrogate pairs) get a prefix that puts astral ones last.
+ * Characters from U+E000 and astral ones (surrogate pairs) get a prefix that puts astral ones last;
+ * a lone surrogate sorts as U+FFFD, the character UTF-8 writes for it.
  */
 function orderedText(s: string): string {
   // eslint-disable-next-line no-control-regex
@@ -92,7 +93,7 @@ function orderedText(s: string): string {
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       out += `\ue001${s[i]}${s[i + 1]}`;
       i++;
-    } else if (c >= 0xd800 && c <= 0xdfff) out += `\ue001\ufffd`;
+    } else if (c >= 0xd800 && c <= 0xdfff) out += `\ue000${String.fromCharCode(0xfffd - 0xe000 + 0x20)}`;
     else if (c >= 0xe000) out += `\ue000${String.fromCharCode(c - 0xe000 + 0x20)}`;
     else out += s[i];
   }

@@ -68,6 +68,40 @@ describe('combine: which row of a key stays', () => {
     expect(r.files.reduce((n, f) => n + f.rowsAdded, 0)).toBe(4);
   });
 
+  it('keeps the first of rows that tie on their keep value, for max and for min, and never lets a null replace a value', async () => {
+    const rows = [
+      { k: 'a', v: 2, n: 1 },
+      { k: 'a', v: 2, n: 2 },
+      { k: 'b', v: 4, n: 3 },
+      { k: 'b', v: null, n: 4 },
+      { k: 'c', v: null, n: 5 },
+      { k: 'c', v: null, n: 6 },
+    ];
+    for (const keep of [{ max: 'v' }, { min: 'v' }] as const) {
+      const r = await run(await files([rows]), { dedupe: { key: ['k'], keep }, sort: ['k'] });
+      expect(r.rows.map((x) => x.n), JSON.stringify(keep)).toEqual([1, 3, 5]);
+    }
+  });
+
+  it('writes parts of about partBytes, each with its own row count', async () => {
+    const input = await files([Array.from({ length: 400 }, (_, i) => ({ n: i, pad: 'y'.repeat(30) }))]);
+    const r = await run(input, { sort: ['n'] }, { partBytes: 4000 });
+    const total = r.parts.reduce((n, p) => n + p.bytes, 0);
+    expect(r.parts.length).toBe(Math.ceil(total / 4000));
+    for (const p of r.parts.slice(0, -1)) expect(p.bytes).toBeGreaterThanOrEqual(4000);
+    for (const p of r.parts) expect(p.rows).toBe((await readFile(join(dir, p.key), 'utf8')).trim().split('\n').length);
+    expect(r.parts.reduce((n, p) => n + p.rows, 0)).toBe(400);
+  });
+
+  it('takes a row longer than its write block', async () => {
+    const big = 'é'.repeat(400_000);
+    const r = await run(await files([[{ n: 1, s: big }, { n: 0, s: 'small' }]]), { sort: ['n'] }, { partitionBytes: 64 });
+    expect(r.rows.map((x) => [x.n, (x.s as string).length])).toEqual([
+      [0, 5],
+      [1, 400_000],
+    ]);
+  });
+
   it('counts the rows each file added and lost', async () => {
     const r = await run(await files([A, B, C]), { dedupe: { key: ['k'], keep: 'first' } });
     expect(r.files.map((f) => [f.rowsAdded, f.duplicatesDropped])).toEqual([
@@ -123,6 +157,20 @@ describe('combine: order', () => {
     expect([orderKey(false) < orderKey(true), orderKey(true) < orderKey(-1e300), orderKey(1e300) < orderKey('')]).toEqual([true, true, true]);
   });
 
+  it('orders lone surrogates as UTF-8 writes them (U+FFFD), and kinds as booleans, numbers, strings, then lists and objects', () => {
+    const keys = ['\ud800', '\udfff', '\ufffc', '\ufffd', '\ufffe', '😀', 'a\ud83d'].map((v) => orderKey(v));
+    expect(sign(keys[0]!, keys[3]!)).toBe(0);
+    expect(sign(keys[1]!, keys[3]!)).toBe(0);
+    expect([sign(keys[2]!, keys[0]!), sign(keys[0]!, keys[4]!), sign(keys[4]!, keys[5]!), sign(orderKey('a'), keys[6]!)]).toEqual([-1, -1, -1, -1]);
+    const kinds = [false, true, -1, 0, 2.5, '', 'z', [1], { a: 1 }, null].map((v) => orderKey(v));
+    expect([...kinds].sort()).toEqual(kinds);
+  });
+
+  it('orders several sort columns column by column, whatever their kinds', async () => {
+    const r = await run(await files([[{ a: 3, b: 'x', n: 1 }, { a: false, b: 5, n: 2 }, { a: true, b: 0, n: 3 }, { a: 'q', b: null, n: 4 }, { a: [1], b: 1, n: 5 }, { a: null, b: -1, n: 6 }]]), { schemaDrift: 'union', sort: ['a', 'b'] });
+    expect(r.rows.map((x) => x.n)).toEqual([2, 3, 1, 4, 5, 6]);
+  });
+
   it('orders several sort columns column by column, whatever their lengths', async () => {
     const r = await run(await files([[{ a: 'ab', b: 1, n: 1 }, { a: 'a', b: 2, n: 2 }, { a: 'a', b: null, n: 3 }, { a: 'a', b: -3, n: 4 }, { a: null, b: 0, n: 5 }, { a: 'a\u0000', b: 0, n: 6 }]]), { sort: ['a', 'b'] });
     expect(r.rows.map((x) => x.n)).toEqual([4, 2, 3, 6, 1, 5]);
@@ -146,6 +194,20 @@ describe('combine: order', () => {
 });
 
 describe('combine: bounded and clean', () => {
+  it('spreads keyed rows over the partitions by a hash of their key', async () => {
+    const input = await files([Array.from({ length: 300 }, (_, i) => ({ k: `key-${i}`, pad: 'x'.repeat(40) }))]);
+    let sizes: number[] = [];
+    await combine(store, input, collectOf({ dedupe: { key: ['k'], keep: 'first' } }), 'tmp/', 'out/', {
+      partitionBytes: 2000,
+      beforeWrite: () => {
+        sizes = readdirSync(join(dir, 'tmp')).filter((n) => n.startsWith('scatter-')).map((n) => statSync(join(dir, 'tmp', n)).size);
+        return undefined;
+      },
+    });
+    expect(sizes.length).toBeGreaterThan(8);
+    expect(Math.max(...sizes)).toBeLessThan((2 * sizes.reduce((a, b) => a + b, 0)) / sizes.length);
+  });
+
   it('spreads rows without a key over the partitions by their place in the whole input, even one row a file', async () => {
     const input = await files(Array.from({ length: 60 }, (_, i) => [{ n: i, pad: 'x'.repeat(40) }]));
     let sizes: number[] = [];
@@ -174,7 +236,7 @@ describe('combine: bounded and clean', () => {
 
 describe('combine: schema', () => {
   it('records the kinds of each column per file, and stops before writing when told', async () => {
-    const input = await files([[{ a: 1, b: 'x' }], [{ a: 'one', b: null }]]);
+    const input = await files([[{ a: 1, b: 'x' }, { a: null, b: 'y' }], [{ a: 'one', b: null }]]);
     const r = await combine(store, input, collectOf({}), 'tmp/', 'out/', { beforeWrite: () => 'no' });
     expect(r.ok).toBe(false);
     expect(r.files.map((f) => Object.fromEntries([...f.kinds].map(([c, k]) => [c, [...k]])))).toEqual([
