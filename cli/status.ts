@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { holderAlive, readLock } from '../shared/local/job-lock.js';
+import { shownStatus } from '../shared/local/job-lock.js';
 import { layout } from '../shared/process/layout.js';
 import type { JobReport } from '../shared/report/job-report.js';
 import type { ChunkRecord, JobRecord } from '../shared/state/models.js';
@@ -35,11 +35,7 @@ export async function listJobs(out: string): Promise<JobStatusRow[]> {
   for (const id of ids) {
     const job = await readJson<JobRecord>(join(stateRoot, id, 'job.json'));
     if (!job?.jobId) continue;
-    let status: string = job.status;
-    if (status === 'RUNNING') {
-      const holder = await readLock(stateRoot, id);
-      status = holder && holderAlive(holder) ? `RUNNING (pid ${holder.pid})` : 'STALE (rerun to resume)';
-    }
+    const status = await shownStatus(stateRoot, job);
     const counts = { in: 0, out: 0, rejected: 0 };
     let done = 0;
     const report = job.reportKey ? await readJson<JobReport>(join(out, job.reportKey)) : undefined;

@@ -24,7 +24,8 @@ export class Api extends Construct {
     super(scope, id);
     this.httpApi = new HttpApi(this, 'Http', { description: 'Sluice jobs, reports, rejects and history (IAM)', defaultAuthorizer: new HttpIamAuthorizer(), createDefaultStage: true });
     const integration = new HttpLambdaIntegration('Handler', props.handler);
-    for (const path of API_ROUTES) this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration, authorizer: new HttpIamAuthorizer() });
+    // The default authorizer (IAM) applies to every route added here.
+    for (const path of API_ROUTES) this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration });
     // Who called what: one JSON line per request (the caller's IAM ARN included).
     const logs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     const format = { requestId: '$context.requestId', caller: '$context.identity.userArn', route: '$context.routeKey', path: '$context.path', status: '$context.status', latencyMs: '$context.responseLatency', time: '$context.requestTime' };

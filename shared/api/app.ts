@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { escapeHtml } from '../report/html.js';
-import { BadRequest, decodeCursor, DEFAULT_JOBS, ID, jobDetail, listJobViews, MAX_JOBS, rejectsPage, type ApiDeps } from './jobs.js';
+import { BadRequest, decodeCursor, DEFAULT_JOBS, ID, jobDetail, listJobViews, MAX_JOBS, rejectsPage, type ApiDeps, type RejectsQuery } from './jobs.js';
 import { jobPage, jobsPage, pipelinePage } from './pages.js';
 
 const MAX_PAGE = 500;
@@ -11,6 +11,15 @@ export interface AppOptions {
   readonly pages?: boolean;
   /** When set, a request whose Host header is not one of these is refused (a page of another site, rebound to 127.0.0.1, cannot read the API). */
   readonly hosts?: () => readonly string[];
+}
+
+/** `rule` and `cursor` of a rejects request; a cursor this API did not give is a BadRequest. */
+function rejectsQuery(c: Context): RejectsQuery {
+  const cursorText = c.req.query('cursor');
+  const cursor = cursorText ? decodeCursor(cursorText) : undefined;
+  if (cursorText && !cursor) throw new BadRequest('not a cursor this API gave');
+  const rule = c.req.query('rule') || undefined;
+  return { ...(rule ? { rule } : {}), ...(cursor ? { cursor } : {}) };
 }
 
 const notFound = (c: Context, what: string) => c.json({ error: `${what} not found` }, 404);
@@ -51,11 +60,7 @@ export function apiApp(deps: ApiDeps, options: AppOptions = {}): Hono {
     const limitText = c.req.query('limit') ?? '50';
     const limit = Number(limitText);
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE) return badRequest(c, `limit must be a whole number from 1 to ${MAX_PAGE}`);
-    const cursorText = c.req.query('cursor');
-    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
-    if (cursorText && !cursor) return badRequest(c, 'not a cursor this API gave');
-    const rule = c.req.query('rule') || undefined;
-    return c.json(await rejectsPage(deps, job, { limit, ...(rule ? { rule } : {}), ...(cursor ? { cursor } : {}) }));
+    return c.json(await rejectsPage(deps, job, { limit, ...rejectsQuery(c) }));
   });
 
   app.get('/api/pipelines/:name/history', async (c) => {
@@ -73,11 +78,8 @@ export function apiApp(deps: ApiDeps, options: AppOptions = {}): Hono {
     const id = c.req.param('id');
     const detail = ID.test(id) ? await jobDetail(deps, id) : undefined;
     if (!detail) return c.html(`<p>job ${escapeHtml(id)} not found</p>`, 404);
-    const rule = c.req.query('rule') || undefined;
-    const cursor = c.req.query('cursor') ? decodeCursor(c.req.query('cursor')!) : undefined;
-    const record = (await deps.state.getJob(id))!;
-    const page = await rejectsPage(deps, record, { limit: 50, ...(rule ? { rule } : {}), ...(cursor ? { cursor } : {}) });
-    return c.html(jobPage(detail, page, rule));
+    const query = rejectsQuery(c);
+    return c.html(jobPage(detail, await rejectsPage(deps, detail.record, { limit: 50, parts: detail.parts, ...query }), query.rule));
   });
   app.get('/pipelines/:name', async (c) => {
     const name = c.req.param('name');

@@ -1,4 +1,4 @@
-import { layout } from '../process/layout.js';
+import { layout, rejectParts } from '../process/layout.js';
 import type { JobReport } from '../report/job-report.js';
 import { JobStatus, type HistoryEntry, type JobRecord, type StateStore } from '../state/models.js';
 import { lineBatches } from '../store/lines.js';
@@ -60,18 +60,17 @@ export async function listJobViews(deps: ApiDeps, filter: { pipeline?: string; s
   for (const job of records) {
     let history = histories.get(job.pipeline);
     if (!history) histories.set(job.pipeline, (history = new Map((await deps.state.history(job.pipeline)).map((e) => [e.jobId, e]))));
-    views.push(await viewOf(deps, job, history.get(job.jobId)));
+    const e = history.get(job.jobId);
+    views.push(await viewOf(deps, job, e && { in: e.rowsIn, out: e.rowsOut, rejected: e.rowsRejected, filtered: e.rowsFiltered }));
   }
   return views;
 }
 
-async function viewOf(deps: ApiDeps, job: JobRecord, entry: HistoryEntry | undefined): Promise<JobView> {
+/** A job as the list shows it; `finishedRows`: a finished job's rows, from its history entry or report. */
+async function viewOf(deps: ApiDeps, job: JobRecord, finishedRows: JobView['rows'] | undefined): Promise<JobView> {
   const finished = job.status === JobStatus.SUCCEEDED || job.status === JobStatus.FAILED;
-  let rows: JobView['rows'] = null;
+  let rows: JobView['rows'] = finished ? (finishedRows ?? null) : null;
   let done = 0;
-  if (finished && entry) {
-    rows = { in: entry.rowsIn, out: entry.rowsOut, rejected: entry.rowsRejected, filtered: entry.rowsFiltered };
-  }
   if (finished && job.status === JobStatus.SUCCEEDED) done = job.chunks;
   else {
     const chunks = await deps.state.listChunks(job.jobId, { results: !finished });
@@ -103,24 +102,20 @@ async function viewOf(deps: ApiDeps, job: JobRecord, entry: HistoryEntry | undef
   };
 }
 
-/** A job's view, its report (once finalized) and links to its report and rejects. */
-export async function jobDetail(deps: ApiDeps, jobId: string): Promise<{ job: JobView; report: JobReport | null; links: { report: string | null; rejects: string[] } } | undefined> {
+/** A job's record and view, its report (once finalized), its rejects parts, and links to its report and rejects. */
+export async function jobDetail(
+  deps: ApiDeps,
+  jobId: string,
+): Promise<{ record: JobRecord; parts: RejectParts; job: JobView; report: JobReport | null; links: { report: string | null; rejects: string[] } } | undefined> {
   const record = await deps.state.getJob(jobId);
   if (!record) return undefined;
-  const entry = (await deps.state.history(record.pipeline)).find((e) => e.jobId === jobId);
-  const job = await viewOf(deps, record, entry);
   const reports = layout.reports(record.pipeline, jobId);
   const body = await deps.objects.get(`${reports}report.json`);
   const report = body ? (JSON.parse(body.toString('utf8')) as JobReport) : null;
-  const parts = await rejectParts(deps.objects, record);
-  return { job, report, links: { report: report ? await deps.link(`${reports}report.html`) : null, rejects: await Promise.all(parts.map((p) => deps.link(p.key))) } };
-}
-
-async function rejectParts(objects: ObjectStore, job: JobRecord): Promise<{ key: string; size: number }[]> {
-  const staging = layout.rejectsStaging(job.pipeline, job.jobId);
-  const parts: { key: string; size: number }[] = [];
-  for await (const o of objects.list(layout.rejects(job.pipeline, job.jobId))) if (!o.key.startsWith(staging) && /part-\d+\.jsonl$/.test(o.key)) parts.push({ key: o.key, size: o.size });
-  return parts.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const a = report?.accounting;
+  const job = await viewOf(deps, record, a && { in: a.rowsIn, out: a.rowsOut, rejected: a.rowsRejected, filtered: a.rowsFiltered });
+  const parts = await rejectParts(deps.objects, record.pipeline, record.jobId);
+  return { record, parts, job, report, links: { report: report ? await deps.link(`${reports}report.html`) : null, rejects: await Promise.all(parts.map((p) => deps.link(p.key))) } };
 }
 
 /** Where the next page starts: a rejects part and a byte offset in it. */
@@ -129,7 +124,15 @@ interface Cursor {
   readonly offset: number;
 }
 
-export function encodeCursor(c: Cursor): string {
+type RejectParts = Awaited<ReturnType<typeof rejectParts>>;
+
+/** Which rejects a page shows: those of one rule, from a cursor. */
+export interface RejectsQuery {
+  readonly rule?: string;
+  readonly cursor?: Cursor;
+}
+
+function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.part}:${c.offset}`).toString('base64url');
 }
 
@@ -144,8 +147,8 @@ export function decodeCursor(text: string): Cursor | undefined {
  * from where the last one stopped (a ranged read), so paging through a large job costs one read
  * of its rejects in all.
  */
-export async function rejectsPage(deps: ApiDeps, job: JobRecord, options: { rule?: string; cursor?: Cursor; limit: number }): Promise<{ rejects: RejectLine[]; next: string | null }> {
-  const parts = await rejectParts(deps.objects, job);
+export async function rejectsPage(deps: ApiDeps, job: JobRecord, options: RejectsQuery & { limit: number; parts?: RejectParts }): Promise<{ rejects: RejectLine[]; next: string | null }> {
+  const parts = options.parts ?? (await rejectParts(deps.objects, job.pipeline, job.jobId));
   const out: RejectLine[] = [];
   let part = options.cursor?.part ?? 0;
   let offset = options.cursor?.offset ?? 0;

@@ -1,20 +1,9 @@
-import { badge, CSS, escapeHtml as esc, resourcesSection, table, vbarChart } from '../report/html.js';
+import { badge, escapeHtml as esc, htmlPage, num, pct, resourcesSection, table, vbarChart } from '../report/html.js';
 import type { HistoryEntry } from '../state/models.js';
 import type { jobDetail, JobView, RejectLine } from './jobs.js';
 
-const num = (n: number) => n.toLocaleString('en-US');
-const pct = (r: number) => `${(r * 100).toFixed(2)}%`;
-
-function page(title: string, body: string, script = ''): string {
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>${CSS}</style></head><body>
-<p><a href="/">Jobs</a></p>
-${body}
-${script ? `<script>${script}</script>` : ''}
-</body></html>
-`;
-}
+/** A dashboard page: the report's page, with a way back to the jobs. */
+const page = (title: string, body: string, script = '') => htmlPage(title, `<p><a href="/">Jobs</a></p>\n${body}`, script);
 
 const statusBadge = (s: string) => badge(s === 'SUCCEEDED' || s.startsWith('RUNNING'), s, s);
 

@@ -21,7 +21,7 @@ export interface CloudContext extends CloudDeps {
 }
 
 /** How long a presigned link to a report or rejects part stays valid. */
-export const LINK_SECONDS = 900;
+const LINK_SECONDS = 900;
 
 /**
  * Clients, stores and config built once per container from the environment. `instrument` wraps

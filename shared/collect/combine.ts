@@ -1,6 +1,7 @@
 import type { Collect } from '../config/schema.js';
 import { HashingSink, type PartInfo } from '../formats/writers.js';
 import { layout } from '../process/layout.js';
+import { hashString } from '../report/hll.js';
 import { lineBatches } from '../store/lines.js';
 import type { ObjectStore, ObjectWriter } from '../store/object-store.js';
 
@@ -52,7 +53,7 @@ const bytes = new Uint8Array(f64.buffer);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Tags in the order kinds sort: booleans, numbers, strings, lists and objects, then nulls (nulls last). */
-export const NULL_KEY = 'z';
+const NULL_KEY = 'z';
 
 /**
  * A string whose plain comparison (`<`) orders values as DuckDB's ORDER BY does ascending:
@@ -155,13 +156,6 @@ class TextOut {
   }
 }
 
-/** A 32-bit FNV-1a hash of a string's UTF-16 units. */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 const own = (o: Record<string, JsonValue>, k: string): JsonValue => (Object.hasOwn(o, k) ? o[k]! : null);
 
 const FILE_DIGITS = 6;
@@ -221,7 +215,7 @@ export async function combine(store: ObjectStore, files: readonly CombineFile[],
             let key = '';
             for (const c of keyColumns) key += `${JSON.stringify(own(row, c))},`;
             const cmp = by === undefined ? '' : orderKey(own(row, by));
-            const p = (keyColumns.length ? hash32(key) : total) % partitions;
+            const p = (keyColumns.length ? hashString(key) : total) % partitions;
             if (scatter[p]!.add(`${key}\t${cmp}\t${order}\t${line}\n`)) await scatter[p]!.flush();
             s++;
             total++;

@@ -55,24 +55,18 @@ export function checkReferences(p: Pipeline, at: string): ConfigError[] {
   p.output.partitionBy.forEach((c, j) => {
     if (!outputs.includes(c)) errors.push(new ConfigError(`${at}.output.partitionBy[${j}]`, `"${c}" is not an output column${didYouMean(c, outputs)}`));
   });
-  // Groups are read from output rows; with `keep` and no select, a header column nobody listed may be one.
+  // Groups, anomaly columns and collect's columns are read from output rows; with `keep` and no
+  // select, a header column nobody listed may be one.
+  const onOut = (c: string, path: string) => {
+    if (!outputs.includes(c) && !(keep && !select)) errors.push(new ConfigError(path, `"${c}" is not an output column${didYouMean(c, outputs)}`));
+  };
   p.rules.dataset.forEach((r, j) => {
     const column = r.type === 'anomaly' ? ANOMALY_METRIC.exec(r.metric)?.[3] : undefined;
-    if (column !== undefined && !outputs.includes(column) && !(keep && !select)) {
-      errors.push(new ConfigError(`${at}.rules.dataset[${j}].metric`, `"${column}" is not an output column${didYouMean(column, outputs)}`));
-    }
-    if (r.type !== 'completeness') return;
-    r.groupBy.forEach((c, k) => {
-      if (!outputs.includes(c) && !(keep && !select)) {
-        errors.push(new ConfigError(`${at}.rules.dataset[${j}].groupBy[${k}]`, `"${c}" is not an output column${didYouMean(c, outputs)}`));
-      }
-    });
+    if (column !== undefined) onOut(column, `${at}.rules.dataset[${j}].metric`);
+    if (r.type === 'completeness') r.groupBy.forEach((c, k) => onOut(c, `${at}.rules.dataset[${j}].groupBy[${k}]`));
   });
   const collect = p.collect;
   if (collect) {
-    const onOut = (c: string, path: string) => {
-      if (!outputs.includes(c) && !(keep && !select)) errors.push(new ConfigError(path, `"${c}" is not an output column${didYouMean(c, outputs)}`));
-    };
     collect.dedupe?.key.forEach((c, k) => onOut(c, `${at}.collect.dedupe.key[${k}]`));
     const by = collect.dedupe?.keep;
     if (typeof by === 'object') onOut('max' in by ? by.max : by.min, `${at}.collect.dedupe.keep.${'max' in by ? 'max' : 'min'}`);

@@ -7,6 +7,7 @@ import { combine, type CombinedFile, type CombineOptions } from '../collect/comb
 import type { PartInfo } from '../formats/writers.js';
 import { readJobPlanHead } from '../plan/manifest.js';
 import { layout } from '../process/layout.js';
+import { headerName } from '../process/row.js';
 import type { CollectionFile, CollectionReport } from '../report/collection.js';
 import { renderCollectionHtml } from '../report/html.js';
 import type { SuccessManifest } from '../report/finalize.js';
@@ -24,7 +25,7 @@ export interface CollectMember {
 }
 
 /** The commit marker of a collection: its results are valid only once this lists them. */
-export interface CollectionManifest {
+interface CollectionManifest {
   readonly collectionId: string;
   readonly pipeline: string;
   readonly files: readonly { readonly key: string; readonly jobId: string }[];
@@ -75,8 +76,9 @@ export async function collectStep(pipeline: Pipeline, members: readonly CollectM
       if (!body) throw new Error(`job ${m.jobId} of ${m.key} has no _SUCCESS: its results are not committed`);
       inputs.push({ key: m.key, parts: [...(JSON.parse(body.toString('utf8')) as SuccessManifest).parts] });
       const plan = await readJobPlanHead(store, m.jobId);
-      const header = plan.header;
-      missing.push(header ? Object.entries(pipeline.schema.columns).map(([name, c]) => c.source ?? name).filter((source) => !header.includes(source)) : []);
+      // Matched as the row processor matches them (headerName), so a padded header name is no difference.
+      const names = new Set(plan.header?.map(headerName));
+      missing.push(plan.header ? Object.entries(pipeline.schema.columns).map(([name, c]) => c.source ?? name).filter((source) => !names.has(headerName(source))) : []);
     }
   }
   const known = new Set(outputColumnNames(pipeline));
@@ -158,7 +160,7 @@ function accountingOf(outcome: Awaited<ReturnType<typeof combine>> | undefined):
  * of one kind in a file and another kind in another. A file that differs from the most common
  * set of columns is named with its difference.
  */
-export function agreement(keys: readonly string[], missing: readonly (readonly string[])[], extra: readonly (readonly string[])[], seen: readonly Pick<CombinedFile, 'kinds'>[]): { schema: CollectionReport['schema']; types: Record<string, string[]>[] } {
+function agreement(keys: readonly string[], missing: readonly (readonly string[])[], extra: readonly (readonly string[])[], seen: readonly Pick<CombinedFile, 'kinds'>[]): { schema: CollectionReport['schema']; types: Record<string, string[]>[] } {
   const differences: string[] = [];
   const signature = keys.map((_, i) => JSON.stringify([missing[i] ?? [], extra[i] ?? []]));
   const counts = new Map<string, number>();

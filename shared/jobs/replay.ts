@@ -3,7 +3,7 @@ import type { Pipeline } from '../config/schema.js';
 import { dialectOf } from '../config/resolve.js';
 import { InputError } from '../errors.js';
 import { readJobPipeline, readJobPlan } from '../plan/manifest.js';
-import { layout } from '../process/layout.js';
+import { layout, rejectParts } from '../process/layout.js';
 import { lineBatches } from '../store/lines.js';
 import type { ObjectStore } from '../store/object-store.js';
 
@@ -43,10 +43,8 @@ export async function writeReplayInput(store: ObjectStore, jobId: string, config
   if (recorded.format.type === 'xlsx') throw new InputError(jobId, 0, 'a workbook\'s rejects name cells, not lines, and cannot be replayed as a file');
   const plan = await readJobPlan(store, jobId);
   const prefix = layout.rejects(recorded.name, jobId);
-  const parts: string[] = [];
-  for await (const o of store.list(prefix)) if (!o.key.startsWith(layout.rejectsStaging(recorded.name, jobId)) && /part-\d+\.jsonl$/.test(o.key)) parts.push(o.key);
+  const parts = (await rejectParts(store, recorded.name, jobId)).map((p) => p.key);
   if (!parts.length && !(await store.head(`${layout.reports(recorded.name, jobId)}report.json`))) throw new InputError(prefix, 0, `job ${jobId} has not finished: its rejects are published when it is finalized`);
-  parts.sort();
 
   const pipeline = configured(recorded.name);
   // A pipeline of its own (`<name>-replay`): its results, history and rules stay apart from the

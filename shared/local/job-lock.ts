@@ -34,6 +34,13 @@ export function holderAlive(holder: LockHolder): boolean {
   }
 }
 
+/** A job's status as a person should read it: a RUNNING job whose run is gone (killed, crashed) waits for a rerun. */
+export async function shownStatus(stateRoot: string, job: { readonly jobId: string; readonly status: string }): Promise<string> {
+  if (job.status !== 'RUNNING') return job.status;
+  const holder = await readLock(stateRoot, job.jobId);
+  return holder && holderAlive(holder) ? `RUNNING (pid ${holder.pid})` : 'STALE (rerun to resume)';
+}
+
 /** The lock on a job, if any; a lock file that cannot be parsed counts as none. */
 export async function readLock(stateRoot: string, jobId: string): Promise<LockHolder | undefined> {
   const text = await readFile(lockFile(stateRoot, jobId), 'utf8').catch(() => undefined);

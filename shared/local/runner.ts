@@ -230,8 +230,7 @@ async function runCollections(options: RunOptions, jobs: readonly JobOutcome[], 
     if (!pipeline.collect || !members.length) continue;
     const collectionId = collectionIdFor(pipeline, members.map((m) => m.jobId));
     releases.push(await acquireJobLock(deps.state.root, collectionId));
-    const keys = new Map(members.map((m) => [m.jobId, inputLocation(m.file).key]));
-    const done = await collectStep(pipeline, members.map((m) => ({ jobId: m.jobId, key: keys.get(m.jobId)!, status: m.status, ...(m.error ? { error: m.error } : {}) })), deps);
+    const done = await collectStep(pipeline, members.map((m) => ({ jobId: m.jobId, key: inputLocation(m.file).key, status: m.status, ...(m.error ? { error: m.error } : {}) })), deps);
     const outcome: CollectionOutcome = {
       pipeline: pipeline.name,
       collectionId,

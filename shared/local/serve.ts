@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { apiApp } from '../api/app.js';
-import { JobStatus } from '../state/models.js';
 import { FileStateStore } from './file-state-store.js';
 import { FsObjectStore } from './fs-object-store.js';
-import { holderAlive, readLock } from './job-lock.js';
+import { shownStatus } from './job-lock.js';
 
-export const LOOPBACK = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 /** `sluice serve`: the dashboard and API over a local output folder, on 127.0.0.1 unless a host is given. */
 export async function serveLocal(options: { out: string; port: number; host?: string }): Promise<{ url: string; host: string; port: number; exposed: boolean; close: () => Promise<void> }> {
@@ -18,12 +17,7 @@ export async function serveLocal(options: { out: string; port: number; host?: st
       state,
       objects: new FsObjectStore(options.out),
       link: async (key) => `/files/${key.split('/').map(encodeURIComponent).join('/')}`,
-      // A RUNNING job whose run is gone (killed, crashed) waits for a rerun.
-      statusOf: async (job) => {
-        if (job.status !== JobStatus.RUNNING) return job.status;
-        const holder = await readLock(stateRoot, job.jobId);
-        return holder && holderAlive(holder) ? `RUNNING (pid ${holder.pid})` : 'STALE (rerun to resume)';
-      },
+      statusOf: (job) => shownStatus(stateRoot, job),
     },
     // On loopback, only this machine's own names: a page elsewhere whose name was rebound to 127.0.0.1 is refused.
     { pages: true, ...(options.host === undefined ? { hosts: () => loopbackHosts(port) } : {}) },

@@ -1,3 +1,5 @@
+import type { ObjectStore } from '../store/object-store.js';
+
 /** Where a job's objects live; the same prefixes locally (under --out) and in the bucket. */
 export const layout = {
   results: (pipeline: string, jobId: string) => `results/${pipeline}/${jobId}/`,
@@ -15,3 +17,11 @@ export const layout = {
   /** What the reduce of one hash partition found for that rule; the partition count is in the name, so partitionings never mix. */
   reduced: (jobId: string, rule: number, partition: number, partitions: number) => `manifests/${jobId}/unique/${rule}/reduce-${partition}-of-${partitions}.json`,
 } as const;
+
+/** A finalized job's rejects parts (not the chunks' staged ones), in part order, with their sizes. */
+export async function rejectParts(store: ObjectStore, pipeline: string, jobId: string): Promise<{ key: string; size: number }[]> {
+  const staging = layout.rejectsStaging(pipeline, jobId);
+  const parts: { key: string; size: number }[] = [];
+  for await (const o of store.list(layout.rejects(pipeline, jobId))) if (!o.key.startsWith(staging) && /part-\d+\.jsonl$/.test(o.key)) parts.push({ key: o.key, size: o.size });
+  return parts.sort((a, b) => (a.key < b.key ? -1 : 1));
+}

@@ -66,6 +66,9 @@ interface SourceColumn {
   check: ColumnCheck;
 }
 
+/** A header name as columns are matched to it: spaces around it do not count. */
+export const headerName = (h: string): string => h.trim();
+
 /**
  * Compiles a pipeline's column checks, CEL rules and transforms against a header.
  * `header` is undefined for JSONL (columns are read by name).
@@ -77,7 +80,7 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   const jsonl = p.format.type === 'jsonl';
   // header: false reads columns by position, in schema order.
   const positional = !header && !jsonl;
-  const names = header?.map((h) => h.trim());
+  const names = header?.map(headerName);
   if (names) {
     const seen = new Set<string>();
     names.forEach((h, i) => {
@@ -88,7 +91,7 @@ export function compileRowProcessor(p: Pipeline, header: readonly string[] | und
   }
   const sources: SourceColumn[] = Object.entries(p.schema.columns).map(([name, c], position) => {
     const key = c.source ?? name;
-    const index = positional ? position : names ? names.indexOf(key.trim()) : -1;
+    const index = positional ? position : names ? names.indexOf(headerName(key)) : -1;
     return { name, type: c.type, index, key, check: compileColumn(name, c, nulls, `${at}.schema.columns.${name}`) };
   });
   if (names) {

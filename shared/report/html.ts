@@ -15,8 +15,8 @@ export function escapeHtml(text: string): string {
 }
 
 const esc = escapeHtml;
-const num = (n: number): string => n.toLocaleString('en-US');
-const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
+export const num = (n: number): string => n.toLocaleString('en-US');
+export const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const NO_DATA = '<p class="nodata">No data</p>';
 
@@ -78,7 +78,7 @@ function hbarChart(title: string, entries: readonly (readonly [string, number])[
   );
 }
 
-export interface VBars {
+interface VBars {
   readonly title: string;
   /** Number of x positions; bars may leave some empty, which shows gaps. */
   readonly slots: number;
@@ -279,13 +279,23 @@ function missingSlots(r: DatasetRuleResult): string {
   );
 }
 
-export const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
 .ok{background:#2e7d32}.bad{background:#c62828}.failure{background:#fdecea;border-left:4px solid #c62828;padding:.5em 1em;white-space:pre-wrap}
 code{background:#f4f4f4;padding:0 3px}ul{margin:0;padding-left:1.2em}.nodata{color:#777;font-style:italic}
 svg text{font-size:11px;fill:#333}.bar{fill:#4a7fb5}.bar.now{fill:#d9822b}.axis{stroke:#555}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}`;
+
+/** A self-contained page: the report's CSS inline, an optional inline script, no external assets. */
+export function htmlPage(title: string, body: string, script = ''): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head><body>
+${body}
+${script ? `<script>${script}</script>\n` : ''}</body></html>
+`;
+}
 
 /** Renders a job report as a self-contained HTML page (inline CSS and SVG, no scripts or external assets). */
 export function renderReportHtml(report: JobReport): string {
@@ -308,10 +318,9 @@ export function renderReportHtml(report: JobReport): string {
     esc(c.name), esc(c.type), num(c.count), num(c.nulls), esc(c.min ?? '—'), esc(c.max ?? '—'), num(c.distinct),
   ]);
   const none = '<p class="nodata">None</p>';
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Sluice report ${esc(report.pipeline)} / ${esc(report.jobId)}</title><style>${CSS}</style></head><body>
-<h1>${esc(report.pipeline)} ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
+  return htmlPage(
+    `Sluice report ${report.pipeline} / ${report.jobId}`,
+    `<h1>${esc(report.pipeline)} ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
 ${table(['Field', 'Value'], [
   ['Job', `<code>${esc(report.jobId)}</code>`],
   ['Input', `<code>${esc(report.input.key)}</code>`],
@@ -342,9 +351,8 @@ ${columnRows.length ? table(['Name', 'Type', 'Count', 'Nulls', 'Min', 'Max', 'Di
 ${chunksChart(report)}
 ${resourcesSection(report.resources)}
 <h2>Time coverage</h2>
-${s.coverage.length ? s.coverage.map(coverageChart).join('\n') : NO_DATA}
-</body></html>
-`;
+${s.coverage.length ? s.coverage.map(coverageChart).join('\n') : NO_DATA}`,
+  );
 }
 
 /** Where `to` is seen from the folder of `from` (both store keys), for links between reports. */
@@ -371,10 +379,9 @@ export function renderCollectionHtml(report: CollectionReport): string {
     num(f.duplicatesDropped),
     esc([f.missingColumns.length ? `lacks ${f.missingColumns.join(', ')}` : '', f.extraColumns.length ? `has ${f.extraColumns.join(', ')}` : '', ...Object.entries(f.types).map(([c, k]) => `${c}: ${k.join(' or ')}`)].filter(Boolean).join('; ') || '—'),
   ]);
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Sluice collection ${esc(report.pipeline)} / ${esc(report.collectionId)}</title><style>${CSS}</style></head><body>
-<h1>${esc(report.pipeline)}: a collection of ${num(report.files.length)} files ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
+  return htmlPage(
+    `Sluice collection ${report.pipeline} / ${report.collectionId}`,
+    `<h1>${esc(report.pipeline)}: a collection of ${num(report.files.length)} files ${badge(ok, 'SUCCEEDED', 'FAILED')}</h1>
 ${table(['Field', 'Value'], [
   ['Collection', `<code>${esc(report.collectionId)}</code>`],
   ['Dedupe', dedupe ? `key <code>${esc(dedupe.key.join(', '))}</code>, keep ${esc(keep)}` : 'none'],
@@ -389,7 +396,6 @@ ${report.failure ? `<div class="failure">${esc(report.failure)}</div>` : ''}
 <h2>Schema</h2>
 ${report.schema.agreed ? '<p>Every file has the same columns, with the same kinds of values.</p>' : `<ul>${report.schema.differences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`}
 <h2>Files</h2>
-${table(['File', 'Job', 'Rows', 'Added', 'Duplicates dropped', 'Schema'], fileRows)}
-</body></html>
-`;
+${table(['File', 'Job', 'Rows', 'Added', 'Duplicates dropped', 'Schema'], fileRows)}`,
+  );
 }

@@ -286,7 +286,7 @@ describe('collections in AWS', () => {
     const scheduled = { ...config, pipelines: [{ ...config.pipelines[0]!, schedule: { cron: 'cron(0 6 * * ? *)', prefix: 'sites/' } }] };
     const made = await templateApp();
     try {
-      const t = Template.fromStack(new SluiceStack(made.app, 'Batch', { config: scheduled, removal: 'destroy', fargate: false, env: { account: '123456789012', region: 'eu-west-1' } }));
+      const t = Template.fromStack(new SluiceStack(made.app, 'Batch', { config: scheduled, removal: 'destroy', workerMemoryMb: 1769, fargate: false, env: { account: '123456789012', region: 'eu-west-1' } }));
       const fns = Object.keys(t.findResources('AWS::Lambda::Function'));
       const collect = fns.find((k) => k.startsWith('Collect'))!;
       const sweep = fns.find((k) => k.startsWith('Sweep'))!;
