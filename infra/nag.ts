@@ -49,7 +49,7 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     const fn = stack.node.findChild(fnName);
     ack(sm.role, `IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnResource)}.Arn>:*]`, 'LambdaInvoke grant: any version or alias of our own function.');
   }
-  ack(sm.role, `IAM5[Resource::arn:${partition}:s3:::<${id(stack.storage.bucket)}>/*]`, "The Distributed Maps' ItemReaders read manifests/<jobId>/chunks.json and reduce.json, known only at run time.");
+  ack(sm.role, `IAM5[Resource::arn:${partition}:s3:::<${id(stack.storage.bucket)}>/*]`, "The Distributed Maps' ItemReaders read manifests/<jobId>/chunks.json, reduce.json and scan/windows.json, known only at run time.");
   if (fargate) {
     const td = { Ref: stack.getLogicalId(fargate.taskDefinition.node.defaultChild as CfnResource) };
     const part = (i: number) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::Split': [':', td] }] });

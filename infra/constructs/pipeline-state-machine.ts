@@ -63,7 +63,8 @@ const SERVICE_RETRY = {
 } as const;
 
 /**
- * Plan λ → Distributed Map over manifests/<jobId>/chunks.json, in batches → Choice (work λ | Fargate RunTask .sync)
+ * Plan λ → (a quoted file of several scan windows: Distributed Map of Plan λs over manifests/<jobId>/scan/windows.json
+ * → Plan λ again, resolving the scans) → Distributed Map over manifests/<jobId>/chunks.json, in batches → Choice (work λ | Fargate RunTask .sync)
  * → when the pipeline has `unique` rules, a Distributed Map over manifests/<jobId>/reduce.json (a reduce λ per
  * hash partition) → Finalize λ, with a catch-all to the Fail λ. Standard type, logs ALL, X-Ray on.
  */
@@ -144,18 +145,41 @@ export class PipelineStateMachine extends Construct {
     });
     reduce.itemProcessor(invoke('ReducePartition', props.reduce, JsonPath.DISCARD, TIMEOUTS, JsonPath.DISCARD));
 
+    // A quoted file of several scan windows: each window scanned by a Plan λ of its own (outputs
+    // discarded, the scans go to S3), then the Plan λ again to resolve them into the chunks.
+    const scanWindows = new DistributedMap(this, 'ScanWindows', {
+      itemReader: new S3JsonItemReader({ bucket: props.bucket, key: JsonPath.stringAt('$.plan.scanKey') }),
+      maxConcurrency: props.maxConcurrency,
+      resultPath: JsonPath.DISCARD,
+    });
+    scanWindows.itemProcessor(invoke('ScanWindow', props.plan, JsonPath.DISCARD, TIMEOUTS, JsonPath.DISCARD));
+    const planFromScans = new LambdaInvoke(this, 'PlanFromScans', {
+      lambdaFunction: props.plan,
+      payloadResponseOnly: true,
+      payload: TaskInput.fromObject({ jobId: JsonPath.stringAt('$.jobId'), pipeline: JsonPath.stringAt('$.pipeline'), key: JsonPath.stringAt('$.key'), scanned: true }),
+      resultPath: '$.plan',
+      retryOnServiceExceptions: false,
+    });
+    planFromScans.addRetry(backoff([SluiceErrors.transient]));
+    planFromScans.addRetry(service(LAMBDA_THROTTLES, SERVICE_RETRY.lambda));
+    const scanFirst = new Choice(this, 'NeedsBoundaryScan')
+      .when(Condition.isPresent('$.plan.scanKey'), scanWindows.next(planFromScans).next(map))
+      .otherwise(map);
+
     const finalize = invoke('Finalize', props.finalize, '$.result');
     finalize.next(new Succeed(this, 'Done'));
-    for (const step of [plan, map, reduce, finalize]) step.addCatch(fail, { errors: [Errors.ALL], resultPath: '$.error' });
+    for (const step of [plan, scanWindows, planFromScans, map, reduce, finalize]) step.addCatch(fail, { errors: [Errors.ALL], resultPath: '$.error' });
     const reduceIfUnique = new Choice(this, 'HasUniqueRules')
       // isPresent first: a plan output without the field (a λ older than this definition) must not fail the Choice, which no catch covers.
       .when(Condition.and(Condition.isPresent('$.plan.reducePartitions'), Condition.numberGreaterThan('$.plan.reducePartitions', 0)), reduce.next(finalize))
       .otherwise(finalize);
 
+    map.next(reduceIfUnique);
+
     this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(plan.next(map).next(reduceIfUnique)),
+      definitionBody: DefinitionBody.fromChainable(plan.next(scanFirst)),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
       timeout: Duration.hours(24),

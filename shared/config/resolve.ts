@@ -28,11 +28,14 @@ export function dialectOf(p: Pipeline, lineBreak: Dialect['lineBreak'] = '\n'): 
 /**
  * Stable hash of the settings that decide a job's outputs: part of the job id and of each chunk's
  * fingerprint. Where and how it runs (compute, retry, schedule) is left out, so a rerun with
- * more time or memory resumes the same job; so is collect, which acts on the jobs' results.
+ * more time or memory resumes the same job; so is collect, which acts on the jobs' results, and
+ * the scan window.
  */
 export function pipelineHash(p: Pipeline): string {
   const { compute: _compute, retry: _retry, schedule: _schedule, collect: _collect, ...outputs } = p;
-  return createHash('sha256').update(stableJson(outputs)).digest('hex').slice(0, 16);
+  // The scan window changes how boundaries are found, not where.
+  const { scanWindow: _scanWindow, ...chunking } = p.chunking;
+  return createHash('sha256').update(stableJson({ ...outputs, chunking })).digest('hex').slice(0, 16);
 }
 
 export function stableJson(v: unknown): string {

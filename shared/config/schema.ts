@@ -86,6 +86,9 @@ export const ChunkingSchema = z.strictObject({
   strategy: z.enum(['bytes', 'rows', 'whole-file']).default('bytes').describe('bytes: chunks of targetSize; rows: of about targetRows; whole-file: one chunk'),
   targetSize: byteSize.default('64MB').describe('Chunk size for strategy bytes'),
   targetRows: z.number().int().positive().default(500_000).describe('Approximate rows per chunk for strategy rows'),
+  scanWindow: byteSize
+    .default('1GB')
+    .describe('Quoted formats: the boundary scan of a larger file runs in windows of about this size, apart (in AWS each its own Plan invocation); the chunks are the same whatever it is'),
 });
 
 const Severity = z.enum(['error', 'warn']);

@@ -1,7 +1,8 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
-import { chunkCountOf, planChunks, type ChunkRange, type JobPlan } from '../plan/plan.js';
+import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PendingPlan } from '../plan/plan.js';
+import type { WindowScan } from '../plan/windows.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { bottleneckOf, processPeakRss, threadCpu, type ResourceRecord } from '../process/resources.js';
@@ -40,6 +41,21 @@ export interface PlanOutput {
   readonly reducePartitions: number;
 }
 
+/** The Plan step's output when the boundary scan runs in windows first: the scan Map's items. */
+export interface ScanOutput {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly scanKey: string;
+  readonly windows: number;
+}
+
+/** One item of the scan Map: a window of the input to scan for record starts. */
+export interface ScanTask {
+  readonly jobId: string;
+  readonly pipeline: string;
+  readonly window: number;
+}
+
 /** One item of the reduce Map: a hash partition of the job's `unique` keys to check. */
 export interface ReduceTask {
   readonly jobId: string;
@@ -75,6 +91,9 @@ export function workItems(input: WorkInput): readonly ChunkTask[] {
 const FINALIZE_READS = 16;
 
 const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
+const pendingKey = (jobId: string) => `${layout.manifests(jobId)}scan/pending.json`;
+const scanKey = (jobId: string) => `${layout.manifests(jobId)}scan/windows.json`;
+const windowKey = (jobId: string, window: number) => `${layout.manifests(jobId)}scan/window-${String(window).padStart(5, '0')}.json`;
 const reduceKey = (jobId: string) => `${layout.manifests(jobId)}reduce.json`;
 
 export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
@@ -287,16 +306,37 @@ export async function failJob(jobId: string, pipeline: string, cause: { name: st
 
 // ---- The AWS steps: each adapts its Step Functions input to the flow above.
 
-/** Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. */
-export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<PlanOutput> {
+/**
+ * Plan step: record-aligned chunks, written as the JSON manifest the Distributed Map reads. A
+ * quoted file of several scan windows is planned in two calls: the first writes the windows for
+ * the scan Map (scanStep) and returns them; the second (`scanned`) resolves their scans.
+ */
+export async function planStep(input: ExecutionInput & { readonly scanned?: boolean }, deps: CloudDeps): Promise<PlanOutput | ScanOutput> {
   const pipeline = pipelineNamed(deps, input.pipeline);
-  // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
-  // not matter; in an unversioned one the read of the changed object fails as an InputError.
-  const recorded = (await deps.state.getJob(input.jobId))?.input;
-  const plan = await planJob(pipeline, input.key, deps, recorded);
-  if (plan.jobId !== input.jobId) {
-    // No recorded version and the object changed since the event: this execution's job no longer describes it.
-    throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${plan.jobId}); the new version has its own job`);
+  const store = deps.input ?? deps.objects;
+  let plan: JobPlan;
+  if (input.scanned) {
+    const pending = await readJson<PendingPlan>(deps, pendingKey(input.jobId));
+    const scans = await inParallel(pending.windows.length, 32, (w) => readJson<WindowScan>(deps, windowKey(input.jobId, w)));
+    plan = await completePlan(store, pending, scans);
+  } else {
+    // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
+    // not matter; in an unversioned one the read of the changed object fails as an InputError.
+    const recorded = (await deps.state.getJob(input.jobId))?.input;
+    const draft = await draftPlan(store, input.key, pipeline, recorded);
+    const jobId = (draft.plan ?? draft.pending.plan).jobId;
+    if (jobId !== input.jobId) {
+      // No recorded version and the object changed since the event: this execution's job no longer describes it.
+      throw new InputError(input.key, 0, `object changed since the event (job ${input.jobId}, now ${jobId}); the new version has its own job`);
+    }
+    if (draft.pending) {
+      const windows = draft.pending.windows.length;
+      await deps.objects.put(pendingKey(jobId), JSON.stringify(draft.pending));
+      await deps.objects.put(scanKey(jobId), JSON.stringify(Array.from({ length: windows }, (_, window): ScanTask => ({ jobId, pipeline: pipeline.name, window }))));
+      deps.log.info('scanning for boundaries', { jobId, windows });
+      return { jobId, pipeline: pipeline.name, scanKey: scanKey(jobId), windows };
+    }
+    plan = draft.plan;
   }
   const items: ChunkTask[] = plan.chunks.map((c) => ({ jobId: plan.jobId, pipeline: pipeline.name, index: c.index, compute: pipeline.compute.type, start: c.start, end: c.end }));
   await storePlan(plan, pipeline, deps);
@@ -310,6 +350,32 @@ export async function planStep(input: ExecutionInput, deps: CloudDeps): Promise<
   if (job) await deps.state.putJob({ ...job, status: JobStatus.RUNNING, chunks: plan.chunks.length, updatedAt: at, startedAt: at });
   deps.log.info('planned', { jobId: plan.jobId, chunks: plan.chunks.length, method: plan.method });
   return { jobId: plan.jobId, pipeline: pipeline.name, manifestKey: manifestKey(plan.jobId), chunks: plan.chunks.length, batch: chunksPerInvocation(pipeline, plan), reduceKey: reduceKey(plan.jobId), reducePartitions: partitions };
+}
+
+/** Scan step: one window of a pending plan, its record starts written for the second plan call. */
+export async function scanStep(task: ScanTask, deps: CloudDeps): Promise<{ jobId: string; window: number; starts: number }> {
+  const pending = await readJson<PendingPlan>(deps, pendingKey(task.jobId));
+  const scan = await scanPendingWindow(deps.input ?? deps.objects, pending, task.window);
+  await deps.objects.put(windowKey(task.jobId, task.window), JSON.stringify(scan));
+  return { jobId: task.jobId, window: task.window, starts: scan.starts.length };
+}
+
+async function readJson<T>(deps: Pick<CloudDeps, 'objects'>, key: string): Promise<T> {
+  const body = await deps.objects.get(key);
+  if (!body) throw new Error(`${key} is missing`);
+  return JSON.parse(body.toString('utf8')) as T;
+}
+
+/** `f` of 0 … n-1, at most `limit` at once, in order. */
+async function inParallel<T>(n: number, limit: number, f: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, n) }, async () => {
+      for (let i = next++; i < n; i = next++) out[i] = await f(i);
+    }),
+  );
+  return out;
 }
 
 /**

@@ -10,6 +10,7 @@ import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords } from '../formats/records.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { quotedRecordStarts } from './record-starts.js';
+import { resolveWindows, scanWindow, scanWindows, SYNC_BYTES, type ScanWindow, type WindowScan } from './windows.js';
 
 /** One record-aligned byte range of the input. `end` is exclusive. */
 export interface ChunkRange {
@@ -52,11 +53,45 @@ export function jobIdFor(pipeline: Pipeline, input: { key: string; etag: string;
 const WINDOW = 64 * 1024;
 
 /**
+ * A plan whose quote-aware boundary scan is still to run, in windows (see windows.ts): all the
+ * plan but its chunks, and what each window's scan needs. JSON, so a Map can hand it on.
+ */
+export interface PendingPlan {
+  readonly plan: Omit<JobPlan, 'chunks'>;
+  readonly dialect: Dialect;
+  readonly maxLineBytes: number;
+  readonly windows: readonly ScanWindow[];
+}
+
+/** A plan, or the windows still to scan for it. */
+export type PlanDraft = { readonly plan: JobPlan; readonly pending?: undefined } | { readonly pending: PendingPlan; readonly plan?: undefined };
+
+/**
  * Plans record-aligned chunks, reading only the header and a small window at each boundary (plus
- * a quote scan for quoted formats). With `version`, plans that version of the object (the one an
- * event announced) rather than whatever the key holds now.
+ * a quote scan for quoted formats, window by window for a file of several windows). With
+ * `version`, plans that version of the object (the one an event announced) rather than whatever
+ * the key holds now.
  */
 export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input']): Promise<JobPlan> {
+  const draft = await draftPlan(store, key, pipeline, version);
+  if (draft.plan) return draft.plan;
+  const { pending } = draft;
+  // One thread scans them all here; a few at a time keeps the reads ahead of it.
+  const scans: WindowScan[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(4, pending.windows.length) }, async () => {
+      for (let i = next++; i < pending.windows.length; i = next++) scans[i] = await scanPendingWindow(store, pending, i);
+    }),
+  );
+  return completePlan(store, pending, scans);
+}
+
+/**
+ * The plan, when it needs no window scans; else what the scans need. A quoted file of more than
+ * one `chunking.scanWindow` is scanned in windows.
+ */
+export async function draftPlan(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input']): Promise<PlanDraft> {
   const info = version ?? (await store.head(key));
   if (!info) throw new InputError(key, 0, 'file not found');
   // Every read is of one version: a plan never mixes the bytes of two uploads.
@@ -73,18 +108,18 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
     const head = await readSheetHead(source.read(), pipeline.format, key).catch((e: unknown) => {
       throw classifyReadError(e, key);
     });
-    return { ...base, compression: 'none', ...head, dataStart: 0, lineBreak: '\n', method: 'whole-file: a workbook is one chunk', chunks: [{ index: 0, start: 0, end: info.size }] };
+    return { plan: { ...base, compression: 'none', ...head, dataStart: 0, lineBreak: '\n', method: 'whole-file: a workbook is one chunk', chunks: [{ index: 0, start: 0, end: info.size }] } };
   }
   if (gzip) {
     const head = await readHeader(Readable.from(source.read()).pipe(createGunzip()), key, pipeline).catch((e: unknown) => {
       throw classifyReadError(e, key);
     });
-    return { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] };
+    return { plan: { ...base, compression: 'gzip', ...head, method: 'whole-file: gzip cannot be split by byte range', chunks: [{ index: 0, start: 0, end: info.size }] } };
   }
   const head = await readHeader(source.read({ start: 0, end: Math.min(info.size, pipeline.format.maxLineBytes + 8) }), key, pipeline);
   const { dataStart } = head;
   const dialect = dialectOf(pipeline, head.lineBreak);
-  const one = (method: string): JobPlan => ({ ...base, compression: 'none', ...head, method, chunks: [{ index: 0, start: dataStart, end: info.size }] });
+  const one = (method: string): PlanDraft => ({ plan: { ...base, compression: 'none', ...head, method, chunks: [{ index: 0, start: dataStart, end: info.size }] } });
   if (pipeline.chunking.strategy === 'whole-file') return one('whole-file: as configured');
 
   let target = parseByteSize(pipeline.chunking.targetSize);
@@ -97,14 +132,65 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   if (info.size - dataStart <= target) return one(`${method}; file fits in one chunk`);
   const nominal: number[] = [];
   for (let b = dataStart + target; b < info.size; b += target) nominal.push(b);
-  const boundaries =
-    dialect.quote === ''
-      ? await Promise.all(nominal.map((b) => nextLineStart(source, b, pipeline.format.maxLineBytes, dialect.lineBreak)))
-      : await recordBoundaries(source, key, pipeline, dataStart, nominal, dialect);
-  if (dialect.quote !== '') method += '; boundaries from a quote-aware scan';
-  const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < info.size))].sort((a, b) => a - b);
-  const chunks = starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? info.size }));
-  return { ...base, compression: 'none', ...head, method, chunks };
+  const plan = { ...base, compression: 'none' as const, ...head, method };
+  if (dialect.quote === '') {
+    const boundaries = await Promise.all(nominal.map((b) => nextLineStart(source, b, pipeline.format.maxLineBytes, dialect.lineBreak)));
+    return { plan: withChunks(plan, boundaries) };
+  }
+  const windows = scanWindows(dataStart, nominal, target, parseByteSize(pipeline.chunking.scanWindow));
+  if (!byteScannable(pipeline, dialect) || windows.length === 1) {
+    const boundaries = await recordBoundaries(source, key, pipeline, dataStart, nominal, dialect);
+    return { plan: withChunks({ ...plan, method: `${method}; boundaries from a quote-aware scan` }, boundaries) };
+  }
+  return { pending: { plan, dialect, maxLineBytes: pipeline.format.maxLineBytes, windows } };
+}
+
+/** Scans window `index` of a pending plan from its guessed start: the first line start in it. */
+export async function scanPendingWindow(store: ObjectStore, pending: PendingPlan, index: number): Promise<WindowScan> {
+  const window = pending.windows[index];
+  if (!window) throw new Error(`no window ${index} in the plan of ${pending.plan.jobId}`);
+  const source = pendingSource(store, pending);
+  const from = index === 0 ? window.start : await nextLineStart(source, window.start, pending.maxLineBytes, pending.dialect.lineBreak);
+  return scanWindow(window, from, windowReader(source, window), { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size });
+}
+
+/**
+ * Reads for a window's scan: up to its tail's end and a margin in one ranged read, then onward
+ * in steps of 1 MiB only while the scan still wants bytes (a record across the tail's end), so no
+ * request asks for much more than the window.
+ */
+function windowReader(source: Source, window: ScanWindow): (start: number) => AsyncIterable<Uint8Array> {
+  const until = window.end < 0 ? source.size : window.end + SYNC_BYTES + WINDOW;
+  return async function* (start) {
+    let at = start;
+    let end = Math.min(source.size, Math.max(until, start + WINDOW));
+    while (at < source.size) {
+      yield* source.read({ start: at, end });
+      at = end;
+      end = Math.min(source.size, at + (1 << 20));
+    }
+  };
+}
+
+/** The plan from its windows' scans; a window whose guess met no true record start is scanned again here. */
+export async function completePlan(store: ObjectStore, pending: PendingPlan, scans: readonly WindowScan[]): Promise<JobPlan> {
+  const source = pendingSource(store, pending);
+  const settings = { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size };
+  const { boundaries, rescanned } = await resolveWindows(pending.windows, scans, (window, from) => scanWindow(window, from, windowReader(source, window), settings));
+  const method = `${pending.plan.method}; boundaries from a quote-aware scan in ${pending.windows.length} windows${rescanned ? ` (${rescanned} scanned again from a true record start)` : ''}`;
+  return withChunks({ ...pending.plan, method }, boundaries);
+}
+
+function pendingSource(store: ObjectStore, pending: PendingPlan): Source {
+  const { input } = pending.plan;
+  return { key: input.key, size: input.size, read: (range) => store.read(input.key, range, input) };
+}
+
+/** The plan's chunks from its boundaries: the first at the data start, none empty. */
+function withChunks(plan: Omit<JobPlan, 'chunks'>, boundaries: readonly number[]): JobPlan {
+  const { dataStart, input } = plan;
+  const starts = [dataStart, ...new Set(boundaries.filter((b) => b > dataStart && b < input.size))].sort((a, b) => a - b);
+  return { ...plan, chunks: starts.map((start, index) => ({ index, start, end: starts[index + 1] ?? input.size })) };
 }
 
 /** One object version, as the planner reads it. */
@@ -239,7 +325,7 @@ function listedAfter(bytes: Buffer, from: number, firstLine: number, lineByte: n
 }
 
 /** First byte after the first line break at or after `from` (never splits a line). */
-async function nextLineStart(source: Source, from: number, maxLine: number, lineBreak: string): Promise<number> {
+export async function nextLineStart(source: Source, from: number, maxLine: number, lineBreak: string): Promise<number> {
   const lineByte = lineBreak.charCodeAt(0);
   const { size } = source;
   // The byte before `from` tells whether `from` already starts a line.
@@ -263,11 +349,14 @@ async function nextLineStart(source: Source, from: number, maxLine: number, line
  * would start it: found on the bytes (ASCII dialects), or by streaming the file through the reader.
  */
 async function recordBoundaries(source: Source, key: string, pipeline: Pipeline, start: number, nominal: number[], dialect: Dialect): Promise<number[]> {
-  const ascii = (s: string | undefined) => !s || [...s].every((c) => c.charCodeAt(0) < 0x80);
-  if (pipeline.format.type !== 'jsonl' && ascii(dialect.quote) && ascii(dialect.delimiter) && ascii(dialect.comment)) {
-    return quotedRecordStarts(source.read({ start, end: source.size }), start, nominal, dialect, pipeline.format.maxLineBytes);
-  }
+  if (byteScannable(pipeline, dialect)) return quotedRecordStarts(source.read({ start, end: source.size }), start, nominal, dialect, pipeline.format.maxLineBytes);
   return readerRecordStarts(source, key, pipeline, start, nominal, dialect);
+}
+
+/** Whether boundaries can be found on the bytes (quotedRecordStarts): ASCII quote, delimiter and comment. */
+function byteScannable(pipeline: Pipeline, dialect: Dialect): boolean {
+  const ascii = (s: string | undefined) => !s || [...s].every((c) => c.charCodeAt(0) < 0x80);
+  return pipeline.format.type !== 'jsonl' && ascii(dialect.quote) && ascii(dialect.delimiter) && ascii(dialect.comment);
 }
 
 /** The same as `quotedRecordStarts`, by the reader itself: for dialects whose quote, delimiter or comment is not ASCII. */

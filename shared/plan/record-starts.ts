@@ -1,8 +1,16 @@
 import type { Dialect } from '../formats/delimited.js';
 
+/** Byte offsets `[from, to)`, each a target: the scan finds the first record start at or after each. */
+export interface TargetRange {
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * Record starts found on the bytes, for the planner: the first record that starts at or after
- * each nominal boundary, where one pass of the reader (`readRecords`) would start one. It follows
+ * each nominal boundary, where one pass of the reader (`readRecords`) would start one; a range
+ * of targets (sorted, apart) stands for each of its offsets, so it yields every record start in
+ * it and the first after. It follows
  * the tokenizer's rules (quoted fields over lines, a malformed record spans its first line, a
  * quoted field must close within maxLineBytes of the record's start, comment and blank lines are
  * not records) but builds no text and no fields: lines without a quote are skipped by the
@@ -11,12 +19,15 @@ import type { Dialect } from '../formats/delimited.js';
 export async function quotedRecordStarts(
   source: AsyncIterable<Uint8Array>,
   start: number,
-  nominal: readonly number[],
+  nominal: readonly number[] | readonly TargetRange[],
   dialect: Dialect,
   maxLineBytes: number,
 ): Promise<number[]> {
   const out: number[] = [];
+  const ranges = (nominal as readonly (number | TargetRange)[]).map((n) => (typeof n === 'number' ? { from: n, to: n + 1 } : n));
+  // The target: the first byte offset of the ranges past the last record found; `next` its range.
   let next = 0;
+  let target = ranges[0]?.from ?? 0;
   const q = dialect.quote.charCodeAt(0);
   const d = dialect.delimiter.charCodeAt(0);
   const nl = dialect.lineBreak.charCodeAt(0);
@@ -39,7 +50,9 @@ export async function quotedRecordStarts(
   };
   const found = (at: number) => {
     out.push(at);
-    while (next < nominal.length && nominal[next]! <= at) next++;
+    target = at + 1;
+    while (next < ranges.length && ranges[next]!.to <= target) next++;
+    if (next < ranges.length) target = Math.max(target, ranges[next]!.from);
   };
   /** Bytes of buf[from, to) as the tokenizer measures them: on the decoded text, where an invalid byte became a 3-byte U+FFFD. */
   const exceeds = (from: number, to: number, final = true) => {
@@ -104,7 +117,7 @@ export async function quotedRecordStarts(
   const scan = (final: boolean) => {
     const length = buf.length;
     let quoteAt = buf.indexOf(q, pos);
-    while (pos < length && next < nominal.length) {
+    while (pos < length && next < ranges.length) {
       if (skipping) {
         const e = buf.indexOf(nl, pos);
         if (e === -1) {
@@ -118,19 +131,19 @@ export async function quotedRecordStarts(
       const lineBreak = buf.indexOf(nl, pos);
       if (lineBreak === -1 && !final) {
         if (length - pos > overLimit) {
-          if (base + pos >= nominal[next]!) found(base + pos);
+          if (base + pos >= target) found(base + pos);
           skipping = true;
         }
         return;
       }
       const lineEnd = lineBreak === -1 ? length : lineBreak;
       const after = lineBreak === -1 ? length : lineBreak + 1;
-      const target = nominal[next]! - base;
+      const rel = target - base;
       if (quoteAt !== -1 && quoteAt < pos) quoteAt = buf.indexOf(q, pos);
       if (quoteAt === -1 || quoteAt >= lineEnd) {
         // Plain lines up to the one with the next quote (or all that are in hand): every line start is a record start.
         const plainEnd = quoteAt !== -1 ? buf.lastIndexOf(nl, quoteAt - 1) + 1 : final ? length : buf.lastIndexOf(nl) + 1;
-        const lineAfter = target <= pos ? -2 : buf.indexOf(nl, target - 1);
+        const lineAfter = rel <= pos ? -2 : buf.indexOf(nl, rel - 1);
         let at = lineAfter === -2 ? pos : lineAfter === -1 ? length : lineAfter + 1;
         if (at >= plainEnd) {
           pos = plainEnd;
@@ -157,7 +170,7 @@ export async function quotedRecordStarts(
       }
       const end = quotedEnd(pos, length, final);
       if (end === MORE) return;
-      if (base + pos >= nominal[next]!) found(base + pos);
+      if (base + pos >= target) found(base + pos);
       pos = end === MALFORMED ? after : end;
     }
   };
@@ -167,7 +180,7 @@ export async function quotedRecordStarts(
     base += pos;
     pos = 0;
     scan(false);
-    if (next >= nominal.length) return out;
+    if (next >= ranges.length) return out;
     if (skipping) {
       base += buf.length;
       buf = Buffer.alloc(0);

@@ -190,45 +190,55 @@ export function reportJson(report: JobReport): string {
 
 /** Copies each chunk's staged rejects to its final key with absolute line numbers, then drops the staging copy. */
 async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readonly ChunkResult[], store: ObjectStore): Promise<PartInfo[]> {
-  const out: PartInfo[] = [];
+  // Each chunk's first line, then its rejects copied with absolute line numbers, 16 chunks at a
+  // time: at 16,000 chunks one after the other, the requests alone would outlast a Lambda.
+  const todo: { r: ChunkResult & { rejects: PartInfo }; lineBase: number }[] = [];
   let base = linesBeforeData(plan);
   for (const r of ordered) {
-    const lineBase = base;
+    // A chunk without rejects stages none (before 2026-12-04 it staged an empty object, left where it is).
+    if (r.rejects && r.rejects.rows > 0) todo.push({ r: r as ChunkResult & { rejects: PartInfo }, lineBase: base });
     base += r.stats.lines;
-    if (!r.rejects) continue;
-    const staged = r.rejects.key;
-    const key = `${layout.rejects(pipeline.name, plan.jobId)}${layout.part(r.index)}.jsonl`;
-    if (r.rejects.rows === 0) {
-      await store.delete(staged);
-      continue;
-    }
-    if (!(await store.head(staged))) {
-      // Already published by an earlier finalize that stopped before the report.
-      const existing = await store.get(key);
-      if (existing) out.push({ key, rows: r.rejects.rows, bytes: existing.length, sha256: createHash('sha256').update(existing).digest('hex') });
-      continue;
-    }
-    // Streamed line by line: rejects of a chunk can be as large as the chunk.
-    const sink = new HashingSink(key, store.writer(key));
-    let rest = '';
-    const emit = (text: string) => sink.write(text);
-    const relabel = (l: string) => l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`);
-    try {
-      const decoder = new TextDecoder();
-      for await (const c of store.read(staged)) {
-        const lines = (rest + decoder.decode(c, { stream: true })).split('\n');
-        rest = lines.pop()!;
-        if (lines.length) await emit(`${lines.map(relabel).join('\n')}\n`);
-      }
-      if (rest) await emit(relabel(rest));
-      out.push(await sink.commit(r.rejects.rows));
-    } catch (e) {
-      await sink.abort();
-      throw e;
-    }
-    await store.delete(staged);
   }
-  return out;
+  const out: (PartInfo | undefined)[] = new Array(todo.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(16, todo.length) }, async () => {
+      for (let i = next++; i < todo.length; i = next++) out[i] = await publishChunkRejects(pipeline, plan, todo[i]!.r, todo[i]!.lineBase, store);
+    }),
+  );
+  return out.filter((p): p is PartInfo => p !== undefined);
+}
+
+/** One chunk's staged rejects at their final key, with absolute line numbers; undefined when an earlier finalize published them and the part is gone. */
+async function publishChunkRejects(pipeline: Pipeline, plan: JobPlan, r: ChunkResult & { rejects: PartInfo }, lineBase: number, store: ObjectStore): Promise<PartInfo | undefined> {
+  const staged = r.rejects.key;
+  const key = `${layout.rejects(pipeline.name, plan.jobId)}${layout.part(r.index)}.jsonl`;
+  if (!(await store.head(staged))) {
+    // Already published by an earlier finalize that stopped before the report.
+    const existing = await store.get(key);
+    return existing ? { key, rows: r.rejects.rows, bytes: existing.length, sha256: createHash('sha256').update(existing).digest('hex') } : undefined;
+  }
+  // Streamed line by line: rejects of a chunk can be as large as the chunk.
+  const sink = new HashingSink(key, store.writer(key));
+  let rest = '';
+  const emit = (text: string) => sink.write(text);
+  const relabel = (l: string) => l.replace(/^\{"line":(\d+)/, (_m, n: string) => `{"line":${Number(n) + lineBase}`);
+  let part: PartInfo;
+  try {
+    const decoder = new TextDecoder();
+    for await (const c of store.read(staged)) {
+      const lines = (rest + decoder.decode(c, { stream: true })).split('\n');
+      rest = lines.pop()!;
+      if (lines.length) await emit(`${lines.map(relabel).join('\n')}\n`);
+    }
+    if (rest) await emit(relabel(rest));
+    part = await sink.commit(r.rejects.rows);
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  await store.delete(staged);
+  return part;
 }
 
 async function evaluateDatasetRules(pipeline: Pipeline, plan: JobPlan, stats: ChunkStats, store: ObjectStore, figures: JobFigures, history: readonly HistoryEntry[]): Promise<DatasetRuleResult[]> {

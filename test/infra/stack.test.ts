@@ -185,7 +185,7 @@ describe('state machine', () => {
       }
     };
     visit(asl as never);
-    expect(Object.keys(tasks).sort()).toEqual(['Finalize', 'Plan', 'RecordFailure', 'ReducePartition', 'Work', 'WorkOnFargate']);
+    expect(Object.keys(tasks).sort()).toEqual(['Finalize', 'Plan', 'PlanFromScans', 'RecordFailure', 'ReducePartition', 'ScanWindow', 'Work', 'WorkOnFargate']);
     for (const [name, task] of Object.entries(tasks)) {
       for (const retry of task.Retry!) {
         expect(retry).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) });
@@ -193,7 +193,7 @@ describe('state machine', () => {
       }
     }
     const lambdaService = { ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']), IntervalSeconds: 2, MaxAttempts: 12, MaxDelaySeconds: 300 };
-    for (const name of ['Plan', 'Work', 'ReducePartition', 'Finalize']) {
+    for (const name of ['Plan', 'ScanWindow', 'PlanFromScans', 'Work', 'ReducePartition', 'Finalize']) {
       expect(tasks[name]!.Retry, name).toHaveLength(2);
       expect(tasks[name]!.Retry![0]!.ErrorEquals).toContain('Sluice.TransientError');
       expect(tasks[name]!.Retry![0]!.ErrorEquals).not.toContain('Lambda.TooManyRequestsException');
@@ -211,6 +211,28 @@ describe('state machine', () => {
     expect(tasks.Work!.OutputPath).toBeNull();
     expect(tasks.WorkOnFargate!.OutputPath).toBeNull();
     expect(tasks.ReducePartition!.OutputPath).toBeNull();
+    expect(tasks.ScanWindow!.OutputPath).toBeNull();
+  });
+
+  it('scans a quoted file for boundaries in a Distributed Map of Plan λs, one per window, then plans from their scans; else maps at once', () => {
+    const { sm } = definition();
+    const asl = resolveDefinition(sm.Properties.DefinitionString as never, template.toJSON().Resources as never) as { States: Record<string, Record<string, unknown>> };
+    expect(asl.States.Plan!.Next).toBe('NeedsBoundaryScan');
+    expect(asl.States.NeedsBoundaryScan).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.plan.scanKey', IsPresent: true, Next: 'ScanWindows' }], Default: 'Chunks' });
+    const scan = asl.States.ScanWindows as { ItemReader: unknown; ItemProcessor: { ProcessorConfig: unknown; StartAt: string; States: Record<string, { Resource: string }> }; ResultPath: unknown; Next: string; Catch: { Next: string }[]; MaxConcurrency: number };
+    expect(scan.ItemReader).toMatchObject({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.plan.scanKey' } });
+    expect(scan.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'ScanWindow' });
+    expect(scan).toMatchObject({ ResultPath: null, Next: 'PlanFromScans', MaxConcurrency: 50 });
+    expect(scan.Catch[0]!.Next).toBe('RecordFailure');
+    const plan = asl.States.Plan as { Resource: string };
+    const fromScans = asl.States.PlanFromScans as { Resource: string; Parameters: Record<string, unknown>; ResultPath: string; Next: string; Catch: { Next: string }[] };
+    // The same Plan λ all three ways.
+    expect(plan.Resource).toMatch(/^arn:aws:lambda:.*:function:Plan/);
+    expect(scan.ItemProcessor.States.ScanWindow!.Resource).toBe(plan.Resource);
+    expect(fromScans.Resource).toBe(plan.Resource);
+    expect(fromScans.Parameters).toEqual({ 'jobId.$': '$.jobId', 'pipeline.$': '$.pipeline', 'key.$': '$.key', scanned: true });
+    expect(fromScans).toMatchObject({ ResultPath: '$.plan', Next: 'Chunks' });
+    expect(fromScans.Catch[0]!.Next).toBe('RecordFailure');
   });
 
   it('reduces the unique keys in a second Distributed Map, one item per hash partition, only when the plan has partitions, then finalizes', () => {

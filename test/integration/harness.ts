@@ -254,6 +254,8 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const local: Record<string, Handler> = {
     Plan: handlers.plan,
+    ScanWindow: handlers.plan,
+    PlanFromScans: handlers.plan,
     Work: async (task) => {
       // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler
       // never starts; an invocation in its own process is killed where it stands, its clock started

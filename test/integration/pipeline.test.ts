@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
+import { parse as csvParse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobReport } from '../../shared/report/job-report.js';
 import { parseConfig } from '../../shared/config/load.js';
@@ -26,6 +27,8 @@ const config = parseConfig({
     { ...flux, name: 'flux-collect', match: { prefix: 'collect/' }, collect: { dedupe: { key: ['SITE_ID', 'TIMESTAMP_START'], keep: 'last' }, sort: ['SITE_ID', 'TIMESTAMP_START'] } },
     // The instrument-software case: one container run per site-year file, on its validated rows.
     { ...flux, name: 'flux-external', match: { prefix: 'external/' }, chunking: { strategy: 'whole-file' }, compute: { type: 'fargate', memoryMb: 2048, command: [process.execPath, '-e', SUMMARIZE] } },
+    // Quoted CSV whose boundaries are found in scan windows of three chunks, each by a Plan λ of its own.
+    { name: 'quoted', match: { prefix: 'quoted/' }, format: { type: 'csv' }, chunking: { targetSize: 2000, scanWindow: 6000 }, schema: { columns: { id: { type: 'integer', required: true }, note: { type: 'string' } } } },
   ],
 });
 
@@ -183,6 +186,24 @@ describe('emulated cloud: S3 event → dispatch → state machine → results', 
     } finally {
       emu.beforeWork = undefined;
     }
+  });
+
+  it('plans a quoted CSV in scan windows (a Map of Plan λs, then the plan from their scans), every record once', async () => {
+    // Notes with line breaks, commas and doubled quotes, so many nominal boundaries fall inside a quoted field.
+    const note = (i: number) => (i % 3 === 0 ? `"line one of ${i}\nline two, with a comma\nand ""quotes"""` : i % 3 === 1 ? `plain ${i}` : '');
+    const body = `id,note\n${Array.from({ length: 600 }, (_, i) => `${i},${note(i)}`).join('\n')}\n`;
+    await upload('incoming/quoted/notes.csv', body);
+    const result = await runOnce('incoming/quoted/notes.csv');
+    expect(result).toMatchObject({ status: 'SUCCEEDED', rowsIn: 600, rowsOut: 600, rowsRejected: 0 });
+    const report = JSON.parse(await text(result.reportKey.replace(/report\.html$/, 'report.json'))) as JobReport;
+    const windows = Math.ceil((Buffer.byteLength(body) - 'id,note\n'.length) / 6000);
+    expect(report.plan.method).toContain(`in ${windows} windows`);
+    expect(report.plan.chunks).toBeGreaterThanOrEqual(windows * 3 - 2);
+    // Each row once, with its note, as an independent CSV parser reads the upload.
+    const success = JSON.parse(await text(result.successKey)) as { parts: { key: string }[] };
+    const rows = (await Promise.all(success.parts.map((p) => text(p.key)))).join('').trim().split('\n').map((l) => JSON.parse(l) as { id: number; note: string | null });
+    const expected = (csvParse(body, { columns: true }) as { id: string; note: string }[]).map((r) => ({ id: Number(r.id), note: r.note === '' ? null : r.note }));
+    expect(rows.sort((a, b) => a.id - b.id)).toEqual(expected);
   });
 
   it('makes one job from the same S3 event sent twice', async () => {

@@ -1,13 +1,15 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../shared/aws/s3-object-store.js';
 import { parseConfig } from '../../shared/config/load.js';
-import { finalizeStep, planStep, reduceStep, workStep } from '../../shared/jobs/steps.js';
+import { finalizeStep, planStep, reduceStep, scanStep, workStep } from '../../shared/jobs/steps.js';
 import { FileStateStore } from '../../shared/local/file-state-store.js';
-import { jobIdFor } from '../../shared/plan/plan.js';
+import { FsObjectStore } from '../../shared/local/fs-object-store.js';
+import { jobIdFor, planChunks } from '../../shared/plan/plan.js';
 import { JobStatus, type StateStore } from '../../shared/state/models.js';
 import { tempDir } from '../helpers.js';
 
@@ -31,8 +33,9 @@ const config = parseConfig({
   pipelines: [
     {
       name: 'scale',
-      format: { type: 'csv' },
-      chunking: { targetSize: Math.floor(FILE.length / CHUNKS) },
+      format: { type: 'csv', maxLineBytes: 4096 },
+      // Scanned for quote-safe boundaries in 16 windows, each its own Plan invocation, as a quoted 1 TB file is.
+      chunking: { targetSize: Math.floor(FILE.length / CHUNKS), scanWindow: Math.ceil(FILE.length / 16) },
       schema: { columns: { id: { type: 'integer', required: true }, site: { type: 'string' }, v: { type: 'number', min: 0 } } },
       rules: { dataset: [{ type: 'unique', name: 'one_row_per_id', columns: ['id'] }] },
     },
@@ -43,10 +46,12 @@ type Stage = 'plan' | 'work' | 'reduce' | 'finalize';
 const s3Requests: Record<Stage, Record<string, number>> = { plan: {}, work: {}, reduce: {}, finalize: {} };
 const stateCalls: Record<Stage, Record<string, number>> = { plan: {}, work: {}, reduce: {}, finalize: {} };
 let stage: Stage = 'plan';
+/** Bytes of the input the GETs asked for (a ranged GET's whole range), for the plan's invocations. */
+const inputRequested = { bytes: 0 };
 const count = (table: Record<Stage, Record<string, number>>, what: string) => (table[stage][what] = (table[stage][what] ?? 0) + 1);
 /** What an S3 key holds, for the counts: the input, a result part, staged or final rejects, key runs, a report, the plan. */
 const kindOf = (key: string) =>
-  key.startsWith('incoming/') ? 'input' : key.endsWith('/plan-head.json') ? 'plan head' : key.includes('/reduce-') ? 'reduce results' : key.endsWith('/reduce.json') ? 'reduce items' : key.includes('/unique/') ? 'key runs' : key.includes('/_chunks/') ? 'staged rejects' : key.split('/')[0]!.replace(/s$/, '').replace('manifest', 'plan');
+  key.startsWith('incoming/') ? 'input' : key.includes('/scan/') ? 'window scans' : key.endsWith('/plan-head.json') ? 'plan head' : key.includes('/reduce-') ? 'reduce results' : key.endsWith('/reduce.json') ? 'reduce items' : key.includes('/unique/') ? 'key runs' : key.includes('/_chunks/') ? 'staged rejects' : key.split('/')[0]!.replace(/s$/, '').replace('manifest', 'plan');
 
 /** An S3 bucket in memory behind the real SDK client. */
 function memoryBucket() {
@@ -79,6 +84,7 @@ function memoryBucket() {
     if (!b) throw missing();
     const [, a, z] = /bytes=(\d+)-(\d+)/.exec(input.Range ?? '') ?? [];
     const body = a === undefined ? b : b.subarray(Number(a), Number(z) + 1);
+    if (kindOf(input.Key!) === 'input') inputRequested.bytes += body.length;
     // The SDK's body: a stream with its transform helpers.
     const stream = Object.assign(Readable.from([body]), { transformToByteArray: async () => new Uint8Array(body), transformToString: async () => body.toString() });
     return { Body: stream as never, ETag: etag(b), ContentLength: body.length };
@@ -140,9 +146,32 @@ describe('a job of 16,000 chunks', () => {
 
     stage = 'plan';
     let t = performance.now();
-    const planned = await planStep({ jobId, pipeline: 'scale', key }, deps);
+    // The Plan λ's three calls: windows, one scan per window (the scan Map), then the plan from the scans.
+    const perInvocation: number[] = [];
+    const invocation = async <T>(call: () => Promise<T>): Promise<T> => {
+      inputRequested.bytes = 0;
+      const r = await call();
+      perInvocation.push(inputRequested.bytes);
+      return r;
+    };
+    const scan = await invocation(() => planStep({ jobId, pipeline: 'scale', key }, deps));
+    if (!('scanKey' in scan)) throw new Error('expected a scan in windows');
+    const windows = JSON.parse(objects.get(scan.scanKey)!.toString()) as { jobId: string; pipeline: string; window: number }[];
+    expect(windows.length).toBe(scan.windows);
+    expect(windows.length).toBeGreaterThanOrEqual(16);
+    for (const w of windows) await invocation(() => scanStep(w, deps));
+    const planned = await invocation(() => planStep({ jobId, pipeline: 'scale', key, scanned: true }, deps));
+    if (!('chunks' in planned)) throw new Error('expected the plan');
     const planMs = performance.now() - t;
     expect(planned.chunks).toBeGreaterThanOrEqual(CHUNKS);
+    // No invocation asks for more of the input than its window and fixed margins (its tail of 64 KiB and a
+    // 64 KiB read-ahead, the 64 KiB read for its first line start, the header's maxLineBytes).
+    expect(Math.max(...perInvocation)).toBeLessThan(FILE.length / 16 + 3 * 65_536 + 4096 + 8);
+    // The same chunks as one scan of the whole file (the windows' bytes read ahead aside).
+    const whole = parseConfig({ pipelines: [{ ...config.pipelines[0]!, chunking: { ...config.pipelines[0]!.chunking, scanWindow: FILE.length * 2 } }] });
+    await writeFile(`${dir}/scale.csv`, file);
+    const sequential = await planChunks(new FsObjectStore(dir), 'scale.csv', whole.pipelines[0]!);
+    expect(JSON.parse(objects.get(planned.manifestKey)!.toString()).map((c: { start: number }) => c.start)).toEqual(sequential.chunks.map((c) => c.start));
 
     // The Map's items, as the plan step wrote them for the Distributed Map.
     const items = JSON.parse(objects.get(planned.manifestKey)!.toString()) as { start: number; end: number }[];
@@ -207,7 +236,14 @@ describe('a job of 16,000 chunks', () => {
 
     // Finalize reads a bounded number of objects per chunk (rejects, results listing) and the
     // partitions' results, never a key run or the data: the reduce Map read those.
-    expect(total(s3Requests.finalize)).toBeLessThan(planned.chunks * 3 + planned.reducePartitions);
+    // Its requests grow with the chunks that have rejects (at most one per reject here), not with the chunks:
+    // a chunk without rejects stages none, so there is nothing of it to copy or delete.
+    const withRejects = s3Requests.work['PUT staged rejects'] ?? 0;
+    expect(withRejects).toBeGreaterThan(0);
+    expect(withRejects).toBeLessThanOrEqual(REJECTS);
+    expect(s3Requests.finalize['DELETE staged rejects']).toBe(withRejects);
+    // Each: a HEAD, GET, PUT and DELETE; then the plan, the partitions' results and the two report objects.
+    expect(total(s3Requests.finalize)).toBe(4 * withRejects + planned.reducePartitions + 3);
     expect(s3Requests.finalize['GET key runs'] ?? 0).toBe(0);
     expect(s3Requests.finalize['GET reduce results']).toBe(planned.reducePartitions);
     // Each reduce reads every chunk's run header, then only the stretches that hold keys.

@@ -49,6 +49,7 @@ describe('plan step', () => {
     s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => slice(input.VersionId === 'v1' ? v1 : v2, input));
     const { jobId, deps } = await recordedJob({ key, size: v1.length, etag: 'e1', versionId: 'v1' });
     const out = await planStep({ jobId, pipeline: 'flux', key }, deps);
+    if (!('chunks' in out)) throw new Error('expected a plan');
     expect(out.jobId).toBe(jobId);
     expect(out.chunks).toBeGreaterThan(1);
     const gets = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input);

@@ -27,6 +27,7 @@ async function planned(name: string, text: string) {
   await state.createJob({ jobId, pipeline: 'w', input: { key: name, size: info.size, etag: info.etag }, status: JobStatus.PLANNED, createdAt: now, updatedAt: now, chunks: 0, attempts: 1 });
   const deps = { config, objects, state, log };
   const out = await planStep({ jobId, pipeline: 'w', key: name }, deps);
+  if (!('manifestKey' in out)) throw new Error('expected a plan');
   const items = JSON.parse((await objects.get(out.manifestKey))!.toString()) as { index: number; start: number; end: number }[];
   return { deps, jobId, items };
 }

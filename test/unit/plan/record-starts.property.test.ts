@@ -1,27 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Dialect } from '../../../shared/formats/delimited.js';
-import { readerRecordStarts, type Source } from '../../../shared/plan/plan.js';
+import { readerRecordStarts } from '../../../shared/plan/plan.js';
 import { quotedRecordStarts } from '../../../shared/plan/record-starts.js';
-import { pipelineOf } from '../../helpers.js';
-
-/** The bytes in pieces of the given sizes (cycled), as a store would stream them. */
-function sourceOf(bytes: Buffer, pieces: number[]): Source {
-  return {
-    key: 'f.csv',
-    size: bytes.length,
-    read: (range) =>
-      (async function* () {
-        const end = range?.end ?? bytes.length;
-        let at = range?.start ?? 0;
-        for (let i = 0; at < end; i++) {
-          const n = Math.max(1, pieces[i % pieces.length]!);
-          yield new Uint8Array(bytes.subarray(at, Math.min(end, at + n)));
-          at += n;
-        }
-      })(),
-  };
-}
+import { pipelineOf, sourceOf } from '../../helpers.js';
 
 // Quotes, both line endings, lone CRs, delimiters, comment marks, multi-byte and invalid UTF-8.
 const token = fc.constantFrom('a', 'bc', ',', ';', '"', '""', '\n', '\r\n', '\r', '#', '  ', 'é', '\u{1F600}', '\xff', '"x,\ny"');
