@@ -1,7 +1,7 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
-import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PendingPlan } from '../plan/plan.js';
+import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PendingPlan, type PlanDraft } from '../plan/plan.js';
 import type { WindowScan } from '../plan/windows.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
@@ -111,6 +111,13 @@ export async function planJob(pipeline: Pipeline, key: string, deps: Pick<JobDep
   const plan = await planChunks(deps.input ?? deps.objects, key, pipeline, version);
   compileRowProcessor(pipeline, plan.header, 'pipeline', key);
   return plan;
+}
+
+/** The plan, or the windows still to scan for it (see planStep), with the header checked as planJob does. */
+async function draftJob(pipeline: Pipeline, key: string, deps: Pick<JobDeps, 'objects' | 'input'>, version?: JobPlan['input']): Promise<PlanDraft> {
+  const draft = await draftPlan(deps.input ?? deps.objects, key, pipeline, version);
+  compileRowProcessor(pipeline, (draft.plan ?? draft.pending.plan).header, 'pipeline', key);
+  return draft;
 }
 
 /** The job's plan, stored where every chunk and finalize read it. */
@@ -323,7 +330,7 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
     // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
     // not matter; in an unversioned one the read of the changed object fails as an InputError.
     const recorded = (await deps.state.getJob(input.jobId))?.input;
-    const draft = await draftPlan(store, input.key, pipeline, recorded);
+    const draft = await draftJob(pipeline, input.key, deps, recorded);
     const jobId = (draft.plan ?? draft.pending.plan).jobId;
     if (jobId !== input.jobId) {
       // No recorded version and the object changed since the event: this execution's job no longer describes it.

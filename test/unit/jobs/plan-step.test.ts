@@ -58,6 +58,14 @@ describe('plan step', () => {
     expect(await deps.state.getJob(jobId)).toMatchObject({ status: 'RUNNING', chunks: out.chunks, input: { versionId: 'v1', size: v1.length } });
   });
 
+  it('checks the header against the schema before any chunk runs (found in review: the scan-window plan had dropped it)', async () => {
+    const bad = Buffer.from(`identifier\tx\n${'1\ta\n'.repeat(20_000)}`);
+    s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => slice(bad, input));
+    const { jobId, deps } = await recordedJob({ key, size: bad.length, etag: 'e1', versionId: 'v1' });
+    await expect(planStep({ jobId, pipeline: 'flux', key }, deps)).rejects.toMatchObject({ name: 'InputError', message: expect.stringContaining('not in the header') });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('fails an unversioned job whose object changed since the event with an InputError naming it', async () => {
     s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
       if (input.IfMatch === '"e1"') throw new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
