@@ -30,9 +30,6 @@ export interface RowWriter {
 
 const FLUSH_BYTES = 1 << 20;
 
-/** The sha256 of no bytes. */
-export const EMPTY_SHA256 = createHash('sha256').digest('hex');
-
 /** Counts bytes and hashes what goes to an object, so every part can be listed with its sha256. */
 export class HashingSink {
   readonly hash: Hash = createHash('sha256');

@@ -2,7 +2,7 @@ import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
 import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
 import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PendingPlan, type PlanDraft } from '../plan/plan.js';
-import type { WindowScan } from '../plan/windows.js';
+import { packScan, unpackScan, type WindowScan } from '../plan/windows.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { bottleneckOf, processPeakRss, threadCpu, type ResourceRecord } from '../process/resources.js';
@@ -89,6 +89,8 @@ export function workItems(input: WorkInput): readonly ChunkTask[] {
 
 /** Chunk results finalize reads at once. */
 const FINALIZE_READS = 16;
+
+type PackedScan = ReturnType<typeof packScan>;
 
 const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
 const pendingKey = (jobId: string) => `${layout.manifests(jobId)}scan/pending.json`;
@@ -324,8 +326,15 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
   let plan: JobPlan;
   if (input.scanned) {
     const pending = await readJson<PendingPlan>(deps, pendingKey(input.jobId));
-    const scans = await inParallel(pending.windows.length, 32, (w) => readJson<WindowScan>(deps, windowKey(input.jobId, w)));
-    plan = await completePlan(store, pending, scans);
+    // The scans in order, 32 read ahead: resolving holds only the one before.
+    const reads = new Map<number, Promise<WindowScan>>();
+    const read = (w: number) => reads.get(w) ?? reads.set(w, readJson<PackedScan>(deps, windowKey(input.jobId, w)).then(unpackScan)).get(w)!;
+    plan = await completePlan(store, pending, (w) => {
+      for (let ahead = w; ahead < Math.min(pending.windows.length, w + 32); ahead++) void read(ahead).catch(() => undefined);
+      const scan = read(w);
+      reads.delete(w);
+      return scan;
+    });
   } else {
     // Plan the version dispatch recorded: in a versioned bucket a later overwrite (its own job) does
     // not matter; in an unversioned one the read of the changed object fails as an InputError.
@@ -363,7 +372,7 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
 export async function scanStep(task: ScanTask, deps: CloudDeps): Promise<{ jobId: string; window: number; starts: number }> {
   const pending = await readJson<PendingPlan>(deps, pendingKey(task.jobId));
   const scan = await scanPendingWindow(deps.input ?? deps.objects, pending, task.window);
-  await deps.objects.put(windowKey(task.jobId, task.window), JSON.stringify(scan));
+  await deps.objects.put(windowKey(task.jobId, task.window), JSON.stringify(packScan(scan)));
   return { jobId: task.jobId, window: task.window, starts: scan.starts.length };
 }
 
@@ -373,17 +382,6 @@ async function readJson<T>(deps: Pick<CloudDeps, 'objects'>, key: string): Promi
   return JSON.parse(body.toString('utf8')) as T;
 }
 
-/** `f` of 0 … n-1, at most `limit` at once, in order. */
-async function inParallel<T>(n: number, limit: number, f: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, n) }, async () => {
-      for (let i = next++; i < n; i = next++) out[i] = await f(i);
-    }),
-  );
-  return out;
-}
 
 /**
  * The plan and the chunk a task names. A task that carries its range reads only the plan's head,

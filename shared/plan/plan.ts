@@ -10,7 +10,7 @@ import { classifyReadError } from '../formats/read-errors.js';
 import { readRecords } from '../formats/records.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { quotedRecordStarts } from './record-starts.js';
-import { resolveWindows, scanWindow, scanWindows, SYNC_BYTES, type ScanWindow, type WindowScan } from './windows.js';
+import { resolveWindows, scanWindow, scanWindows, syncBytes, type ScanWindow, type WindowScan } from './windows.js';
 
 /** One record-aligned byte range of the input. `end` is exclusive. */
 export interface ChunkRange {
@@ -84,7 +84,7 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
       for (let i = next++; i < pending.windows.length; i = next++) scans[i] = await scanPendingWindow(store, pending, i);
     }),
   );
-  return completePlan(store, pending, scans);
+  return completePlan(store, pending, async (i) => scans[i]!);
 }
 
 /**
@@ -151,7 +151,7 @@ export async function scanPendingWindow(store: ObjectStore, pending: PendingPlan
   if (!window) throw new Error(`no window ${index} in the plan of ${pending.plan.jobId}`);
   const source = pendingSource(store, pending);
   const from = index === 0 ? window.start : await nextLineStart(source, window.start, pending.maxLineBytes, pending.dialect.lineBreak);
-  return scanWindow(window, from, windowReader(source, window), { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size });
+  return scanWindow(window, from, windowReader(source, window, pending.maxLineBytes), { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size });
 }
 
 /**
@@ -159,8 +159,8 @@ export async function scanPendingWindow(store: ObjectStore, pending: PendingPlan
  * in steps of 1 MiB only while the scan still wants bytes (a record across the tail's end), so no
  * request asks for much more than the window.
  */
-function windowReader(source: Source, window: ScanWindow): (start: number) => AsyncIterable<Uint8Array> {
-  const until = window.end < 0 ? source.size : window.end + SYNC_BYTES + WINDOW;
+function windowReader(source: Source, window: ScanWindow, maxLineBytes: number): (start: number) => AsyncIterable<Uint8Array> {
+  const until = window.end < 0 ? source.size : window.end + syncBytes(maxLineBytes) + WINDOW;
   return async function* (start) {
     let at = start;
     let end = Math.min(source.size, Math.max(until, start + WINDOW));
@@ -172,11 +172,14 @@ function windowReader(source: Source, window: ScanWindow): (start: number) => As
   };
 }
 
-/** The plan from its windows' scans; a window whose guess met no true record start is scanned again here. */
-export async function completePlan(store: ObjectStore, pending: PendingPlan, scans: readonly WindowScan[]): Promise<JobPlan> {
+/**
+ * The plan from its windows' scans, taken one at a time in order; a window whose guess met no
+ * true record start in its head is scanned again here, until it meets the guess.
+ */
+export async function completePlan(store: ObjectStore, pending: PendingPlan, scanOf: (index: number) => Promise<WindowScan>): Promise<JobPlan> {
   const source = pendingSource(store, pending);
   const settings = { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size };
-  const { boundaries, rescanned } = await resolveWindows(pending.windows, scans, (window, from) => scanWindow(window, from, windowReader(source, window), settings));
+  const { boundaries, rescanned } = await resolveWindows(pending.windows, scanOf, (window, from, meet) => scanWindow(window, from, windowReader(source, window, pending.maxLineBytes), settings, meet));
   const method = `${pending.plan.method}; boundaries from a quote-aware scan in ${pending.windows.length} windows${rescanned ? ` (${rescanned} scanned again from a true record start)` : ''}`;
   return withChunks({ ...pending.plan, method }, boundaries);
 }

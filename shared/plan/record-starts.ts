@@ -22,6 +22,8 @@ export async function quotedRecordStarts(
   nominal: readonly number[] | readonly TargetRange[],
   dialect: Dialect,
   maxLineBytes: number,
+  /** Ends the scan after the first start it holds (found and listed). */
+  stop?: (at: number) => boolean,
 ): Promise<number[]> {
   const out: number[] = [];
   const ranges = (nominal as readonly (number | TargetRange)[]).map((n) => (typeof n === 'number' ? { from: n, to: n + 1 } : n));
@@ -50,6 +52,10 @@ export async function quotedRecordStarts(
   };
   const found = (at: number) => {
     out.push(at);
+    if (stop?.(at)) {
+      next = ranges.length;
+      return;
+    }
     target = at + 1;
     while (next < ranges.length && ranges[next]!.to <= target) next++;
     if (next < ranges.length) target = Math.max(target, ranges[next]!.from);

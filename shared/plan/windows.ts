@@ -6,9 +6,10 @@ import { quotedRecordStarts, type TargetRange } from './record-starts.js';
  * step reads a whole large file. A window's scan cannot know the quote state where it starts, so
  * it guesses: it starts at the first line start in it, and lists every record start it finds
  * near its start (its head) and past its end (its tail). The windows are then resolved in order:
- * a window is right from the first record start its head shares with the true tail of the window
- * before it (from one shared record start the two scans take the same steps); a window that
- * shares none (a quoted field longer than the head) is scanned again from a true record start.
+ * a window is right from the first record start it shares with the true tail of the window
+ * before it (from one shared record start the two scans take the same steps). A window that
+ * shares none is scanned again from a true record start, but only until that scan meets a start
+ * the guess found: from there on the guess is right.
  */
 
 /** One window: bytes `[start, end)` of the file (`end` -1 for the last), and the nominal chunk boundaries inside it. */
@@ -33,15 +34,19 @@ export interface ScanSettings {
   readonly dialect: Dialect;
   readonly maxLineBytes: number;
   readonly size: number;
-  /** Bytes of a window's head and tail (default SYNC_BYTES). */
+  /** Bytes of a window's head and tail (default syncBytes(maxLineBytes)). */
   readonly sync?: number;
 }
 
 /**
- * Bytes of a head and a tail, where every record start is listed. A guessed start meets a true one
- * within a few records, unless it fell inside a quoted field longer than this.
+ * Bytes of a head and a tail, where every record start is listed: two of the longest records and
+ * a margin. A record that spans a window's start ends within it (a quoted field closes within
+ * maxLineBytes of its record's start, or the record is its first line), and a guess meets the
+ * true starts a few records after that.
  */
-export const SYNC_BYTES = 64 * 1024;
+export function syncBytes(maxLineBytes: number): number {
+  return 2 * maxLineBytes + 64 * 1024;
+}
 
 /** Windows of about `windowBytes` (a whole number of chunks), each after the first starting at a nominal boundary. */
 export function scanWindows(dataStart: number, nominal: readonly number[], target: number, windowBytes: number): ScanWindow[] {
@@ -55,8 +60,8 @@ export function scanWindows(dataStart: number, nominal: readonly number[], targe
 }
 
 /** The targets of a window's scan from `from`: its head, its nominal boundaries, its tail (none for the last). */
-export function windowTargets(window: ScanWindow, from: number, settings: Pick<ScanSettings, 'sync'>): TargetRange[] {
-  const sync = settings.sync ?? SYNC_BYTES;
+export function windowTargets(window: ScanWindow, from: number, settings: Pick<ScanSettings, 'sync' | 'maxLineBytes'>): TargetRange[] {
+  const sync = settings.sync ?? syncBytes(settings.maxLineBytes);
   const ranges: TargetRange[] = [];
   if (window.index > 0) ranges.push({ from, to: from + sync });
   for (const n of window.nominal) ranges.push({ from: n, to: n + 1 });
@@ -75,26 +80,34 @@ export function windowTargets(window: ScanWindow, from: number, settings: Pick<S
 /** Reads bytes `[start, size)` of the file, as the planner's source does. */
 export type ReadFrom = (start: number) => AsyncIterable<Uint8Array>;
 
-/** A window's scan from `from` (a guess for any window but the first, unless `from` is known to start a record). */
-export async function scanWindow(window: ScanWindow, from: number, read: ReadFrom, settings: ScanSettings): Promise<WindowScan> {
-  const starts = from >= settings.size ? [] : await quotedRecordStarts(read(from), from, windowTargets(window, from, settings), settings.dialect, settings.maxLineBytes);
+/**
+ * A window's scan from `from` (a guess for any window but the first, unless `from` is known to
+ * start a record). With `meet`, it stops at the first start that `meet` holds.
+ */
+export async function scanWindow(window: ScanWindow, from: number, read: ReadFrom, settings: ScanSettings, meet?: ReadonlySet<number>): Promise<WindowScan> {
+  const starts = from >= settings.size ? [] : await quotedRecordStarts(read(from), from, windowTargets(window, from, settings), settings.dialect, settings.maxLineBytes, meet && ((at) => meet.has(at)));
   return { index: window.index, from, starts };
 }
 
 /**
  * The first record start at or after each nominal boundary of every window, as one scan of the
- * whole file from the data start finds them, from the windows' scans. `rescan` scans a window
- * again from a true record start; it is called only for a window whose guess met no true start.
- * Returns the boundaries and how many windows were scanned again.
+ * whole file from the data start finds them, from the windows' scans (taken one at a time, in
+ * order). `rescan` scans a window from a true record start until it meets a start of `meet`; it
+ * is called only for a window whose guess met no true start in its head. Returns the boundaries
+ * and how many windows were scanned again.
  */
-export async function resolveWindows(windows: readonly ScanWindow[], scans: readonly WindowScan[], rescan: (window: ScanWindow, from: number) => Promise<WindowScan>): Promise<{ boundaries: number[]; rescanned: number }> {
+export async function resolveWindows(
+  windows: readonly ScanWindow[],
+  scanOf: (index: number) => Promise<WindowScan>,
+  rescan: (window: ScanWindow, from: number, meet: ReadonlySet<number>) => Promise<WindowScan>,
+): Promise<{ boundaries: number[]; rescanned: number }> {
   const boundaries: number[] = [];
   let rescanned = 0;
   // True record starts from the window's start on, from the window before (every one in its tail, then the first after).
   let truth: readonly number[] = [];
   for (const window of windows) {
-    const scan = scans[window.index];
-    if (!scan || scan.index !== window.index) throw new Error(`window ${window.index}: no scan`);
+    const scan = await scanOf(window.index);
+    if (scan.index !== window.index) throw new Error(`window ${window.index}: got the scan of window ${scan.index}`);
     let known: readonly number[];
     if (window.index === 0) {
       known = scan.starts;
@@ -102,13 +115,17 @@ export async function resolveWindows(windows: readonly ScanWindow[], scans: read
       if (truth.length === 0) break; // no record starts after here: no more boundaries
       boundaries.push(truth[0]!); // the window's own start, a nominal boundary
       const inTruth = new Set(truth);
-      const meet = scan.starts.find((s) => inTruth.has(s));
+      let meet = scan.starts.find((s) => inTruth.has(s));
       if (meet !== undefined) {
-        known = [...truth.filter((s) => s < meet), ...scan.starts.filter((s) => s >= meet)];
+        known = [...truth.filter((s) => s < meet!), ...scan.starts.filter((s) => s >= meet!)];
       } else {
         rescanned++;
-        const again = await rescan(window, truth[0]!);
-        known = [...again.starts];
+        const guessed = new Set(scan.starts);
+        const again = await rescan(window, truth[0]!, guessed);
+        // It stopped at the first start the guess found, if any: the guess holds from there.
+        const last = again.starts[again.starts.length - 1];
+        meet = last !== undefined && guessed.has(last) ? last : undefined;
+        known = meet === undefined ? again.starts : [...again.starts, ...scan.starts.filter((s) => s > meet!)];
       }
     }
     let k = 0;
@@ -119,4 +136,16 @@ export async function resolveWindows(windows: readonly ScanWindow[], scans: read
     truth = window.end < 0 ? [] : known.filter((s) => s >= window.end);
   }
   return { boundaries, rescanned };
+}
+
+/** A scan as stored between the Plan calls: its starts as differences, which take a few digits each. */
+export function packScan(scan: WindowScan): { index: number; from: number; deltas: number[] } {
+  return { index: scan.index, from: scan.from, deltas: scan.starts.map((s, i) => s - (i === 0 ? scan.from : scan.starts[i - 1]!)) };
+}
+
+export function unpackScan(packed: { index: number; from: number; deltas: readonly number[] }): WindowScan {
+  const starts: number[] = [];
+  let at = packed.from;
+  for (const d of packed.deltas) starts.push((at += d));
+  return { index: packed.index, from: packed.from, starts };
 }

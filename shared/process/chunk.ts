@@ -9,7 +9,7 @@ import { fastLineChars, readRecords, type SourceRecord } from '../formats/record
 import { loadExcel, readSheetRecords } from '../formats/xlsx.js';
 import { CEL_BAIL } from '../compile/cel-runtime.js';
 import { KernelOutcome, type RunCounts, type RunDialect } from '../compile/row-kernel.js';
-import { createRowWriter, EMPTY_SHA256, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
+import { createRowWriter, formatValue, HashingSink, jsonlOutput, type PartInfo, type RowWriter } from '../formats/writers.js';
 import { linesBeforeData, type ChunkRange, type JobPlan } from '../plan/plan.js';
 import { emptyStats, ownSlot, SAMPLES_PER_RULE, type ChunkStats } from '../report/stats.js';
 import { SlotCoverageBuilder } from '../rules/completeness.js';
@@ -344,13 +344,13 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   stats.coverage = coverage.map((c) => c.result());
 
   const parts: PartInfo[] = [];
-  let rejects: PartInfo;
+  let rejects: PartInfo | undefined;
   const ordered = [...writers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
   try {
     for (const w of ordered) parts.push(await w.close());
-    // No rejects, no object: finalize then has nothing of this chunk's to copy or delete.
+    // No rejects, no object (and none in the result): finalize then has nothing of this chunk's to copy or delete.
     if (stats.rowsRejected === 0) await rejectsSink.abort();
-    rejects = stats.rowsRejected === 0 ? { key: rejectsKey, rows: 0, bytes: 0, sha256: EMPTY_SHA256 } : await rejectsSink.commit(stats.rowsRejected);
+    rejects = stats.rowsRejected === 0 ? undefined : await rejectsSink.commit(stats.rowsRejected);
   } catch (e) {
     // Leave no temp file or open multipart upload behind; committed parts are overwritten by the retry.
     await Promise.allSettled([...ordered.slice(parts.length).map((w) => w.abort()), rejectsSink.abort()]);
@@ -358,7 +358,7 @@ async function runChunk(pipeline: Pipeline, plan: JobPlan, chunk: ChunkRange, de
   }
   const keyRuns: Record<string, string> = {};
   const partitions = reducePartitions(plan.input.size);
-  let bytesWritten = parts.reduce((n, p) => n + p.bytes, 0) + rejects.bytes;
+  let bytesWritten = parts.reduce((n, p) => n + p.bytes, 0) + (rejects?.bytes ?? 0);
   for (const u of uniques) {
     const key = layout.keyRun(plan.jobId, u.i, chunk.index);
     const run = u.hashes.sortedBytes(partitions);

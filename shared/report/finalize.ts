@@ -194,11 +194,14 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
   // time: at 16,000 chunks one after the other, the requests alone would outlast a Lambda.
   const todo: { r: ChunkResult & { rejects: PartInfo }; lineBase: number }[] = [];
   let base = linesBeforeData(plan);
+  const empty: string[] = [];
   for (const r of ordered) {
-    // A chunk without rejects stages none (before 2026-12-04 it staged an empty object, left where it is).
+    // A chunk without rejects stages none and says so (no `rejects`); one of an older version staged an empty object.
     if (r.rejects && r.rejects.rows > 0) todo.push({ r: r as ChunkResult & { rejects: PartInfo }, lineBase: base });
+    else if (r.rejects) empty.push(r.rejects.key);
     base += r.stats.lines;
   }
+  for (const key of empty) await store.delete(key);
   const out: (PartInfo | undefined)[] = new Array(todo.length);
   let next = 0;
   await Promise.all(

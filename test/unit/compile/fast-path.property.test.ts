@@ -25,7 +25,7 @@ async function run(content: string | Buffer, partial: Record<string, unknown>, f
   for (const chunk of plan.chunks) {
     const r = await processChunk(pipeline, plan, chunk, { input, output, fastPath });
     const parts = await Promise.all(r.parts.map(async (p) => [p.key.split('/').slice(3).join('/'), (await output.get(p.key))!.toString(pipeline.output.format === 'parquet' ? 'base64' : 'utf8')]));
-    const rejects = (await output.get(r.rejects!.key))?.toString() ?? '';
+    const rejects = (r.rejects && (await output.get(r.rejects.key))?.toString()) ?? '';
     const { durationMs: _d, ...stats } = r.stats;
     out.push({ parts, rejects, stats, keyRuns: await Promise.all(Object.values(r.keyRuns).map(async (k) => (await output.get(k))!.toString('hex'))) });
   }

@@ -34,7 +34,7 @@ async function runAll(content: string | Buffer, partial: Record<string, unknown>
   for (const chunk of plan.chunks) {
     const r = await processChunk(pipeline, plan, chunk, { input, output });
     for (const p of r.parts) rows.push((await output.get(p.key))!.toString());
-    const rej = (await output.get(r.rejects!.key))?.toString() ?? '';
+    const rej = (r.rejects && (await output.get(r.rejects.key))?.toString()) ?? '';
     // Lines and chunk numbers differ by plan; the record text, offset and reasons must not.
     rejects.push(...rej.split('\n').filter(Boolean).map((l) => { const o = JSON.parse(l) as { offset: number; raw: string; errors: unknown }; return JSON.stringify([o.offset, o.raw, o.errors]); }));
   }

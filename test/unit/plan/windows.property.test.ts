@@ -49,7 +49,7 @@ describe('the boundary scan in windows', () => {
           const settings: ScanSettings = { dialect, maxLineBytes: o.maxLineBytes, size: bytes.length, sync: o.sync };
           const windows = scanWindows(start, nominal, o.target, o.target * o.perWindow);
           const scans = await Promise.all(windows.map(async (w) => scanWindow(w, w.index === 0 ? w.start : await nextLineStart(source, w.start, o.maxLineBytes, o.lineBreak), read, settings)));
-          const got = await resolveWindows(windows, scans, (w, from) => scanWindow(w, from, read, settings));
+          const got = await resolveWindows(windows, async (i) => scans[i]!, (w, from, meet) => scanWindow(w, from, read, settings, meet));
           if (windows.length > 1) {
             if (got.rescanned > 0) rescanned++;
             else met++;
@@ -101,8 +101,31 @@ describe('the boundary scan in windows', () => {
     const settings: ScanSettings = { dialect, maxLineBytes: 100, size: bytes.length, sync: 2 };
     const windows = scanWindows(4, [8, 12, 16, 20, 24], 4, 4);
     const scans = await Promise.all(windows.map(async (w) => scanWindow(w, w.index === 0 ? w.start : await nextLineStart(source, w.start, 100, '\n'), read, settings)));
-    const got = await resolveWindows(windows, scans, (w, from) => scanWindow(w, from, read, settings));
+    const got = await resolveWindows(windows, async (i) => scans[i]!, (w, from, meet) => scanWindow(w, from, read, settings, meet));
     expect(firsts(got.boundaries, 4, bytes.length)).toEqual([20, 24]);
     expect(got.rescanned).toBeGreaterThan(0);
+  });
+});
+
+describe('the boundary scan in windows of a file with long quoted fields', () => {
+  it('meets the true starts in each head (two of the longest records), so no window is scanned again, and plans what one scan plans', async () => {
+    const { FsObjectStore } = await import('../../../shared/local/fs-object-store.js');
+    const { planChunks } = await import('../../../shared/plan/plan.js');
+    const { pipelineOf, tempDir } = await import('../../helpers.js');
+    const { writeFile } = await import('node:fs/promises');
+    const { dir, cleanup } = await tempDir();
+    try {
+      // 40 records, each with a 150 KB quoted field of 80-character lines: most window starts fall inside one.
+      const field = (i: number) => `"${Array.from({ length: 1875 }, (_, l) => `${i}:${l} `.padEnd(79, 'x')).join('\n')}"`;
+      await writeFile(`${dir}/long.csv`, `id,note\n${Array.from({ length: 40 }, (_, i) => `${i},${field(i)}`).join('\n')}\n`);
+      const plan = (scanWindow: number) => planChunks(new FsObjectStore(dir), 'long.csv', pipelineOf({ format: { type: 'csv', maxLineBytes: 200_000 }, chunking: { targetSize: 100_000, scanWindow }, schema: { columns: { id: {}, note: {} } } }));
+      const windowed = await plan(400_000);
+      const one = await plan(10_000_000);
+      expect(windowed.method).toMatch(/in 16 windows$/);
+      expect(windowed.chunks).toEqual(one.chunks);
+      expect(one.chunks.length).toBeGreaterThan(25);
+    } finally {
+      await cleanup();
+    }
   });
 });
