@@ -241,6 +241,7 @@ export async function readRecords(
   // A line with no break within 2× the limit is rejected as soon as that is known, then skipped
   // to its end, so memory stays bounded whatever the input.
   const overLimit = options.maxLineBytes * 2 + 4;
+  const commentPrefix = dialect.comment ? Buffer.from(dialect.comment) : undefined;
   let skipping = false;
   const previewBytes = Math.min(256, options.maxLineBytes);
   // An over-long record's raw text is a preview of its first bytes, whichever path found it.
@@ -282,7 +283,9 @@ export async function readRecords(
     const lastNl = joined.lastIndexOf(lineByte);
     if (lastNl === -1) {
       if (joined.length > overLimit) {
-        rejectOverlong(joined, offset);
+        // A comment is skipped whole however long, as the tokenizer skips it when its break is in hand.
+        if (commentPrefix && joined.subarray(0, commentPrefix.length).equals(commentPrefix)) skippedLines++;
+        else rejectOverlong(joined, offset);
         skipping = true;
         offset += joined.length;
       } else pending = Buffer.from(joined);

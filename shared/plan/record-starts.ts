@@ -137,7 +137,8 @@ export async function quotedRecordStarts(
       const lineBreak = buf.indexOf(nl, pos);
       if (lineBreak === -1 && !final) {
         if (length - pos > overLimit) {
-          if (base + pos >= target) found(base + pos);
+          // Not a record if it is a comment, however long (as when its break is in hand).
+          if (base + pos >= target && !(comment && buf.subarray(pos, pos + comment.length).equals(comment))) found(base + pos);
           skipping = true;
         }
         return;

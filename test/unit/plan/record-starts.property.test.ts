@@ -38,10 +38,22 @@ describe('record starts found on the bytes', () => {
           const expected = await readerRecordStarts(source, 'f.csv', pipeline, start, nominal, dialect);
           const got = await quotedRecordStarts(source.read({ start, end: bytes.length }), start, nominal, dialect, o.maxLineBytes);
           expect(got).toEqual(expected);
+          // However the bytes arrive (found in review: an over-long comment line was a record when its break had not arrived).
+          expect(await readerRecordStarts(sourceOf(bytes, [1 << 20]), 'f.csv', pipeline, start, nominal, dialect)).toEqual(expected);
         },
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('skips a comment line longer than the limit whether or not its break has arrived (found in review)', async () => {
+    const bytes = Buffer.from(`a\n#${'x'.repeat(30)}\nb\n`);
+    const dialect: Dialect = { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false, comment: '#' };
+    const pipeline = pipelineOf({ format: { type: 'csv', maxLineBytes: 4, comment: '#' }, schema: { columns: { a: {} } } });
+    for (const pieces of [[1], [1000]]) {
+      expect(await quotedRecordStarts(sourceOf(bytes, pieces).read(), 0, [1], dialect, 4)).toEqual([34]);
+      expect(await readerRecordStarts(sourceOf(bytes, pieces), 'f.csv', pipeline, 0, [1], dialect)).toEqual([34]);
+    }
   });
 
   it('finds literal starts: past a quoted line break, a malformed record and a comment', async () => {
