@@ -70,6 +70,8 @@ export interface Emulated {
   readonly events: { detailType: string; detail: Json }[];
   /** Hooks a test can set: runs before the work handler (fault injection). */
   beforeWork?: (task: Json) => void | Promise<void>;
+  /** Runs before the Plan λ scans a window (the scan Map's item). */
+  beforeScan?: (task: Json) => void | Promise<void>;
   /**
    * The work λ's timeout, enforced the way Lambda does (the task fails with Sandbox.Timedout).
    * From the template (compute.timeoutSeconds, 30 s at least); a test may shorten it.
@@ -254,7 +256,10 @@ export async function startEmulators(config: Config): Promise<Emulated> {
   const { StateMachine } = await import('aws-local-stepfunctions');
   const local: Record<string, Handler> = {
     Plan: handlers.plan,
-    ScanWindow: handlers.plan,
+    ScanWindow: async (task) => {
+      await emulated.beforeScan?.(task as Json);
+      return handlers.plan(task);
+    },
     PlanFromScans: handlers.plan,
     Work: async (task) => {
       // A timed-out invocation is stopped: if the clock runs out during an injected delay, the handler
