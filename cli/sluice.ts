@@ -113,7 +113,8 @@ program
     const config = await loadConfig(configPath);
     const { root, key } = inputLocation(file);
     const pipeline = selectPipeline(config, key, opts.pipeline);
-    const plan = await planChunks(new FsObjectStore(root), key, pipeline);
+    // As `sluice run` plans it: a quoted file in one pass.
+    const plan = await planChunks(new FsObjectStore(root), key, pipeline, undefined, { windows: false });
     console.log(JSON.stringify(plan, null, 2));
   });
 

@@ -88,7 +88,7 @@ export const ChunkingSchema = z.strictObject({
   targetRows: z.number().int().positive().default(500_000).describe('Approximate rows per chunk for strategy rows'),
   scanWindow: byteSize
     .default('1GB')
-    .describe('Quoted formats: the boundary scan of a larger file runs in windows of about this size, apart (in AWS each its own Plan invocation); the chunks are the same whatever it is'),
+    .describe('Quoted formats, in AWS: the boundary scan of a larger file runs in windows of about this size, each its own Plan invocation (sluice run scans in one pass); the chunks are the same whatever it is'),
 });
 
 const Severity = z.enum(['error', 'warn']);

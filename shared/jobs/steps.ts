@@ -108,9 +108,13 @@ const loadPlan = (deps: CloudDeps, jobId: string): Promise<JobPlan> => readJobPl
 
 // ---- The job flow. `sluice run` and the AWS steps both go through these; they only schedule and adapt.
 
-/** Plans a file: record-aligned chunks, and the header checked against the schema once, here, not in every chunk. */
+/**
+ * Plans a file on one machine: record-aligned chunks, and the header checked against the schema
+ * once, here, not in every chunk. A quoted file is scanned in one pass: here one process reads it
+ * all anyway, and its windows on two threads took longer (see the README).
+ */
 export async function planJob(pipeline: Pipeline, key: string, deps: Pick<JobDeps, 'objects' | 'input'>, version?: JobPlan['input']): Promise<JobPlan> {
-  const plan = await planChunks(deps.input ?? deps.objects, key, pipeline, version);
+  const plan = await planChunks(deps.input ?? deps.objects, key, pipeline, version, { windows: false });
   compileRowProcessor(pipeline, plan.header, 'pipeline', key);
   return plan;
 }

@@ -72,8 +72,8 @@ export type PlanDraft = { readonly plan: JobPlan; readonly pending?: undefined }
  * `version`, plans that version of the object (the one an event announced) rather than whatever
  * the key holds now.
  */
-export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input']): Promise<JobPlan> {
-  const draft = await draftPlan(store, key, pipeline, version);
+export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input'], options?: DraftOptions): Promise<JobPlan> {
+  const draft = await draftPlan(store, key, pipeline, version, options);
   if (draft.plan) return draft.plan;
   const { pending } = draft;
   // One thread scans them all here; a few at a time keeps the reads ahead of it.
@@ -87,11 +87,16 @@ export async function planChunks(store: ObjectStore, key: string, pipeline: Pipe
   return completePlan(store, pending, async (i) => scans[i]!);
 }
 
+/** `windows: false` scans a quoted file in one pass whatever its size (one process that reads it all anyway). */
+export interface DraftOptions {
+  readonly windows?: boolean;
+}
+
 /**
  * The plan, when it needs no window scans; else what the scans need. A quoted file of more than
- * one `chunking.scanWindow` is scanned in windows.
+ * one `chunking.scanWindow` is scanned in windows, unless `windows` is false.
  */
-export async function draftPlan(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input']): Promise<PlanDraft> {
+export async function draftPlan(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input'], options: DraftOptions = {}): Promise<PlanDraft> {
   const info = version ?? (await store.head(key));
   if (!info) throw new InputError(key, 0, 'file not found');
   // Every read is of one version: a plan never mixes the bytes of two uploads.
@@ -138,7 +143,7 @@ export async function draftPlan(store: ObjectStore, key: string, pipeline: Pipel
     return { plan: withChunks(plan, boundaries) };
   }
   const windows = scanWindows(dataStart, nominal, target, parseByteSize(pipeline.chunking.scanWindow));
-  if (!byteScannable(pipeline, dialect) || windows.length === 1) {
+  if (!byteScannable(pipeline, dialect) || windows.length === 1 || options.windows === false) {
     const boundaries = await recordBoundaries(source, key, pipeline, dataStart, nominal, dialect);
     return { plan: withChunks({ ...plan, method: `${method}; boundaries from a quote-aware scan` }, boundaries) };
   }

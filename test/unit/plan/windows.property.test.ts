@@ -124,6 +124,11 @@ describe('the boundary scan in windows of a file with long quoted fields', () =>
       expect(windowed.method).toMatch(/in 16 windows$/);
       expect(windowed.chunks).toEqual(one.chunks);
       expect(one.chunks.length).toBeGreaterThan(25);
+      // One machine (sluice run, sluice plan) scans in one pass whatever the window.
+      const { planJob } = await import('../../../shared/jobs/steps.js');
+      const local = await planJob(pipelineOf({ format: { type: 'csv', maxLineBytes: 200_000 }, chunking: { targetSize: 100_000, scanWindow: 400_000 }, schema: { columns: { id: {}, note: {} } } }), 'long.csv', { objects: new FsObjectStore(dir) });
+      expect(local.method).toBe('bytes: ~100000 per chunk; boundaries from a quote-aware scan');
+      expect(local.chunks).toEqual(one.chunks);
     } finally {
       await cleanup();
     }
