@@ -283,8 +283,8 @@ export async function readRecords(
     const lastNl = joined.lastIndexOf(lineByte);
     if (lastNl === -1) {
       if (joined.length > overLimit) {
-        // A comment is skipped whole however long, as the tokenizer skips it when its break is in hand.
-        if (commentPrefix && joined.subarray(0, commentPrefix.length).equals(commentPrefix)) skippedLines++;
+        // A comment or a listed skipRows line is skipped whole however long, as the tokenizer skips it when its break is in hand.
+        if ((commentPrefix && joined.subarray(0, commentPrefix.length).equals(commentPrefix)) || skipOffsets.has(offset)) skippedLines++;
         else rejectOverlong(joined, offset);
         skipping = true;
         offset += joined.length;

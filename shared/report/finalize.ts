@@ -201,15 +201,20 @@ async function publishRejects(pipeline: Pipeline, plan: JobPlan, ordered: readon
     else if (r.rejects) empty.push(r.rejects.key);
     base += r.stats.lines;
   }
-  for (const key of empty) await store.delete(key);
+  await inTurn(empty.length, (i) => store.delete(empty[i]!));
   const out: (PartInfo | undefined)[] = new Array(todo.length);
+  await inTurn(todo.length, async (i) => void (out[i] = await publishChunkRejects(pipeline, plan, todo[i]!.r, todo[i]!.lineBase, store)));
+  return out.filter((p): p is PartInfo => p !== undefined);
+}
+
+/** `f` of 0 … n-1, 16 at a time. */
+async function inTurn(n: number, f: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(16, todo.length) }, async () => {
-      for (let i = next++; i < todo.length; i = next++) out[i] = await publishChunkRejects(pipeline, plan, todo[i]!.r, todo[i]!.lineBase, store);
+    Array.from({ length: Math.min(16, n) }, async () => {
+      for (let i = next++; i < n; i = next++) await f(i);
     }),
   );
-  return out.filter((p): p is PartInfo => p !== undefined);
 }
 
 /** One chunk's staged rejects at their final key, with absolute line numbers; undefined when an earlier finalize published them and the part is gone. */

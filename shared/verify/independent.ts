@@ -284,10 +284,12 @@ class Reader extends PhysicalLines {
       if (this.dataEnd - this.pos < prefix.length && !this.eof) return undefined;
       const at = this.pos - this.base;
       if (!this.buf.subarray(at, at + prefix.length).equals(prefix)) return skipped;
-      const line = this.line;
-      if (!this.skipLine()) return undefined;
-      if (this.line > line || this.pos >= this.dataEnd) this.skip(1);
+      // Counted now and skipped to its end however many reads that takes (found in review: the
+      // rest of a comment cut by a read was taken for a record).
+      this.skip(1);
       skipped = true;
+      this.skipping = true;
+      if (!this.skipLine()) return undefined;
     }
     return skipped;
   }

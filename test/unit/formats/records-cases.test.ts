@@ -30,6 +30,18 @@ async function read(bytes: Buffer | string, options: Partial<ReadOptions> & { ch
 }
 
 describe('readRecords, case by case', () => {
+  it('skips a listed skipRows line longer than the limit as skipped, however the bytes arrive (found in review)', async () => {
+    const text = `a\n${'x'.repeat(30)}\nb\n`;
+    for (const chunk of [1, 5, 1000]) {
+      const { out, totals } = await read(text, { chunk, maxLineBytes: 4, skipOffsets: [2] });
+      expect(out.map((r) => [r.line, r.raw, r.malformed])).toEqual([
+        [1, 'a', undefined],
+        [3, 'b', undefined],
+      ]);
+      expect(totals).toMatchObject({ lines: 3, skippedLines: 1 });
+    }
+  });
+
   it('skips a comment line longer than the limit as a comment, however the bytes arrive (found in review: it was a reject when its break had not arrived)', async () => {
     const text = `a\n#${'x'.repeat(30)}\nb\n`;
     for (const chunk of [1, 5, 1000]) {

@@ -21,6 +21,23 @@ async function read(content: string | Buffer, format: Partial<IndependentFormat>
 }
 
 describe('the independent reader (csv-parse strict and a count of line breaks)', () => {
+  it('skips a comment line cut by a read as one comment, wherever the cut falls (found in review)', async () => {
+    const text = `a,b\n1,2\n#${'x'.repeat(20)}\n3,4\n`;
+    for (let cut = 1; cut < text.length; cut++) {
+      const bytes = Buffer.from(text);
+      const records: IndependentRecord[] = [];
+      const r = await readIndependent([bytes.subarray(0, cut), bytes.subarray(cut)], { ...CSV, comment: '#' }, { onRecords: (batch) => void records.push(...batch) });
+      expect([records.map((x) => [x.line, x.fields]), r.skippedLines, r.physicalLines], `cut at ${cut}`).toEqual([
+        [
+          [2, ['1', '2']],
+          [4, ['3', '4']],
+        ],
+        1,
+        4,
+      ]);
+    }
+  });
+
   it('reads LF and CRLF files alike and counts their lines', async () => {
     for (const eol of ['\n', '\r\n']) {
       const r = await read(`a,b${eol}1,2${eol}3,4${eol}`);
