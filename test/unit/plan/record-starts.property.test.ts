@@ -46,6 +46,30 @@ describe('record starts found on the bytes', () => {
     );
   });
 
+  it('are where the reader starts records for lines near the limits: long fields, open quotes and multi-byte text at piece ends', async () => {
+    // Runs of bytes around maxLineBytes and 2 × maxLineBytes + 4 (where an unbroken line is skipped), cut anywhere.
+    const long = fc.integer({ min: 1, max: 90 }).chain((n) => fc.constantFrom('x'.repeat(n), `"${'y'.repeat(n)}`, `${'é'.repeat(Math.ceil(n / 2))}`, `"${'\u{1F600}'.repeat(Math.ceil(n / 4))}"`));
+    const piece = fc.oneof(long, fc.constantFrom('\n', '\r\n', '\r', '"', '""', ',', '#', 'a'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 30 }).map((ts) => ts.join('')),
+        fc.record({ lineBreak: fc.constantFrom<Dialect['lineBreak']>('\n', '\r'), relaxQuotes: fc.boolean(), comment: fc.constantFrom('', '#'), maxLineBytes: fc.integer({ min: 4, max: 40 }) }),
+        fc.array(fc.integer({ min: 1, max: 37 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 5 }),
+        async (text, o, pieces, offsets) => {
+          const bytes = bytesOf(text);
+          const nominal = [...new Set(offsets.map((x) => 1 + (x % Math.max(1, bytes.length))))].sort((a, b) => a - b);
+          const dialect: Dialect = { delimiter: ',', quote: '"', lineBreak: o.lineBreak, relaxQuotes: o.relaxQuotes, comment: o.comment };
+          const pipeline = pipelineOf({ format: { type: 'csv', maxLineBytes: o.maxLineBytes }, schema: { columns: { a: {} } } });
+          const expected = await readerRecordStarts(sourceOf(bytes, [1 << 20]), 'f.csv', pipeline, 0, nominal, dialect);
+          expect(await quotedRecordStarts(sourceOf(bytes, pieces).read(), 0, nominal, dialect, o.maxLineBytes)).toEqual(expected);
+          expect(await readerRecordStarts(sourceOf(bytes, pieces), 'f.csv', pipeline, 0, nominal, dialect)).toEqual(expected);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
   it('skips a comment line longer than the limit whether or not its break has arrived (found in review)', async () => {
     const bytes = Buffer.from(`a\n#${'x'.repeat(30)}\nb\n`);
     const dialect: Dialect = { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false, comment: '#' };
