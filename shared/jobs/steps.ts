@@ -1,8 +1,8 @@
 import type { Pipeline } from '../config/schema.js';
 import { ConfigError, InputError, isRetryable, JobFailedError, stepFunctionsName, TransientError } from '../errors.js';
-import { readJobPlan, readJobPlanHead, writeJobManifest } from '../plan/manifest.js';
-import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PendingPlan, type PlanDraft } from '../plan/plan.js';
-import { packScan, unpackScan, type WindowScan } from '../plan/windows.js';
+import { readJobPlan, readJobPlanHead, readPendingPlan, readWindowScan, scanItemsKey, writeJobManifest, writePendingPlan, writeWindowScan } from '../plan/manifest.js';
+import { chunkCountOf, completePlan, draftPlan, planChunks, scanPendingWindow, type ChunkRange, type JobPlan, type PlanDraft } from '../plan/plan.js';
+import type { WindowScan } from '../plan/windows.js';
 import { chunkFingerprint, processChunk, type ChunkDeps, type ChunkResult } from '../process/chunk.js';
 import { layout } from '../process/layout.js';
 import { bottleneckOf, processPeakRss, threadCpu, type ResourceRecord } from '../process/resources.js';
@@ -90,12 +90,7 @@ export function workItems(input: WorkInput): readonly ChunkTask[] {
 /** Chunk results finalize reads at once. */
 const FINALIZE_READS = 16;
 
-type PackedScan = ReturnType<typeof packScan>;
-
 const manifestKey = (jobId: string) => `${layout.manifests(jobId)}chunks.json`;
-const pendingKey = (jobId: string) => `${layout.manifests(jobId)}scan/pending.json`;
-const scanKey = (jobId: string) => `${layout.manifests(jobId)}scan/windows.json`;
-const windowKey = (jobId: string, window: number) => `${layout.manifests(jobId)}scan/window-${String(window).padStart(5, '0')}.json`;
 const reduceKey = (jobId: string) => `${layout.manifests(jobId)}reduce.json`;
 
 export function pipelineNamed(deps: CloudDeps, name: string): Pipeline {
@@ -329,10 +324,10 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
   const store = deps.input ?? deps.objects;
   let plan: JobPlan;
   if (input.scanned) {
-    const pending = await readJson<PendingPlan>(deps, pendingKey(input.jobId));
+    const pending = await readPendingPlan(deps.objects, input.jobId);
     // The scans in order, 32 read ahead: resolving holds only the one before.
     const reads = new Map<number, Promise<WindowScan>>();
-    const read = (w: number) => reads.get(w) ?? reads.set(w, readJson<PackedScan>(deps, windowKey(input.jobId, w)).then(unpackScan)).get(w)!;
+    const read = (w: number) => reads.get(w) ?? reads.set(w, readWindowScan(deps.objects, input.jobId, w)).get(w)!;
     plan = await completePlan(store, pending, (w) => {
       for (let ahead = w; ahead < Math.min(pending.windows.length, w + 32); ahead++) void read(ahead).catch(() => undefined);
       const scan = read(w);
@@ -351,10 +346,10 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
     }
     if (draft.pending) {
       const windows = draft.pending.windows.length;
-      await deps.objects.put(pendingKey(jobId), JSON.stringify(draft.pending));
-      await deps.objects.put(scanKey(jobId), JSON.stringify(Array.from({ length: windows }, (_, window): ScanTask => ({ jobId, pipeline: pipeline.name, window }))));
+      await writePendingPlan(deps.objects, draft.pending);
+      await deps.objects.put(scanItemsKey(jobId), JSON.stringify(Array.from({ length: windows }, (_, window): ScanTask => ({ jobId, pipeline: pipeline.name, window }))));
       deps.log.info('scanning for boundaries', { jobId, windows });
-      return { jobId, pipeline: pipeline.name, scanKey: scanKey(jobId), windows };
+      return { jobId, pipeline: pipeline.name, scanKey: scanItemsKey(jobId), windows };
     }
     plan = draft.plan;
   }
@@ -374,16 +369,10 @@ export async function planStep(input: ExecutionInput & { readonly scanned?: bool
 
 /** Scan step: one window of a pending plan, its record starts written for the second plan call. */
 export async function scanStep(task: ScanTask, deps: CloudDeps): Promise<{ jobId: string; window: number; starts: number }> {
-  const pending = await readJson<PendingPlan>(deps, pendingKey(task.jobId));
+  const pending = await readPendingPlan(deps.objects, task.jobId);
   const scan = await scanPendingWindow(deps.input ?? deps.objects, pending, task.window);
-  await deps.objects.put(windowKey(task.jobId, task.window), JSON.stringify(packScan(scan)));
+  await writeWindowScan(deps.objects, task.jobId, scan);
   return { jobId: task.jobId, window: task.window, starts: scan.starts.length };
-}
-
-async function readJson<T>(deps: Pick<CloudDeps, 'objects'>, key: string): Promise<T> {
-  const body = await deps.objects.get(key);
-  if (!body) throw new Error(`${key} is missing`);
-  return JSON.parse(body.toString('utf8')) as T;
 }
 
 

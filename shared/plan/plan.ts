@@ -75,16 +75,8 @@ export type PlanDraft = { readonly plan: JobPlan; readonly pending?: undefined }
 export async function planChunks(store: ObjectStore, key: string, pipeline: Pipeline, version?: JobPlan['input'], options?: DraftOptions): Promise<JobPlan> {
   const draft = await draftPlan(store, key, pipeline, version, options);
   if (draft.plan) return draft.plan;
-  const { pending } = draft;
-  // One thread scans them all here; a few at a time keeps the reads ahead of it.
-  const scans: WindowScan[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(4, pending.windows.length) }, async () => {
-      for (let i = next++; i < pending.windows.length; i = next++) scans[i] = await scanPendingWindow(store, pending, i);
-    }),
-  );
-  return completePlan(store, pending, async (i) => scans[i]!);
+  // Each window scanned as the resolve reaches it, as the cloud's Map would have scanned it.
+  return completePlan(store, draft.pending, (i) => scanPendingWindow(store, draft.pending, i));
 }
 
 /** `windows: false` scans a quoted file in one pass whatever its size (one process that reads it all anyway). */
@@ -156,7 +148,13 @@ export async function scanPendingWindow(store: ObjectStore, pending: PendingPlan
   if (!window) throw new Error(`no window ${index} in the plan of ${pending.plan.jobId}`);
   const source = pendingSource(store, pending);
   const from = index === 0 ? window.start : await nextLineStart(source, window.start, pending.maxLineBytes, pending.dialect.lineBreak);
-  return scanWindow(window, from, windowReader(source, window, pending.maxLineBytes), { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size });
+  return windowScanner(source, pending)(window, from);
+}
+
+/** Scans a window of the pending plan from `from` (until it meets `meet`, when given). */
+function windowScanner(source: Source, pending: PendingPlan): (window: ScanWindow, from: number, meet?: ReadonlySet<number>) => Promise<WindowScan> {
+  const settings = { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size };
+  return (window, from, meet) => scanWindow(window, from, windowReader(source, window, pending.maxLineBytes), settings, meet);
 }
 
 /**
@@ -182,9 +180,7 @@ function windowReader(source: Source, window: ScanWindow, maxLineBytes: number):
  * true record start in its head is scanned again here, until it meets the guess.
  */
 export async function completePlan(store: ObjectStore, pending: PendingPlan, scanOf: (index: number) => Promise<WindowScan>): Promise<JobPlan> {
-  const source = pendingSource(store, pending);
-  const settings = { dialect: pending.dialect, maxLineBytes: pending.maxLineBytes, size: source.size };
-  const { boundaries, rescanned } = await resolveWindows(pending.windows, scanOf, (window, from, meet) => scanWindow(window, from, windowReader(source, window, pending.maxLineBytes), settings, meet));
+  const { boundaries, rescanned } = await resolveWindows(pending.windows, scanOf, windowScanner(pendingSource(store, pending), pending));
   const method = `${pending.plan.method}; boundaries from a quote-aware scan in ${pending.windows.length} windows${rescanned ? ` (${rescanned} scanned again from a true record start)` : ''}`;
   return withChunks({ ...pending.plan, method }, boundaries);
 }

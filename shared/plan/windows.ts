@@ -137,15 +137,3 @@ export async function resolveWindows(
   }
   return { boundaries, rescanned };
 }
-
-/** A scan as stored between the Plan calls: its starts as differences, which take a few digits each. */
-export function packScan(scan: WindowScan): { index: number; from: number; deltas: number[] } {
-  return { index: scan.index, from: scan.from, deltas: scan.starts.map((s, i) => s - (i === 0 ? scan.from : scan.starts[i - 1]!)) };
-}
-
-export function unpackScan(packed: { index: number; from: number; deltas: readonly number[] }): WindowScan {
-  const starts: number[] = [];
-  let at = packed.from;
-  for (const d of packed.deltas) starts.push((at += d));
-  return { index: packed.index, from: packed.from, starts };
-}
