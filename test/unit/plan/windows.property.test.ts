@@ -4,6 +4,7 @@ import type { Dialect } from '../../../shared/formats/delimited.js';
 import { nextLineStart } from '../../../shared/plan/plan.js';
 import { quotedRecordStarts } from '../../../shared/plan/record-starts.js';
 import { resolveWindows, scanWindow, scanWindows, type ScanSettings } from '../../../shared/plan/windows.js';
+import { readIndependent } from '../../../shared/verify/independent.js';
 import { sourceOf } from '../../helpers.js';
 
 // Quoted fields over lines, doubled and stray quotes, both line endings, comments, blank lines, invalid UTF-8.
@@ -62,6 +63,29 @@ describe('the boundary scan in windows', () => {
     // Both ways of resolving a window were taken.
     expect(met).toBeGreaterThan(200);
     expect(rescanned).toBeGreaterThan(50);
+  });
+
+  it('puts each boundary on the first record csv-parse strict starts at or after its nominal offset (well-formed quoted CSV)', async () => {
+    await fc.assert(
+      fc.asyncProperty(records, fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 80 }), async (text, target, perWindow, sync) => {
+        const bytes = Buffer.from(text);
+        const nominal: number[] = [];
+        for (let b = target; b < bytes.length; b += target) nominal.push(b);
+        const offsets: number[] = [];
+        const format = { type: 'csv', delimiter: ',', quote: '"', relaxQuotes: false, header: false, maxLineBytes: 1000, skipCount: 0, skipLines: new Set<number>(), comment: '' } as const;
+        const independent = await readIndependent([bytes], format, { onRecords: (batch) => void offsets.push(...batch.map((r) => r.offset)) });
+        // Only files csv-parse reads whole (the noise tokens may make a record it refuses).
+        fc.pre(independent.malformedLines.length === 0);
+        const expected = firsts(nominal.map((n) => offsets.find((o) => o >= n) ?? -1), 0, bytes.length);
+        const settings: ScanSettings = { dialect: { delimiter: ',', quote: '"', lineBreak: '\n', relaxQuotes: false, comment: '' }, maxLineBytes: 1000, size: bytes.length, sync };
+        const source = sourceOf(bytes, [17]);
+        const read = (at: number) => source.read({ start: at, end: bytes.length });
+        const windows = scanWindows(0, nominal, target, target * perWindow);
+        const got = await resolveWindows(windows, async (i) => scanWindow(windows[i]!, i === 0 ? 0 : await nextLineStart(source, windows[i]!.start, 1000, '\n'), read, settings), (w, from, meet) => scanWindow(w, from, read, settings, meet));
+        expect(firsts(got.boundaries, 0, bytes.length)).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('splits the nominal boundaries into windows that start at one of them', () => {
